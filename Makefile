@@ -1,0 +1,37 @@
+# Short names for the README's commands. The build itself is CMake (build/), and a second
+# tree (build-asan/) runs the same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps test-deps build build-asan test test-fast demo clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+test-deps:
+	@scripts/install-deps.sh --test
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build build -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTMFINV_SANITIZE=ON >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+
+# Every test, in the normal build and under the sanitizers.
+test: test-deps build build-asan
+	@cd build && ctest --output-on-failure -j $(JOBS)
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ctest --output-on-failure -j $(JOBS)
+
+# Only the normal build, for quick iterations.
+test-fast: test-deps build
+	@cd build && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	@scripts/demo.sh
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Installs what tmfinv needs to build, run its demo and run its tests on Debian 12.
+# Idempotent: does nothing when everything is already there. Needs root (or sudo) only
+# when something is missing.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+# Debian packages: build tools, the libraries tmfinv links, and what the tests run.
+debs="build-essential cmake pkg-config libcurl4-openssl-dev libcjson-dev libsqlite3-dev
+libmicrohttpd-dev libssl-dev libcmocka-dev python3 nodejs npm sqlite3"
+
+missing=""
+for p in $debs; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+# npm may come from outside Debian (a newer Node.js): accept any working npm.
+case " $missing " in *" npm "*) command -v npm >/dev/null 2>&1 && missing=$(echo "$missing" | sed 's/ npm//');; esac
+case " $missing " in *" nodejs "*) command -v node >/dev/null 2>&1 && missing=$(echo "$missing" | sed 's/ nodejs//');; esac
+
+if [ -n "$missing" ]; then
+    echo "install-deps: installing Debian packages:$missing"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq $missing
+fi
+
+# npm packages for the JSON Schema validation test (tests/schema), pinned by package-lock.json.
+if [ "${1:-}" = "--test" ] && [ ! -d "$top/tests/schema/node_modules/ajv" ]; then
+    echo "install-deps: installing npm packages for tests/schema"
+    (cd "$top/tests/schema" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+exit 0

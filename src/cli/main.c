@@ -1,0 +1,871 @@
+/* main.c: the tmfinv command line — a thin layer over the library: it parses
+ * arguments, loads the configuration, the model and the store, calls the library and
+ * prints the result (human-readable, or JSON with --json). Each failure is printed
+ * once, here, as one line on stderr. Exit codes: 0 success, 1 error, 2 incomplete
+ * sync, 64 bad command line. */
+#include "config.h"
+#include "model.h"
+#include "store.h"
+#include "sync.h"
+#include "client.h"
+
+#include "tmfinv_error.h"
+#include "tmfinv_misc.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXIT_INCOMPLETE 2
+#define EXIT_USAGE 64
+
+static const char usage_text[] =
+    "usage: tmfinv [-c FILE] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  sync --once                      run one full sync of every source\n"
+    "  query DEFINITION [--where FIELD=VALUE]... [--all] [--count] [--json] [--limit N]\n"
+    "  show KEY|UUID [--definition DEF] [--json]\n"
+    "  set KEY|UUID FIELD=VALUE [--definition DEF]\n"
+    "  history KEY|UUID [--definition DEF] [--json]\n"
+    "  runs [--json] [--limit N]\n"
+    "  rejected [--kind rejected|duplicate|empty_key|all] [--json]\n"
+    "  definitions [--json]             the definitions, sections and fields\n"
+    "  check                            check the configuration and profiles\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   configuration file (default: $TMFINV_CONFIG or ./tmfinv.ini)\n"
+    "  -h, --help          this help\n"
+    "  -V, --version       print the version\n"
+    "\n"
+    "exit codes: 0 success, 1 error, 2 incomplete sync (nothing removed), 64 bad usage\n";
+
+typedef struct app {
+    const char *config_path;
+    tmfinv_config *cfg;
+    tmfinv_model *model;
+    tmfinv_store *store;
+} app;
+
+static void fail_line(const char *what)
+{
+    fprintf(stderr, "tmfinv: %s%s%s\n", what ? what : "", what && *tmfinv_error_last() ? ": " : "",
+            tmfinv_error_last());
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "tmfinv: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see tmfinv --help)\n");
+    return EXIT_USAGE;
+}
+
+/* Loads what a command needs: config and model always; the store when `store` is set. */
+static int app_open(app *a, int store)
+{
+    int rc;
+
+    tmfinv_error_clear();
+    if ((rc = tmfinv_config_load(a->config_path, &a->cfg)) < 0 || (rc = tmfinv_sync_load_model(a->cfg, &a->model)) < 0) {
+        fail_line(NULL);
+        return 1;
+    }
+    if (store && (rc = tmfinv_store_open(a->cfg->store_path, &a->store)) < 0) {
+        fail_line(NULL);
+        return 1;
+    }
+    return 0;
+}
+
+static void app_close(app *a)
+{
+    tmfinv_store_close(a->store);
+    tmfinv_model_free(a->model);
+    tmfinv_config_free(a->cfg);
+}
+
+static void print_json(const cJSON *o)
+{
+    char *s = cJSON_PrintUnformatted(o);
+
+    if (s) {
+        puts(s);
+        free(s);
+    }
+}
+
+/* ---- sync ------------------------------------------------------------------------ */
+
+static void log_line(void *ctx, tmfinv_log_level level, const char *line)
+{
+    (void)ctx;
+    if (level == TMFINV_LOG_INFO)
+        printf("%s\n", line);
+    else
+        fprintf(stderr, "tmfinv: %s\n", line);
+    fflush(stdout);
+}
+
+static int cmd_sync(app *a, int argc, char **argv)
+{
+    static const struct option opts[] = {{"once", no_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
+    tmfinv_sync_result result;
+    int once = 0, c, rc;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'o')
+            once = 1;
+        else
+            return usage_error("sync: unknown option");
+    }
+    if (optind < argc)
+        return usage_error("sync: unexpected argument '%s'", argv[optind]);
+    if (!once)
+        return usage_error("sync: give --once (the refresh schedule is not available yet)");
+    if ((rc = app_open(a, 1)) != 0)
+        return rc;
+    if (a->cfg->n_sources == 0) {
+        fprintf(stderr, "tmfinv: %s: no [source NAME] section: nothing to sync\n", a->cfg->path);
+        return 1;
+    }
+    if (tmfinv_client_global_init() < 0 ||
+        tmfinv_sync_full(a->store, a->model, a->cfg, log_line, NULL, &result) < 0) {
+        fail_line("sync");
+        return 1;
+    }
+    printf("run %lld: %s\n", (long long)result.run_id,
+           result.errors ? "FAILED (a source could not be read; nothing removed)"
+                         : result.complete ? "complete" : "INCOMPLETE (nothing removed)");
+    if (result.errors)
+        return 1;
+    return result.complete ? 0 : EXIT_INCOMPLETE;
+}
+
+/* ---- instances ------------------------------------------------------------------- */
+
+static cJSON *instance_json(const tmfinv_instance *inst)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "id", inst->id);
+    cJSON_AddStringToObject(o, "definition", inst->definition);
+    cJSON_AddStringToObject(o, "key", inst->key);
+    if (inst->status)
+        cJSON_AddStringToObject(o, "status", inst->status);
+    else
+        cJSON_AddNullToObject(o, "status");
+    cJSON_AddBoolToObject(o, "removed", inst->removed);
+    if (inst->removed_reason)
+        cJSON_AddStringToObject(o, "removedReason", inst->removed_reason);
+    cJSON_AddStringToObject(o, "source", inst->source);
+    cJSON_AddStringToObject(o, "created", inst->created);
+    cJSON_AddStringToObject(o, "modified", inst->modified);
+    cJSON_AddItemToObject(o, "fields", cJSON_Duplicate(inst->fields, 1));
+    return o;
+}
+
+typedef struct query_print {
+    int json;
+    int64_t count;
+} query_print;
+
+static int print_instance_row(const tmfinv_instance *inst, void *ctx)
+{
+    query_print *p = ctx;
+
+    p->count++;
+    if (p->json) {
+        cJSON *o = instance_json(inst);
+
+        if (!o)
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        print_json(o);
+        cJSON_Delete(o);
+    } else {
+        const cJSON *name = cJSON_GetObjectItemCaseSensitive(inst->fields, "name");
+
+        printf("%-10s %-28s %-12s %s%s\n", inst->definition, inst->key, inst->status ? inst->status : "-",
+               cJSON_IsString(name) ? name->valuestring : "", inst->removed ? "  [removed]" : "");
+    }
+    return 0;
+}
+
+/* Parses FIELD=VALUE into a where clause on definition d; the value goes to *value. */
+static int parse_where(const tmfinv_definition *d, const char *text, tmfinv_where *w, cJSON **value, char **field)
+{
+    const char *eq = strchr(text, '=');
+    const tmfinv_field *f;
+    tmfinv_field scalar;
+
+    if (!eq || eq == text)
+        return tmfinv_error_set(TMFINV_EINVALID, "--where '%s': expected FIELD=VALUE", text);
+    *field = strndup(text, (size_t)(eq - text));
+    if (!*field)
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    f = tmfinv_definition_field(d, *field);
+    if (!f)
+        return tmfinv_error_set(TMFINV_EINVALID, "--where '%s': %s has no field '%s'", text, d->name, *field);
+    scalar = *f;
+    scalar.is_list = 0;
+    scalar.required = 0;
+    if (tmfinv_field_parse(d, &scalar, eq + 1, value) < 0) {
+        char msg[512];
+
+        (void)snprintf(msg, sizeof(msg), "%s", tmfinv_error_last());
+        return tmfinv_error_set(TMFINV_EINVALID, "--where '%s': %s", text, msg);
+    }
+    w->field = *field;
+    w->value = *value;
+    w->is_list = f->is_list;
+    return 0;
+}
+
+static int unknown_definition(const app *a, const char *name)
+{
+    char list[512] = "";
+    size_t at = 0;
+
+    for (size_t i = 0; i < a->model->n_definitions && at < sizeof(list); i++)
+        at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", i ? ", " : "", a->model->definitions[i]->name);
+    fprintf(stderr, "tmfinv: unknown definition '%s' (known: %s)\n", name, list);
+    return 1;
+}
+
+static int cmd_query(app *a, int argc, char **argv)
+{
+    static const struct option opts[] = {{"where", required_argument, NULL, 'w'}, {"all", no_argument, NULL, 'a'},
+                                         {"count", no_argument, NULL, 'n'},       {"json", no_argument, NULL, 'j'},
+                                         {"limit", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0}};
+    const char **wheres = calloc((size_t)argc + 1, sizeof(*wheres));
+    tmfinv_where *w = calloc((size_t)argc + 1, sizeof(*w));
+    cJSON **values = calloc((size_t)argc + 1, sizeof(*values));
+    char **fields = calloc((size_t)argc + 1, sizeof(*fields));
+    size_t n_where = 0, i;
+    int count = 0, c, rc = 0;
+    int64_t limit = 0;
+    tmfinv_query q = {0};
+    query_print p = {0};
+    const tmfinv_definition *d;
+
+    if (!wheres || !w || !values || !fields) {
+        rc = 1;
+        goto out;
+    }
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'w':
+            wheres[n_where++] = optarg;
+            break;
+        case 'a':
+            q.include_removed = 1;
+            break;
+        case 'n':
+            count = 1;
+            break;
+        case 'j':
+            p.json = 1;
+            break;
+        case 'l':
+            if (tmfinv_parse_int64(optarg, 1, INT64_MAX, &limit) < 0) {
+                rc = usage_error("query: --limit '%s': expected a positive whole number", optarg);
+                goto out;
+            }
+            break;
+        default:
+            rc = usage_error("query: unknown option");
+            goto out;
+        }
+    }
+    if (optind != argc - 1) {
+        rc = usage_error("query: give exactly one DEFINITION");
+        goto out;
+    }
+    if ((rc = app_open(a, 1)) != 0)
+        goto out;
+    d = tmfinv_model_find(a->model, argv[optind]);
+    if (!d) {
+        rc = unknown_definition(a, argv[optind]);
+        goto out;
+    }
+    for (i = 0; i < n_where; i++)
+        if (parse_where(d, wheres[i], &w[i], &values[i], &fields[i]) < 0) {
+            fail_line(NULL);
+            rc = 1;
+            goto out;
+        }
+    q.definition = d->name;
+    q.where = w;
+    q.n_where = n_where;
+    q.limit = limit;
+    if (count) {
+        int64_t n = 0;
+
+        if (tmfinv_store_count(a->store, &q, &n) < 0) {
+            fail_line("query");
+            rc = 1;
+            goto out;
+        }
+        printf("%lld\n", (long long)(limit && n > limit ? limit : n));
+        goto out;
+    }
+    if (tmfinv_store_query(a->store, &q, print_instance_row, &p) < 0) {
+        fail_line("query");
+        rc = 1;
+    }
+out:
+    for (i = 0; values && i < n_where; i++) {
+        cJSON_Delete(values[i]);
+        free(fields[i]);
+    }
+    free(wheres);
+    free(w);
+    free(values);
+    free(fields);
+    return rc;
+}
+
+static int collect_one(const tmfinv_instance *inst, void *ctx)
+{
+    tmfinv_instance **found = ctx;
+    tmfinv_instance *copy;
+
+    if (found[0] && found[1])
+        return 0;
+    copy = calloc(1, sizeof(*copy));
+    if (!copy)
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    *copy = *inst;
+    copy->definition = strdup(inst->definition);
+    copy->key = strdup(inst->key);
+    copy->source = strdup(inst->source);
+    copy->status = inst->status ? strdup(inst->status) : NULL;
+    copy->removed_reason = inst->removed_reason ? strdup(inst->removed_reason) : NULL;
+    copy->fields = cJSON_Duplicate(inst->fields, 1);
+    copy->raw = strdup(inst->raw);
+    found[found[0] ? 1 : 0] = copy;
+    return 0;
+}
+
+/* Finds the one instance named by a UUID or a key (optionally within a definition). */
+static int find_instance(app *a, const char *ref, const char *definition, tmfinv_instance **out)
+{
+    tmfinv_instance *found[2] = {NULL, NULL};
+    tmfinv_query q = {.definition = definition, .include_removed = 1};
+    int rc;
+
+    if (definition && !tmfinv_model_find(a->model, definition))
+        return unknown_definition(a, definition);
+    q.id = ref;
+    if ((rc = tmfinv_store_query(a->store, &q, collect_one, found)) < 0)
+        goto fail;
+    if (!found[0]) {
+        q.id = NULL;
+        q.key = ref;
+        if ((rc = tmfinv_store_query(a->store, &q, collect_one, found)) < 0)
+            goto fail;
+    }
+    if (!found[0]) {
+        fprintf(stderr, "tmfinv: no instance with id or key '%s'%s%s\n", ref, definition ? " in " : "",
+                definition ? definition : "");
+        return 1;
+    }
+    if (found[1]) {
+        fprintf(stderr, "tmfinv: key '%s' names several instances (%s and %s at least): add --definition DEF\n", ref,
+                found[0]->definition, found[1]->definition);
+        tmfinv_instance_free(found[0]);
+        tmfinv_instance_free(found[1]);
+        return 1;
+    }
+    *out = found[0];
+    return 0;
+fail:
+    fail_line(NULL);
+    tmfinv_instance_free(found[0]);
+    tmfinv_instance_free(found[1]);
+    return 1;
+}
+
+static void print_value(const cJSON *v)
+{
+    if (cJSON_IsString(v))
+        fputs(v->valuestring, stdout);
+    else {
+        char *s = cJSON_PrintUnformatted(v);
+
+        if (s)
+            fputs(s, stdout);
+        free(s);
+    }
+}
+
+static int print_history(const cJSON *entry, void *ctx)
+{
+    const int *json = ctx;
+    const cJSON *v;
+
+    if (*json) {
+        print_json(entry);
+        return 0;
+    }
+    v = cJSON_GetObjectItemCaseSensitive(entry, "time");
+    printf("%s  run %-5d %-24s ", cJSON_IsString(v) ? v->valuestring : "",
+           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(entry, "run")),
+           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, "field")));
+    v = cJSON_GetObjectItemCaseSensitive(entry, "before");
+    if (v && !cJSON_IsNull(v))
+        print_value(v);
+    else
+        fputs("-", stdout);
+    fputs(" -> ", stdout);
+    v = cJSON_GetObjectItemCaseSensitive(entry, "after");
+    if (v && !cJSON_IsNull(v))
+        print_value(v);
+    else
+        fputs("-", stdout);
+    putchar('\n');
+    return 0;
+}
+
+static int cmd_show(app *a, int argc, char **argv, int history)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
+                                         {"definition", required_argument, NULL, 'd'},
+                                         {NULL, 0, NULL, 0}};
+    const char *definition = NULL;
+    tmfinv_instance *inst = NULL;
+    int json = 0, c, rc;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'j')
+            json = 1;
+        else if (c == 'd')
+            definition = optarg;
+        else
+            return usage_error("show: unknown option");
+    }
+    if (optind != argc - 1)
+        return usage_error("%s: give exactly one KEY or UUID", history ? "history" : "show");
+    if ((rc = app_open(a, 1)) != 0)
+        return rc;
+    if ((rc = find_instance(a, argv[optind], definition, &inst)) != 0)
+        return rc;
+    if (history) {
+        rc = tmfinv_store_history(a->store, inst->id, print_history, &json);
+        tmfinv_instance_free(inst);
+        if (rc < 0) {
+            fail_line("history");
+            return 1;
+        }
+        return 0;
+    }
+    if (json) {
+        cJSON *o = instance_json(inst);
+
+        if (o) {
+            cJSON_AddStringToObject(o, "raw", "");
+            cJSON_ReplaceItemInObject(o, "raw", cJSON_Parse(inst->raw));
+            print_json(o);
+        }
+        cJSON_Delete(o);
+    } else {
+        const tmfinv_definition *d = tmfinv_model_find(a->model, inst->definition);
+
+        printf("%s %s\n", inst->definition, inst->key);
+        printf("  id        %s\n  status    %s%s%s\n  source    %s\n  created   %s\n  modified  %s\n", inst->id,
+               inst->status ? inst->status : "-", inst->removed ? "  [removed: " : "",
+               inst->removed ? (inst->removed_reason ? inst->removed_reason : "") : "", inst->source, inst->created,
+               inst->modified);
+        if (inst->removed)
+            printf("  (removed)\n");
+        for (size_t s = 0; d && s < d->n_sections; s++) {
+            printf("[%s]\n", d->sections[s]);
+            for (size_t i = 0; i < d->n_fields; i++) {
+                const tmfinv_field *f = &d->fields[i];
+                const cJSON *v;
+                tmfinv_owner owner;
+
+                if (strcmp(f->section, d->sections[s]) != 0)
+                    continue;
+                v = cJSON_GetObjectItemCaseSensitive(inst->fields, f->name);
+                owner = tmfinv_field_owner(f, inst->fields);
+                printf("  %-24s ", f->name);
+                if (v)
+                    print_value(v);
+                else
+                    fputs("-", stdout);
+                printf("%s\n", owner == TMFINV_OWNER_SOURCE ? "" : owner == TMFINV_OWNER_LOCAL ? "  (local)" : "  (initial)");
+            }
+        }
+    }
+    tmfinv_instance_free(inst);
+    return 0;
+}
+
+static int cmd_set(app *a, int argc, char **argv)
+{
+    static const struct option opts[] = {{"definition", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+    const char *definition = NULL, *eq;
+    tmfinv_instance *inst = NULL;
+    const tmfinv_definition *d;
+    const tmfinv_field *f;
+    cJSON *value = NULL, *old;
+    char *name = NULL, *before = NULL, *after = NULL, now[32];
+    int c, rc;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'd')
+            definition = optarg;
+        else
+            return usage_error("set: unknown option");
+    }
+    if (optind != argc - 2)
+        return usage_error("set: give KEY|UUID and FIELD=VALUE");
+    eq = strchr(argv[optind + 1], '=');
+    if (!eq || eq == argv[optind + 1])
+        return usage_error("set: '%s': expected FIELD=VALUE", argv[optind + 1]);
+    if ((rc = app_open(a, 1)) != 0)
+        return rc;
+    if ((rc = find_instance(a, argv[optind], definition, &inst)) != 0)
+        return rc;
+    rc = 1;
+    name = strndup(argv[optind + 1], (size_t)(eq - argv[optind + 1]));
+    d = tmfinv_model_find(a->model, inst->definition);
+    if (!name || !d)
+        goto out;
+    f = tmfinv_definition_field(d, name);
+    if (!f) {
+        fprintf(stderr, "tmfinv: %s has no field '%s'\n", d->name, name);
+        goto out;
+    }
+    if (tmfinv_field_owner(f, inst->fields) == TMFINV_OWNER_SOURCE) {
+        fprintf(stderr,
+                "tmfinv: field '%s' of %s '%s' is owned by the source and would be overwritten by the next sync; "
+                "only local and initial fields can be set\n",
+                name, d->name, inst->key);
+        goto out;
+    }
+    if (tmfinv_field_parse(d, f, eq + 1, &value) < 0) {
+        fprintf(stderr, "tmfinv: %s '%s' field '%s': %s\n", d->name, inst->key, name, tmfinv_error_last());
+        goto out;
+    }
+    old = cJSON_GetObjectItemCaseSensitive(inst->fields, name);
+    before = old ? cJSON_PrintUnformatted(old) : NULL;
+    after = cJSON_PrintUnformatted(value);
+    if (old)
+        cJSON_ReplaceItemInObjectCaseSensitive(inst->fields, name, value);
+    else
+        cJSON_AddItemToObject(inst->fields, name, value);
+    value = NULL;
+    if (f == &d->fields[d->status_field]) {
+        const cJSON *sv = cJSON_GetObjectItemCaseSensitive(inst->fields, name);
+
+        free(inst->status);
+        inst->status = cJSON_IsString(sv) ? strdup(sv->valuestring) : NULL;
+    }
+    tmfinv_time_now(now, sizeof(now));
+    (void)snprintf(inst->modified, sizeof(inst->modified), "%s", now);
+    if (tmfinv_store_begin(a->store) < 0 ||
+        tmfinv_store_history_add(a->store, inst->id, 0, now, name, before, after) < 0 ||
+        tmfinv_store_put(a->store, inst) < 0) {
+        fail_line("set");
+        (void)tmfinv_store_rollback(a->store);
+        goto out;
+    }
+    if (tmfinv_store_commit(a->store) < 0) {
+        fail_line("set");
+        goto out;
+    }
+    printf("%s %s: %s = %s (was %s)\n", d->name, inst->key, name, after ? after : "", before ? before : "unset");
+    rc = 0;
+out:
+    cJSON_Delete(value);
+    free(name);
+    free(before);
+    free(after);
+    tmfinv_instance_free(inst);
+    return rc;
+}
+
+/* ---- runs and reports ------------------------------------------------------------ */
+
+static int print_run(const cJSON *run, void *ctx)
+{
+    const int *json = ctx;
+    const cJSON *src, *complete;
+
+    if (*json) {
+        print_json(run);
+        return 0;
+    }
+    complete = cJSON_GetObjectItemCaseSensitive(run, "complete");
+    printf("run %d  %s  %s .. %s  %s\n", (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(run, "id")),
+           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(run, "kind")),
+           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(run, "started")),
+           cJSON_IsString(cJSON_GetObjectItemCaseSensitive(run, "ended"))
+               ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(run, "ended"))
+               : "(not ended)",
+           cJSON_IsNull(complete) ? "interrupted" : cJSON_IsTrue(complete) ? "complete" : "INCOMPLETE");
+    cJSON_ArrayForEach(src, cJSON_GetObjectItemCaseSensitive(run, "sources")) {
+        static const char *const names[] = {"pages", "items", "created", "updated", "unchanged", "removed", "dropped",
+                                            "duplicates", "emptyKeys", "excluded", "rejected", "failedPages"};
+        const cJSON *err = cJSON_GetObjectItemCaseSensitive(src, "error");
+
+        printf("  %-12s %s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src, "name")),
+               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(src, "complete")) ? "complete  " : "INCOMPLETE");
+        for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+            printf(" %s=%d", names[i], (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src, names[i])));
+        putchar('\n');
+        if (cJSON_IsString(err))
+            printf("    error: %s\n", err->valuestring);
+        {
+            const cJSON *fp;
+
+            cJSON_ArrayForEach(fp, cJSON_GetObjectItemCaseSensitive(src, "failed")) {
+                printf("    failed page %d: %s (%s)\n",
+                       (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(fp, "page")),
+                       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fp, "error")),
+                       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fp, "url")));
+            }
+        }
+    }
+    return 0;
+}
+
+static int cmd_runs(app *a, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {"limit", required_argument, NULL, 'l'},
+                                         {NULL, 0, NULL, 0}};
+    int json = 0, c, rc;
+    int64_t limit = 0;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'j')
+            json = 1;
+        else if (c == 'l' && tmfinv_parse_int64(optarg, 1, INT64_MAX, &limit) == 0)
+            ;
+        else
+            return usage_error("runs: bad option");
+    }
+    if (optind != argc)
+        return usage_error("runs: unexpected argument '%s'", argv[optind]);
+    if ((rc = app_open(a, 1)) != 0)
+        return rc;
+    if (tmfinv_store_runs(a->store, limit, print_run, &json) < 0) {
+        fail_line("runs");
+        return 1;
+    }
+    return 0;
+}
+
+static int print_report(const cJSON *r, void *ctx)
+{
+    const int *json = ctx;
+    const char *field;
+
+    if (*json) {
+        print_json(r);
+        return 0;
+    }
+    field = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "field"));
+    printf("run %d  %-10s %-10s %-10s %-24s page %-4d %s%s%s\n",
+           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "run")),
+           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "kind")),
+           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "source")),
+           cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "definition"))
+               ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "definition"))
+               : "-",
+           cJSON_IsString(cJSON_GetObjectItemCaseSensitive(r, "key"))
+               ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "key"))
+               : "(no key)",
+           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(r, "page")), field ? field : "",
+           field && *field ? ": " : "", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(r, "reason")));
+    return 0;
+}
+
+static int cmd_rejected(app *a, int argc, char **argv)
+{
+    static const struct option opts[] = {{"json", no_argument, NULL, 'j'}, {"kind", required_argument, NULL, 'k'},
+                                         {NULL, 0, NULL, 0}};
+    const char *kind = "rejected";
+    int json = 0, c, rc;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'j')
+            json = 1;
+        else if (c == 'k')
+            kind = optarg;
+        else
+            return usage_error("rejected: bad option");
+    }
+    if (optind != argc)
+        return usage_error("rejected: unexpected argument '%s'", argv[optind]);
+    if (strcmp(kind, "all") == 0)
+        kind = NULL;
+    else if (strcmp(kind, "rejected") != 0 && strcmp(kind, "duplicate") != 0 && strcmp(kind, "empty_key") != 0)
+        return usage_error("rejected: --kind '%s': expected rejected, duplicate, empty_key or all", kind);
+    if ((rc = app_open(a, 1)) != 0)
+        return rc;
+    if (tmfinv_store_reports(a->store, kind, print_report, &json) < 0) {
+        fail_line("rejected");
+        return 1;
+    }
+    return 0;
+}
+
+/* ---- model ----------------------------------------------------------------------- */
+
+static int cmd_definitions(app *a, int argc, char **argv)
+{
+    int json = argc > 1 && strcmp(argv[1], "--json") == 0, rc;
+
+    if (argc > 1 + json)
+        return usage_error("definitions: unexpected argument '%s'", argv[1 + json]);
+    if ((rc = app_open(a, 0)) != 0)
+        return rc;
+    for (size_t i = 0; i < a->model->n_definitions; i++) {
+        const tmfinv_definition *d = a->model->definitions[i];
+        cJSON *o = cJSON_CreateObject(), *sections = cJSON_AddArrayToObject(o, "sections");
+
+        cJSON_AddStringToObject(o, "name", d->name);
+        cJSON_AddStringToObject(o, "profile", d->profile);
+        cJSON_AddStringToObject(o, "api", d->api);
+        cJSON_AddStringToObject(o, "key", d->fields[d->key_field].name);
+        cJSON_AddStringToObject(o, "status", d->fields[d->status_field].name);
+        cJSON_AddItemToObject(o, "statuses", cJSON_CreateStringArray((const char *const *)d->statuses,
+                                                                      (int)d->n_statuses));
+        for (size_t s = 0; s < d->n_sections; s++) {
+            cJSON *sec = cJSON_CreateObject(), *fields = cJSON_AddArrayToObject(sec, "fields");
+
+            cJSON_AddStringToObject(sec, "name", d->sections[s]);
+            for (size_t k = 0; k < d->n_fields; k++) {
+                const tmfinv_field *f = &d->fields[k];
+                cJSON *fo;
+
+                if (strcmp(f->section, d->sections[s]) != 0)
+                    continue;
+                fo = cJSON_CreateObject();
+                cJSON_AddStringToObject(fo, "name", f->name);
+                cJSON_AddStringToObject(fo, "type", tmfinv_type_name(f->type));
+                cJSON_AddBoolToObject(fo, "list", f->is_list);
+                cJSON_AddBoolToObject(fo, "required", f->required);
+                cJSON_AddStringToObject(fo, "owner", tmfinv_owner_name(f->owner));
+                if (f->n_from)
+                    cJSON_AddStringToObject(fo, "from", f->from[0].text);
+                cJSON_AddItemToArray(fields, fo);
+            }
+            cJSON_AddItemToArray(sections, sec);
+        }
+        if (json)
+            print_json(o);
+        else {
+            const cJSON *sec, *fo;
+
+            printf("%s (profile %s, %s, key %s)\n", d->name, d->profile, d->api, d->fields[d->key_field].name);
+            cJSON_ArrayForEach(sec, sections) {
+                printf("  [%s]\n", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sec, "name")));
+                cJSON_ArrayForEach(fo, cJSON_GetObjectItemCaseSensitive(sec, "fields")) {
+                    const char *owner = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fo, "owner"));
+                    const cJSON *from = cJSON_GetObjectItemCaseSensitive(fo, "from");
+
+                    printf("    %-24s %s%s %-7s %s\n", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fo, "name")),
+                           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(fo, "type")),
+                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(fo, "list")) ? "[]" : "  ", owner,
+                           cJSON_IsString(from) ? from->valuestring : "");
+                }
+            }
+        }
+        cJSON_Delete(o);
+    }
+    return 0;
+}
+
+static int cmd_check(app *a, int argc, char **argv)
+{
+    int rc;
+
+    if (argc > 1)
+        return usage_error("check: unexpected argument '%s'", argv[1]);
+    if ((rc = app_open(a, 0)) != 0)
+        return rc;
+    printf("%s: %zu source(s), %zu definition(s), store %s: ok\n", a->cfg->path, a->cfg->n_sources,
+           a->model->n_definitions, a->cfg->store_path);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {"version", no_argument, NULL, 'V'},
+                                         {NULL, 0, NULL, 0}};
+    app a = {0};
+    const char *cmd;
+    int c, rc;
+
+    a.config_path = getenv("TMFINV_CONFIG");
+    if (!a.config_path || !*a.config_path)
+        a.config_path = "tmfinv.ini";
+    /* Options before the command only: '+' stops at the first non-option. */
+    while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            a.config_path = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case 'V':
+            printf("tmfinv %s\n", TMFINV_VERSION);
+            return 0;
+        default:
+            return usage_error("bad option");
+        }
+    }
+    if (optind >= argc)
+        return usage_error("no command given");
+    cmd = argv[optind];
+    argc -= optind;
+    argv += optind;
+    if (strcmp(cmd, "sync") == 0)
+        rc = cmd_sync(&a, argc, argv);
+    else if (strcmp(cmd, "query") == 0)
+        rc = cmd_query(&a, argc, argv);
+    else if (strcmp(cmd, "show") == 0)
+        rc = cmd_show(&a, argc, argv, 0);
+    else if (strcmp(cmd, "history") == 0)
+        rc = cmd_show(&a, argc, argv, 1);
+    else if (strcmp(cmd, "set") == 0)
+        rc = cmd_set(&a, argc, argv);
+    else if (strcmp(cmd, "runs") == 0)
+        rc = cmd_runs(&a, argc, argv);
+    else if (strcmp(cmd, "rejected") == 0)
+        rc = cmd_rejected(&a, argc, argv);
+    else if (strcmp(cmd, "definitions") == 0)
+        rc = cmd_definitions(&a, argc, argv);
+    else if (strcmp(cmd, "check") == 0)
+        rc = cmd_check(&a, argc, argv);
+    else if (strcmp(cmd, "help") == 0) {
+        fputs(usage_text, stdout);
+        rc = 0;
+    } else
+        rc = usage_error("unknown command '%s'", cmd);
+    app_close(&a);
+    return rc;
+}

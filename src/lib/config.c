@@ -1,0 +1,310 @@
+/* config.c: reading and checking the INI configuration (see config.h). */
+#include "config.h"
+
+#include "tmfinv_error.h"
+#include "tmfinv_file.h"
+#include "tmfinv_ini.h"
+#include "tmfinv_misc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SECRET_MAX_BYTES 4096
+
+static void strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+static void source_clear(tmfinv_source_config *s)
+{
+    free(s->name);
+    free(s->api);
+    free(s->url);
+    free(s->profile);
+    free(s->username);
+    if (s->password) {
+        /* Do not leave the secret in freed memory. */
+        memset(s->password, 0, strlen(s->password));
+        free(s->password);
+    }
+    free(s->params);
+    strv_free(s->definitions, s->n_definitions);
+    strv_free(s->exclude_types, s->n_exclude_types);
+    free(s->ca_file);
+}
+
+void tmfinv_config_free(tmfinv_config *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n_sources; i++)
+        source_clear(&c->sources[i]);
+    free(c->sources);
+    free(c->store_path);
+    free(c->path);
+    free(c);
+}
+
+static int dup_value(const tmfinv_ini_entry *e, char **out)
+{
+    *out = strdup(e->value);
+    return *out ? 0 : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+}
+
+static int int_value(const char *file, const char *section, const tmfinv_ini_entry *e, int64_t min, int64_t max,
+                     int *out)
+{
+    int64_t v;
+
+    if (tmfinv_parse_int64(e->value, min, max, &v) < 0)
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s = '%s': expected a whole number from %lld to %lld",
+                                file, e->line, section, e->key, e->value, (long long)min, (long long)max);
+    *out = (int)v;
+    return 0;
+}
+
+/* Splits a comma-separated list into trimmed non-empty strings. */
+static int split_list(const char *text, char ***out, size_t *n)
+{
+    char *copy = strdup(text), *p, *save = NULL;
+    char **v = NULL;
+    size_t count = 0;
+
+    if (!copy)
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    v = calloc(strlen(text) / 2 + 2, sizeof(*v));
+    if (!v) {
+        free(copy);
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    for (p = copy; p; p = save) {
+        char *end;
+
+        save = strchr(p, ',');
+        if (save)
+            *save++ = '\0';
+        while (*p == ' ' || *p == '\t')
+            p++;
+        end = p + strlen(p);
+        while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        if (*p && !(v[count++] = strdup(p))) {
+            strv_free(v, count);
+            free(copy);
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        }
+    }
+    free(copy);
+    *out = v;
+    *n = count;
+    return 0;
+}
+
+static int read_secret(const char *file, const char *dir, const tmfinv_ini_entry *e, const char *section,
+                       char **out)
+{
+    char *path = NULL, *text = NULL;
+    size_t len;
+    int rc;
+
+    if ((rc = tmfinv_path_join(dir, e->value, &path)) < 0)
+        return rc;
+    rc = tmfinv_file_read(path, SECRET_MAX_BYTES, &text, &len);
+    if (rc < 0) {
+        char msg[512];
+
+        (void)snprintf(msg, sizeof(msg), "%s", tmfinv_error_last());
+        rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s: %s", file, e->line, section, e->key, msg);
+        goto out;
+    }
+    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+        text[--len] = '\0';
+    if (len == 0) {
+        rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s: %s is empty", file, e->line, section, e->key, path);
+        goto out;
+    }
+    *out = text;
+    text = NULL;
+out:
+    if (text) {
+        memset(text, 0, strlen(text));
+        free(text);
+    }
+    free(path);
+    return rc;
+}
+
+static int load_source(const char *file, const char *dir, tmfinv_ini_section *sec, const char *name,
+                       tmfinv_source_config *s)
+{
+    tmfinv_ini_entry *e;
+    int rc = 0;
+
+    s->paging = TMFINV_PAGING_OFFSET;
+    s->page_size = 40;
+    s->timeout_ms = 30000;
+    s->retries = 3;
+    s->retry_delay_ms = 200;
+    s->max_failed_pages = 3;
+    if (!(s->name = strdup(name)))
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    if (!(e = tmfinv_ini_get(sec, "api")))
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] needs 'api = tmf638' or 'api = tmf639'", file,
+                                sec->line, sec->name);
+    if (strcmp(e->value, "tmf638") != 0 && strcmp(e->value, "tmf639") != 0)
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] api = '%s': expected tmf638 or tmf639", file, e->line,
+                                sec->name, e->value);
+    if ((rc = dup_value(e, &s->api)) < 0)
+        return rc;
+    if (!(e = tmfinv_ini_get(sec, "url")))
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] needs 'url' (the collection URL)", file, sec->line,
+                                sec->name);
+    if (strncmp(e->value, "http://", 7) != 0 && strncmp(e->value, "https://", 8) != 0)
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] url = '%s': expected an http:// or https:// URL",
+                                file, e->line, sec->name, e->value);
+    if ((rc = dup_value(e, &s->url)) < 0)
+        return rc;
+    if ((e = tmfinv_ini_get(sec, "paging"))) {
+        if (strcmp(e->value, "offset") == 0)
+            s->paging = TMFINV_PAGING_OFFSET;
+        else if (strcmp(e->value, "page") == 0)
+            s->paging = TMFINV_PAGING_PAGE;
+        else
+            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] paging = '%s': expected offset or page", file,
+                                    e->line, sec->name, e->value);
+    }
+    if ((e = tmfinv_ini_get(sec, "page_size")) && (rc = int_value(file, sec->name, e, 1, 10000, &s->page_size)) < 0)
+        return rc;
+    e = tmfinv_ini_get(sec, "profile");
+    if (!(s->profile = strdup(e ? e->value : "ses")))
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    if (e && (strchr(e->value, '/') || strstr(e->value, ".json"))) {
+        char *joined = NULL;
+
+        if ((rc = tmfinv_path_join(dir, e->value, &joined)) < 0)
+            return rc;
+        free(s->profile);
+        s->profile = joined;
+    }
+    if ((e = tmfinv_ini_get(sec, "auth"))) {
+        if (strcmp(e->value, "none") == 0)
+            s->auth = TMFINV_AUTH_NONE;
+        else if (strcmp(e->value, "basic") == 0)
+            s->auth = TMFINV_AUTH_BASIC;
+        else
+            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] auth = '%s': expected none or basic", file,
+                                    e->line, sec->name, e->value);
+    }
+    if ((e = tmfinv_ini_get(sec, "username")) && (rc = dup_value(e, &s->username)) < 0)
+        return rc;
+    if ((e = tmfinv_ini_get(sec, "password_file")) && (rc = read_secret(file, dir, e, sec->name, &s->password)) < 0)
+        return rc;
+    if (s->auth == TMFINV_AUTH_BASIC && (!s->username || !s->password))
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] auth = basic needs 'username' and 'password_file'",
+                                file, sec->line, sec->name);
+    if ((e = tmfinv_ini_get(sec, "params"))) {
+        const char *p = e->value[0] == '?' ? e->value + 1 : e->value;
+
+        if (!(s->params = strdup(p)))
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    if ((e = tmfinv_ini_get(sec, "timeout"))) {
+        int seconds;
+
+        if ((rc = int_value(file, sec->name, e, 1, 3600, &seconds)) < 0)
+            return rc;
+        s->timeout_ms = seconds * 1000;
+    }
+    if ((e = tmfinv_ini_get(sec, "retries")) && (rc = int_value(file, sec->name, e, 0, 20, &s->retries)) < 0)
+        return rc;
+    if ((e = tmfinv_ini_get(sec, "retry_delay_ms")) &&
+        (rc = int_value(file, sec->name, e, 0, 60000, &s->retry_delay_ms)) < 0)
+        return rc;
+    if ((e = tmfinv_ini_get(sec, "max_failed_pages")) &&
+        (rc = int_value(file, sec->name, e, 1, 1000, &s->max_failed_pages)) < 0)
+        return rc;
+    if ((e = tmfinv_ini_get(sec, "definitions")) &&
+        (rc = split_list(e->value, &s->definitions, &s->n_definitions)) < 0)
+        return rc;
+    if ((e = tmfinv_ini_get(sec, "exclude_types"))) {
+        s->has_exclude_types = 1;
+        if ((rc = split_list(e->value, &s->exclude_types, &s->n_exclude_types)) < 0)
+            return rc;
+    }
+    if ((e = tmfinv_ini_get(sec, "ca_file")) && (rc = tmfinv_path_join(dir, e->value, &s->ca_file)) < 0)
+        return rc;
+    return 0;
+}
+
+int tmfinv_config_load(const char *path, tmfinv_config **out)
+{
+    tmfinv_ini *ini = NULL;
+    tmfinv_config *c = NULL;
+    char *dir = NULL;
+    size_t i, j;
+    int rc;
+
+    if ((rc = tmfinv_ini_load(path, &ini)) < 0)
+        return rc;
+    c = calloc(1, sizeof(*c));
+    if (!c || !(c->path = strdup(path)) || !(c->sources = calloc(ini->n_sections + 1, sizeof(*c->sources)))) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = tmfinv_path_dirname(path, &dir)) < 0)
+        goto out;
+    for (i = 0; i < ini->n_sections; i++) {
+        tmfinv_ini_section *sec = &ini->sections[i];
+
+        if (strcmp(sec->name, "store") == 0) {
+            tmfinv_ini_entry *e = tmfinv_ini_get(sec, "path");
+
+            if (!e || !*e->value) {
+                rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [store] needs 'path = FILE'", path, sec->line);
+                goto out;
+            }
+            if ((rc = tmfinv_path_join(dir, e->value, &c->store_path)) < 0)
+                goto out;
+        } else if (strncmp(sec->name, "source ", 7) == 0) {
+            const char *name = sec->name + 7;
+
+            for (const char *p = name; *p; p++)
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+                      *p == '-' || *p == '_' || *p == '.')) {
+                    rc = tmfinv_error_set(TMFINV_EINVALID,
+                                          "%s:%d: [%s]: a source name uses only letters, digits, '-', '_' and '.'",
+                                          path, sec->line, sec->name);
+                    goto out;
+                }
+            rc = load_source(path, dir, sec, name, &c->sources[c->n_sources]);
+            c->n_sources++;
+            if (rc < 0)
+                goto out;
+        } else {
+            rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: unknown section [%s] (expected [store] or [source NAME])",
+                                  path, sec->line, sec->name);
+            goto out;
+        }
+        for (j = 0; j < sec->n_entries; j++)
+            if (!sec->entries[j].used) {
+                rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: unknown key '%s' in [%s]", path, sec->entries[j].line,
+                                      sec->entries[j].key, sec->name);
+                goto out;
+            }
+    }
+    if (!c->store_path) {
+        rc = tmfinv_error_set(TMFINV_EINVALID, "%s: missing [store] section with 'path = FILE'", path);
+        goto out;
+    }
+    *out = c;
+    c = NULL;
+out:
+    free(dir);
+    tmfinv_ini_free(ini);
+    tmfinv_config_free(c);
+    return rc;
+}

@@ -1,0 +1,50 @@
+/* config.h: tmfinv's configuration file (INI), read and checked in one place.
+ *
+ * Every key is documented in docs/configuration.md. Relative paths are taken relative
+ * to the directory of the configuration file. Secrets (passwords) are read from the
+ * files the configuration names, never from the configuration itself. */
+#ifndef TMFINV_CONFIG_H
+#define TMFINV_CONFIG_H
+
+#include <stddef.h>
+
+typedef enum tmfinv_paging { TMFINV_PAGING_OFFSET, TMFINV_PAGING_PAGE } tmfinv_paging;
+typedef enum tmfinv_auth { TMFINV_AUTH_NONE, TMFINV_AUTH_BASIC } tmfinv_auth;
+
+typedef struct tmfinv_source_config {
+    char *name;
+    char *api;              /* "tmf638" or "tmf639" */
+    char *url;              /* collection URL */
+    tmfinv_paging paging;
+    int page_size;
+    char *profile;          /* profile name or file */
+    tmfinv_auth auth;
+    char *username;
+    char *password;         /* secret, read from password_file */
+    char *params;           /* extra query string, without leading '?' */
+    int timeout_ms;         /* per request */
+    int retries;            /* tries after the first one for a failing page */
+    int retry_delay_ms;     /* first back-off delay, doubled per try */
+    int max_failed_pages;   /* consecutive failed pages that stop a scan */
+    char **definitions;     /* the definitions this source feeds; NULL: all of its API */
+    size_t n_definitions;
+    char **exclude_types;   /* overrides the definitions' excluded types; NULL: keep them */
+    size_t n_exclude_types;
+    int has_exclude_types;
+    char *ca_file;
+} tmfinv_source_config;
+
+typedef struct tmfinv_config {
+    char *path;
+    char *store_path;
+    tmfinv_source_config *sources;
+    size_t n_sources;
+} tmfinv_config;
+
+/* Reads and checks the configuration at `path`. On success *out holds a new config
+ * (free with tmfinv_config_free()). Fails with TMFINV_EINVALID or TMFINV_EIO, the
+ * message naming the file, line and key. */
+int tmfinv_config_load(const char *path, tmfinv_config **out);
+void tmfinv_config_free(tmfinv_config *c);
+
+#endif

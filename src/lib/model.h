@@ -1,0 +1,174 @@
+/* model.h: the object model — definitions, sections, typed fields, owners — loaded
+ * from profile data files, and the mapping of TMF JSON items onto instances.
+ *
+ * A profile file (data/profiles/NAME.json) lists definitions. Each definition says
+ * which TMF API its items come from and which of them it takes (match), how an
+ * instance is identified (key), which statuses it declares and keeps, which item
+ * types it excludes, and its fields grouped in sections. Each field has a type,
+ * an owner (source, local, initial), and the path(s) of the TMF JSON it is filled
+ * from. See docs/object-model.md for the file format. */
+#ifndef TMFINV_MODEL_H
+#define TMFINV_MODEL_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#define TMFINV_MAX_STRING (32 * 1024) /* longest string value, in bytes */
+
+typedef enum tmfinv_type {
+    TMFINV_TYPE_STRING,
+    TMFINV_TYPE_INTEGER,
+    TMFINV_TYPE_DOUBLE,
+    TMFINV_TYPE_BOOLEAN,
+    TMFINV_TYPE_DATETIME,
+    TMFINV_TYPE_ENUM,
+    TMFINV_TYPE_REFERENCE
+} tmfinv_type;
+
+typedef enum tmfinv_owner {
+    TMFINV_OWNER_SOURCE,  /* overwritten by every sync */
+    TMFINV_OWNER_LOCAL,   /* set through tmfinv only, never by a sync */
+    TMFINV_OWNER_INITIAL  /* taken from the source when created, preserved afterwards */
+} tmfinv_owner;
+
+/* One step of a path: `name`, `name[*]`, `name[N]` or `name[key=value]`. */
+typedef struct tmfinv_path_step {
+    char *name;
+    enum { STEP_PLAIN, STEP_ALL, STEP_INDEX, STEP_MATCH } kind;
+    int index;          /* STEP_INDEX */
+    char *match_key;    /* STEP_MATCH */
+    char *match_value;  /* STEP_MATCH */
+} tmfinv_path_step;
+
+typedef struct tmfinv_path {
+    char *text;         /* as written in the file */
+    tmfinv_path_step *steps;
+    size_t n_steps;
+} tmfinv_path;
+
+/* A condition on an item or on mapped values: `path` equals / differs from / is in. */
+typedef struct tmfinv_condition {
+    tmfinv_path path;
+    char **values;      /* equals one of these (one value for "equals") */
+    size_t n_values;
+    int negate;         /* "not_equals" / "not_in" */
+} tmfinv_condition;
+
+/* A field's owner for instances whose mapped field `field` equals `equals`. */
+typedef struct tmfinv_owner_rule {
+    char *field;
+    char *equals;
+    tmfinv_owner owner;
+} tmfinv_owner_rule;
+
+typedef struct tmfinv_field {
+    char *name;
+    char *section;
+    tmfinv_type type;
+    int is_list;        /* a list of `type` */
+    int required;
+    tmfinv_owner owner;
+    tmfinv_owner_rule *owner_rules;
+    size_t n_owner_rules;
+    tmfinv_path *from;  /* alternative source paths, first non-null wins; none for local fields */
+    size_t n_from;
+    char *format;       /* for objects mapped to strings: "{name}={value}" */
+    char **values;      /* enum values */
+    size_t n_values;
+    char *references;   /* definition a reference points at */
+} tmfinv_field;
+
+typedef struct tmfinv_definition {
+    char *name;
+    char *profile;      /* profile that declared it */
+    char *api;          /* "tmf638" or "tmf639" */
+    tmfinv_condition *match; /* NULL: every item of the API not taken by an earlier definition */
+    char **sections;
+    size_t n_sections;
+    tmfinv_field *fields;
+    size_t n_fields;
+    size_t key_field;   /* index into fields */
+    size_t status_field;
+    char **statuses;    /* declared statuses */
+    size_t n_statuses;
+    char **keep;        /* status rule: only these statuses are kept (NULL: all) */
+    size_t n_keep;
+    char **drop;        /* status rule: these statuses are not kept */
+    size_t n_drop;
+    tmfinv_path *type_path; /* where the item type is read for exclusion (NULL: no exclusion) */
+    char **exclude_types;
+    size_t n_exclude_types;
+    char *fingerprint;  /* hash of the definition's text, to tell definitions apart */
+} tmfinv_definition;
+
+typedef struct tmfinv_model {
+    tmfinv_definition **definitions;
+    size_t n_definitions;
+} tmfinv_model;
+
+/* Why an item was rejected: the field (may be empty) and the reason. */
+typedef struct tmfinv_reject {
+    char field[128];
+    char reason[512];
+} tmfinv_reject;
+
+/* Loads a profile file. On success *out holds a new model (free with
+ * tmfinv_model_free()). A bad file fails with TMFINV_EINVALID, the message naming
+ * the file and the line (JSON syntax) or the JSON path (content) and the problem. */
+int tmfinv_model_load(const char *path, tmfinv_model **out);
+
+/* Resolves a profile name ("ses", "tmf") or a path to a file name: names are looked up
+ * in $TMFINV_DATA_DIR/profiles or the compiled-in data directory. New string in *out. */
+int tmfinv_model_profile_path(const char *profile, char **out);
+
+/* Adds the definitions of `from` to `into`, taking ownership of them (from is freed).
+ * A definition with the same name must be identical (same fingerprint), else
+ * TMFINV_EINVALID. */
+int tmfinv_model_merge(tmfinv_model *into, tmfinv_model *from);
+
+void tmfinv_model_free(tmfinv_model *m);
+
+/* The definition called `name`, or NULL. */
+const tmfinv_definition *tmfinv_model_find(const tmfinv_model *m, const char *name);
+
+/* The field called `name` of `d`, or NULL. */
+const tmfinv_field *tmfinv_definition_field(const tmfinv_definition *d, const char *name);
+
+/* The definition of `m` that takes `item` from `api`, or NULL when none does. */
+const tmfinv_definition *tmfinv_model_classify(const tmfinv_model *m, const char *api, const cJSON *item);
+
+/* The first value at `path` in `item`, or NULL. Borrowed from `item`. */
+const cJSON *tmfinv_path_first(const tmfinv_path *path, const cJSON *item);
+
+/* The item's key as a new string in *out (free() it); *out is NULL when the key is
+ * missing or empty. Numbers are written in decimal. Returns 0 or TMFINV_ENOMEM. */
+int tmfinv_definition_key(const tmfinv_definition *d, const cJSON *item, char **out);
+
+/* The status the item sends, exactly as sent (borrowed), or NULL when absent or not a string. */
+const char *tmfinv_definition_source_status(const tmfinv_definition *d, const cJSON *item);
+
+/* 1 when `type` of `item` is excluded by `d` (the type read goes to *type). */
+int tmfinv_definition_excluded(const tmfinv_definition *d, const cJSON *item, const char **type);
+
+/* 1 when the status rules of `d` keep an item whose source status is `status` (may be NULL). */
+int tmfinv_definition_keeps(const tmfinv_definition *d, const char *status);
+
+/* Maps `item` onto the source and initial fields of `d` and validates them. On success
+ * *out is a new JSON object (field name to value; absent values left out). On a
+ * validation failure returns TMFINV_EINVALID with `why` filled. */
+int tmfinv_definition_map(const tmfinv_definition *d, const cJSON *item, cJSON **out, tmfinv_reject *why);
+
+/* The owner of field `f` for an instance whose mapped values are `values`. */
+tmfinv_owner tmfinv_field_owner(const tmfinv_field *f, const cJSON *values);
+
+/* Converts the text `text` given by a person to a value of field `f` (lists: comma
+ * separated) and validates it. New value in *out, or TMFINV_EINVALID with a message. */
+int tmfinv_field_parse(const tmfinv_definition *d, const tmfinv_field *f, const char *text, cJSON **out);
+
+/* Validates one value of field `f`. 0, or TMFINV_EINVALID with why->reason filled. */
+int tmfinv_field_validate(const tmfinv_field *f, const cJSON *value, tmfinv_reject *why);
+
+const char *tmfinv_type_name(tmfinv_type t);
+const char *tmfinv_owner_name(tmfinv_owner o);
+
+#endif

@@ -1,0 +1,37 @@
+/* store_int.h: the operations table a storage backend fills (private to src/lib). */
+#ifndef TMFINV_STORE_INT_H
+#define TMFINV_STORE_INT_H
+
+#include "store.h"
+
+typedef struct tmfinv_store_ops {
+    void (*close)(tmfinv_store *s);
+    int (*exec_tx)(tmfinv_store *s, const char *what); /* "BEGIN", "COMMIT", "ROLLBACK" */
+    int (*get)(tmfinv_store *s, const char *definition, const char *key, tmfinv_instance **out);
+    int (*put)(tmfinv_store *s, const tmfinv_instance *inst);
+    int (*history_add)(tmfinv_store *s, const char *instance_id, int64_t run_id, const char *time,
+                       const char *field, const char *before, const char *after);
+    int (*history)(tmfinv_store *s, const char *instance_id, int (*fn)(const cJSON *, void *), void *ctx);
+    int (*seen_reset)(tmfinv_store *s);
+    int (*seen_mark)(tmfinv_store *s, const char *definition, const char *key, int *first);
+    int (*sweep)(tmfinv_store *s, const char *source, const char *definition, int64_t run_id, const char *time,
+                 int64_t *removed);
+    int (*query)(tmfinv_store *s, const tmfinv_query *q, int (*fn)(const tmfinv_instance *, void *), void *ctx);
+    int (*count)(tmfinv_store *s, const tmfinv_query *q, int64_t *count);
+    int (*run_begin)(tmfinv_store *s, const char *started, const char *kind, int64_t *run_id);
+    int (*run_end)(tmfinv_store *s, int64_t run_id, const char *ended, int complete);
+    int (*run_source_put)(tmfinv_store *s, int64_t run_id, const tmfinv_run_source *rs);
+    int (*runs)(tmfinv_store *s, int64_t limit, int (*fn)(const cJSON *, void *), void *ctx);
+    int (*report_add)(tmfinv_store *s, const tmfinv_report *r, const char *time);
+    int (*reports)(tmfinv_store *s, const char *kind, int (*fn)(const cJSON *, void *), void *ctx);
+} tmfinv_store_ops;
+
+/* Every backend's handle starts with this. */
+struct tmfinv_store {
+    const tmfinv_store_ops *ops;
+};
+
+/* The SQLite backend: opens `path`. */
+int tmfinv_store_sqlite_open(const char *path, tmfinv_store **out);
+
+#endif

@@ -1,0 +1,519 @@
+/* sync.c: the sync engine (see sync.h). */
+#include "sync.h"
+
+#include "client.h"
+#include "tmfinv_error.h"
+#include "tmfinv_misc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sync_ctx {
+    tmfinv_store *store;
+    const tmfinv_model *model;
+    const tmfinv_source_config *src;
+    tmfinv_log_fn log;
+    void *log_ctx;
+    int64_t run_id;
+    int64_t page;               /* 1-based number of the page being applied */
+    int fatal;                  /* the source could not be read at all */
+    tmfinv_run_source rs;
+    char now[32];
+} sync_ctx;
+
+static void say(sync_ctx *c, tmfinv_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(sync_ctx *c, tmfinv_log_level level, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+
+    if (!c->log)
+        return;
+    va_start(ap, fmt);
+    (void)vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    c->log(c->log_ctx, level, line);
+}
+
+int tmfinv_sync_load_model(const tmfinv_config *cfg, tmfinv_model **out)
+{
+    tmfinv_model *model = NULL;
+    size_t i;
+    int rc = 0;
+
+    model = calloc(1, sizeof(*model));
+    if (!model)
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    /* With no source configured, the default profile still gives the definitions. */
+    for (i = 0; i < (cfg->n_sources ? cfg->n_sources : 1); i++) {
+        const char *profile = cfg->n_sources ? cfg->sources[i].profile : "ses";
+        tmfinv_model *one = NULL;
+        char *path = NULL;
+
+        if ((rc = tmfinv_model_profile_path(profile, &path)) < 0)
+            goto out;
+        rc = tmfinv_model_load(path, &one);
+        free(path);
+        if (rc < 0)
+            goto out;
+        if ((rc = tmfinv_model_merge(model, one)) < 0)
+            goto out;
+    }
+    for (i = 0; i < cfg->n_sources; i++) {
+        const tmfinv_source_config *s = &cfg->sources[i];
+
+        for (size_t j = 0; j < s->n_definitions; j++) {
+            const tmfinv_definition *d = tmfinv_model_find(model, s->definitions[j]);
+
+            if (!d || strcmp(d->api, s->api) != 0) {
+                rc = tmfinv_error_set(TMFINV_EINVALID, "%s: [source %s] definitions: '%s' is not a definition of %s",
+                                      cfg->path, s->name, s->definitions[j], s->api);
+                goto out;
+            }
+        }
+    }
+    *out = model;
+    model = NULL;
+out:
+    tmfinv_model_free(model);
+    return rc;
+}
+
+/* 1 when this source feeds definition d. */
+static int feeds(const tmfinv_source_config *s, const tmfinv_definition *d)
+{
+    if (strcmp(d->api, s->api) != 0)
+        return 0;
+    if (!s->definitions)
+        return 1;
+    for (size_t i = 0; i < s->n_definitions; i++)
+        if (strcmp(s->definitions[i], d->name) == 0)
+            return 1;
+    return 0;
+}
+
+static int is_excluded(const sync_ctx *c, const tmfinv_definition *d, const cJSON *item, const char **type)
+{
+    const cJSON *v;
+
+    if (!c->src->has_exclude_types)
+        return tmfinv_definition_excluded(d, item, type);
+    *type = NULL;
+    v = d->type_path ? tmfinv_path_first(d->type_path, item) : cJSON_GetObjectItemCaseSensitive(item, "@type");
+    if (!cJSON_IsString(v))
+        return 0;
+    *type = v->valuestring;
+    for (size_t i = 0; i < c->src->n_exclude_types; i++)
+        if (strcmp(c->src->exclude_types[i], v->valuestring) == 0)
+            return 1;
+    return 0;
+}
+
+static int report(sync_ctx *c, const char *kind, const tmfinv_definition *d, const char *key, const cJSON *item,
+                  const char *field, const char *reason)
+{
+    const cJSON *id = cJSON_IsObject(item) ? cJSON_GetObjectItemCaseSensitive(item, "id") : NULL;
+    tmfinv_report r = {
+        .run_id = c->run_id,
+        .source = c->src->name,
+        .kind = kind,
+        .page = c->page,
+        .definition = d ? d->name : NULL,
+        .key = key,
+        .item_id = cJSON_IsString(id) ? id->valuestring : NULL,
+        .field = field,
+        .reason = reason,
+    };
+
+    return tmfinv_store_report_add(c->store, &r, c->now);
+}
+
+/* Records each field whose value differs between `before` and `after`. */
+static int record_changes(sync_ctx *c, const char *instance_id, const cJSON *before, const cJSON *after)
+{
+    const cJSON *v;
+    int rc = 0;
+
+    cJSON_ArrayForEach(v, after) {
+        const cJSON *old = cJSON_GetObjectItemCaseSensitive(before, v->string);
+
+        if (!old || !cJSON_Compare(old, v, 1)) {
+            char *a = cJSON_PrintUnformatted(v), *b = old ? cJSON_PrintUnformatted(old) : NULL;
+
+            rc = a ? tmfinv_store_history_add(c->store, instance_id, c->run_id, c->now, v->string, b, a)
+                   : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            free(a);
+            free(b);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    cJSON_ArrayForEach(v, before) {
+        if (!cJSON_GetObjectItemCaseSensitive(after, v->string)) {
+            char *b = cJSON_PrintUnformatted(v);
+
+            rc = b ? tmfinv_store_history_add(c->store, instance_id, c->run_id, c->now, v->string, b, NULL)
+                   : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            free(b);
+            if (rc < 0)
+                return rc;
+        }
+    }
+    return 0;
+}
+
+/* Marks an existing active instance removed, for `reason`. */
+static int remove_instance(sync_ctx *c, tmfinv_instance *inst, const char *reason)
+{
+    int rc;
+
+    free(inst->removed_reason);
+    inst->removed_reason = strdup(reason);
+    inst->removed = 1;
+    inst->run_id = c->run_id;
+    (void)snprintf(inst->modified, sizeof(inst->modified), "%s", c->now);
+    if ((rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, "@removed", "false", "true")) < 0)
+        return rc;
+    if ((rc = tmfinv_store_put(c->store, inst)) < 0)
+        return rc;
+    c->rs.removed++;
+    return 0;
+}
+
+/* Copies the local fields, and the initial fields of an existing instance, into `values`. */
+static int preserve(const tmfinv_definition *d, const tmfinv_instance *old, cJSON *values)
+{
+    for (size_t i = 0; i < d->n_fields; i++) {
+        const tmfinv_field *f = &d->fields[i];
+        tmfinv_owner owner = tmfinv_field_owner(f, values);
+        const cJSON *kept;
+
+        if (owner == TMFINV_OWNER_SOURCE || !old)
+            continue;
+        cJSON_DeleteItemFromObjectCaseSensitive(values, f->name);
+        kept = cJSON_GetObjectItemCaseSensitive(old->fields, f->name);
+        if (kept) {
+            cJSON *copy = cJSON_Duplicate(kept, 1);
+
+            if (!copy)
+                return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            cJSON_AddItemToObject(values, f->name, copy);
+        }
+    }
+    return 0;
+}
+
+/* Applies one item (see the order of rules in sync.h). */
+static int apply_item(sync_ctx *c, const cJSON *item)
+{
+    const tmfinv_definition *d = tmfinv_model_classify(c->model, c->src->api, item);
+    tmfinv_instance *old = NULL, *inst = NULL;
+    cJSON *values = NULL;
+    tmfinv_reject why = {{0}, {0}};
+    char *key = NULL, *raw = NULL, hash[65];
+    const char *type, *status;
+    int rc = 0, first, keep;
+    char reason[256];
+
+    if (!d || !feeds(c->src, d)) {
+        c->rs.excluded++;
+        goto out;
+    }
+    if ((rc = tmfinv_definition_key(d, item, &key)) < 0)
+        goto out;
+    if (!key) {
+        c->rs.empty_keys++;
+        rc = report(c, "empty_key", d, NULL, item, d->fields[d->key_field].name, "empty or missing key");
+        goto out;
+    }
+    if ((rc = tmfinv_store_seen_mark(c->store, d->name, key, &first)) < 0)
+        goto out;
+    if (!first) {
+        c->rs.duplicates++;
+        rc = report(c, "duplicate", d, key, item, d->fields[d->key_field].name,
+                    "key seen earlier in this sync; the first occurrence wins");
+        goto out;
+    }
+    rc = tmfinv_store_get(c->store, d->name, key, &old);
+    if (rc == TMFINV_ENOTFOUND)
+        rc = 0;
+    if (rc < 0)
+        goto out;
+    if (is_excluded(c, d, item, &type)) {
+        c->rs.excluded++;
+        if (old && !old->removed) {
+            (void)snprintf(reason, sizeof(reason), "type %s is excluded", type);
+            rc = remove_instance(c, old, reason);
+        }
+        goto out;
+    }
+    status = tmfinv_definition_source_status(d, item);
+    keep = tmfinv_definition_keeps(d, status);
+    if ((rc = tmfinv_definition_map(d, item, &values, &why)) == TMFINV_EINVALID) {
+        rc = 0;
+        if (!keep) {
+            /* Not kept whatever its other fields say: an existing instance goes. */
+            c->rs.dropped++;
+            if (old && !old->removed) {
+                (void)snprintf(reason, sizeof(reason), "status '%s' is not kept", status ? status : "");
+                rc = remove_instance(c, old, reason);
+            }
+            goto out;
+        }
+        c->rs.rejected++;
+        rc = report(c, "rejected", d, key, item, why.field, why.reason);
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
+    if ((rc = preserve(d, old, values)) < 0)
+        goto out;
+    raw = cJSON_PrintUnformatted(item);
+    if (!raw) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    tmfinv_sha256_hex(raw, strlen(raw), hash);
+    if (!keep)
+        c->rs.dropped++;
+    if (old && strcmp(old->content_hash, hash) == 0 && old->removed == !keep) {
+        if (keep)
+            c->rs.unchanged++;
+        goto out;
+    }
+    inst = calloc(1, sizeof(*inst));
+    if (!inst) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (old)
+        (void)snprintf(inst->id, sizeof(inst->id), "%s", old->id);
+    else if ((rc = tmfinv_uuid_new(inst->id, sizeof(inst->id))) < 0)
+        goto out;
+    inst->definition = strdup(d->name);
+    inst->key = key;
+    key = NULL;
+    inst->source = strdup(c->src->name);
+    {
+        const cJSON *sv = cJSON_GetObjectItemCaseSensitive(values, d->fields[d->status_field].name);
+
+        inst->status = cJSON_IsString(sv) ? strdup(sv->valuestring) : NULL;
+    }
+    inst->removed = !keep;
+    if (!keep) {
+        (void)snprintf(reason, sizeof(reason), "status '%s' is not kept", status ? status : "");
+        inst->removed_reason = strdup(reason);
+    }
+    (void)snprintf(inst->created, sizeof(inst->created), "%s", old ? old->created : c->now);
+    (void)snprintf(inst->modified, sizeof(inst->modified), "%s", c->now);
+    inst->run_id = c->run_id;
+    (void)snprintf(inst->content_hash, sizeof(inst->content_hash), "%s", hash);
+    inst->fields = values;
+    values = NULL;
+    inst->raw = raw;
+    raw = NULL;
+    if (!inst->definition || !inst->source) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (old) {
+        if ((rc = record_changes(c, inst->id, old->fields, inst->fields)) < 0)
+            goto out;
+        if (old->removed != inst->removed &&
+            (rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, "@removed",
+                                           old->removed ? "true" : "false", inst->removed ? "true" : "false")) < 0)
+            goto out;
+    }
+    if ((rc = tmfinv_store_put(c->store, inst)) < 0)
+        goto out;
+    if (!keep) {
+        if (old && !old->removed)
+            c->rs.removed++;
+    } else if (old)
+        c->rs.updated++;
+    else
+        c->rs.created++;
+out:
+    free(key);
+    free(raw);
+    cJSON_Delete(values);
+    tmfinv_instance_free(old);
+    tmfinv_instance_free(inst);
+    return rc;
+}
+
+/* Applies one page in one transaction, with the source's figures. */
+static int apply_page(sync_ctx *c, const cJSON *items)
+{
+    const cJSON *item;
+    tmfinv_run_source saved = c->rs;
+    int rc;
+
+    tmfinv_time_now(c->now, sizeof(c->now));
+    if ((rc = tmfinv_store_begin(c->store)) < 0)
+        return rc;
+    cJSON_ArrayForEach(item, items) {
+        c->rs.items++;
+        if ((rc = apply_item(c, item)) < 0)
+            goto out;
+    }
+    c->rs.pages++;
+    rc = tmfinv_store_run_source_put(c->store, c->run_id, &c->rs);
+out:
+    if (rc < 0) {
+        c->rs = saved;
+        (void)tmfinv_store_rollback(c->store);
+        return rc;
+    }
+    return tmfinv_store_commit(c->store);
+}
+
+static int add_failed_page(sync_ctx *c, const tmfinv_page *page)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    cJSON_AddNumberToObject(o, "page", (double)c->page);
+    cJSON_AddStringToObject(o, "url", page->url);
+    cJSON_AddNumberToObject(o, "status", (double)page->status);
+    cJSON_AddNumberToObject(o, "tries", page->tries);
+    cJSON_AddStringToObject(o, "error", page->error);
+    cJSON_AddItemToArray(c->rs.failed_pages, o);
+    return 0;
+}
+
+/* Scans one source. Returns 0, or a negative code when the store failed. */
+static int sync_source(sync_ctx *c)
+{
+    const tmfinv_source_config *s = c->src;
+    tmfinv_client *client = NULL;
+    int rc, failed_in_a_row = 0;
+    char error[1700] = "";
+
+    if ((rc = tmfinv_client_new(s, &client)) < 0)
+        return rc;
+    if ((rc = tmfinv_store_seen_reset(c->store)) < 0)
+        goto out;
+    for (int64_t index = 0;; index++) {
+        tmfinv_page page;
+
+        c->page = index + 1;
+        if ((rc = tmfinv_client_fetch(client, index, s->page_size, &page)) < 0)
+            goto out;
+        if (page.outcome == TMFINV_PAGE_FATAL) {
+            (void)snprintf(error, sizeof(error), "page %lld: %s (%s)", (long long)c->page, page.error, page.url);
+            say(c, TMFINV_LOG_ERROR, "source '%s' %s", s->name, error);
+            tmfinv_page_clear(&page);
+            c->rs.error = error;
+            c->fatal = 1;
+            break;
+        }
+        if (page.outcome == TMFINV_PAGE_FAILED) {
+            say(c, TMFINV_LOG_ERROR, "source '%s' page %lld: %s after %d tries (%s)", s->name, (long long)c->page,
+                page.error, page.tries, page.url);
+            c->rs.failed++;
+            rc = add_failed_page(c, &page);
+            tmfinv_page_clear(&page);
+            if (rc < 0)
+                goto out;
+            if (++failed_in_a_row >= s->max_failed_pages) {
+                (void)snprintf(error, sizeof(error), "stopped after %d failed pages in a row", failed_in_a_row);
+                say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
+                c->rs.error = error;
+                break;
+            }
+            continue;
+        }
+        failed_in_a_row = 0;
+        rc = apply_page(c, page.items);
+        {
+            int short_page = tmfinv_page_ends_scan((size_t)cJSON_GetArraySize(page.items), s->page_size);
+
+            tmfinv_page_clear(&page);
+            if (rc < 0)
+                goto out;
+            /* A page with fewer items than asked for ends the scan; X-Total-Count does not. */
+            if (short_page)
+                break;
+        }
+    }
+    c->rs.complete = c->rs.failed == 0 && !c->rs.error;
+    tmfinv_time_now(c->now, sizeof(c->now));
+    if ((rc = tmfinv_store_begin(c->store)) < 0)
+        goto out;
+    if (c->rs.complete) {
+        for (size_t i = 0; i < c->model->n_definitions; i++) {
+            const tmfinv_definition *d = c->model->definitions[i];
+            int64_t removed = 0;
+
+            if (!feeds(s, d))
+                continue;
+            if ((rc = tmfinv_store_sweep(c->store, s->name, d->name, c->run_id, c->now, &removed)) < 0)
+                break;
+            c->rs.removed += removed;
+        }
+    }
+    if (rc == 0)
+        rc = tmfinv_store_run_source_put(c->store, c->run_id, &c->rs);
+    if (rc < 0)
+        (void)tmfinv_store_rollback(c->store);
+    else
+        rc = tmfinv_store_commit(c->store);
+    if (c->rs.error)
+        c->rs.error = NULL; /* points into this frame */
+out:
+    tmfinv_client_free(client);
+    return rc;
+}
+
+int tmfinv_sync_full(tmfinv_store *store, const tmfinv_model *model, const tmfinv_config *cfg, tmfinv_log_fn log,
+                     void *log_ctx, tmfinv_sync_result *result)
+{
+    sync_ctx c = {.store = store, .model = model, .log = log, .log_ctx = log_ctx};
+    int rc = 0;
+
+    memset(result, 0, sizeof(*result));
+    result->complete = 1;
+    tmfinv_time_now(c.now, sizeof(c.now));
+    if ((rc = tmfinv_store_run_begin(store, c.now, "full", &c.run_id)) < 0)
+        return rc;
+    result->run_id = c.run_id;
+    for (size_t i = 0; i < cfg->n_sources; i++) {
+        int64_t started = tmfinv_time_monotonic_ms();
+
+        memset(&c.rs, 0, sizeof(c.rs));
+        c.fatal = 0;
+        c.src = &cfg->sources[i];
+        c.rs.source = c.src->name;
+        c.rs.failed_pages = cJSON_CreateArray();
+        if (!c.rs.failed_pages)
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        rc = sync_source(&c);
+        if (!c.rs.complete)
+            result->complete = 0;
+        if (c.fatal)
+            result->errors++;
+        if (rc == 0)
+            say(&c, c.rs.complete ? TMFINV_LOG_INFO : TMFINV_LOG_WARN,
+                "source '%s': %s in %.1f s: %lld pages, %lld items: %lld created, %lld updated, %lld unchanged, "
+                "%lld removed, %lld not kept, %lld duplicates, %lld empty keys, %lld excluded, %lld rejected, "
+                "%lld failed pages",
+                c.src->name, c.rs.complete ? "complete" : "INCOMPLETE (nothing removed)",
+                (double)(tmfinv_time_monotonic_ms() - started) / 1000.0, (long long)c.rs.pages,
+                (long long)c.rs.items, (long long)c.rs.created, (long long)c.rs.updated, (long long)c.rs.unchanged,
+                (long long)c.rs.removed, (long long)c.rs.dropped, (long long)c.rs.duplicates,
+                (long long)c.rs.empty_keys, (long long)c.rs.excluded, (long long)c.rs.rejected,
+                (long long)c.rs.failed);
+        cJSON_Delete(c.rs.failed_pages);
+        if (rc < 0)
+            break;
+    }
+    tmfinv_time_now(c.now, sizeof(c.now));
+    if (rc == 0)
+        rc = tmfinv_store_run_end(store, c.run_id, c.now, result->complete);
+    return rc;
+}

@@ -1,0 +1,36 @@
+/* sync.h: the sync engine — pages from each source through the rules of the object
+ * model into the store.
+ *
+ * For each source: fetch pages in order; per page, in one transaction: classify each
+ * item, check its key (empty: skipped and reported), de-duplicate (first occurrence in
+ * page order wins), exclude types, apply status rules, map and validate, then create,
+ * update or leave unchanged (content hash), preserving local and initial fields. After
+ * a complete scan, instances of the source not seen are marked removed; after an
+ * incomplete one nothing is removed. Every run and its figures are recorded. */
+#ifndef TMFINV_SYNC_H
+#define TMFINV_SYNC_H
+
+#include "config.h"
+#include "model.h"
+#include "store.h"
+
+typedef enum tmfinv_log_level { TMFINV_LOG_INFO, TMFINV_LOG_WARN, TMFINV_LOG_ERROR } tmfinv_log_level;
+
+/* Receives one line for the operator (no trailing newline); secrets never appear in it. */
+typedef void (*tmfinv_log_fn)(void *ctx, tmfinv_log_level level, const char *line);
+
+typedef struct tmfinv_sync_result {
+    int64_t run_id;
+    int complete;       /* every source scanned without a failed page */
+    int errors;         /* sources that could not be read at all */
+} tmfinv_sync_result;
+
+/* Loads the model of every source of `cfg` (their profiles merged). */
+int tmfinv_sync_load_model(const tmfinv_config *cfg, tmfinv_model **out);
+
+/* Runs one full sync of every source. Returns 0 when the run was carried out (see
+ * result for completeness), or a negative code when the store failed. */
+int tmfinv_sync_full(tmfinv_store *store, const tmfinv_model *model, const tmfinv_config *cfg, tmfinv_log_fn log,
+                     void *log_ctx, tmfinv_sync_result *result);
+
+#endif
