@@ -30,6 +30,7 @@ static const char usage_text[] =
     "  show KEY|UUID [--definition DEF] [--json]\n"
     "  set KEY|UUID FIELD=VALUE [--definition DEF]\n"
     "  history KEY|UUID [--definition DEF] [--json]\n"
+    "  summary [--json]                 instances per definition and status\n"
     "  runs [--json] [--limit N]\n"
     "  rejected [--kind rejected|duplicate|empty_key|all] [--json]\n"
     "  definitions [--json]             the definitions, sections and fields\n"
@@ -729,6 +730,39 @@ static int cmd_rejected(app *a, int argc, char **argv)
     return 0;
 }
 
+static int print_summary(const cJSON *g, void *ctx)
+{
+    const int *json = ctx;
+    const cJSON *status = cJSON_GetObjectItemCaseSensitive(g, "status");
+
+    if (*json) {
+        print_json(g);
+        return 0;
+    }
+    printf("%-10s %-8s %-16s %8d\n", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "definition")),
+           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(g, "removed")) ? "removed" : "active",
+           cJSON_IsString(status) ? status->valuestring : "-",
+           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "count")));
+    return 0;
+}
+
+static int cmd_summary(app *a, int argc, char **argv)
+{
+    int json = argc > 1 && strcmp(argv[1], "--json") == 0, rc;
+
+    if (argc > 1 + json)
+        return usage_error("summary: unexpected argument '%s'", argv[1 + json]);
+    if ((rc = app_open(a, 1)) != 0)
+        return rc;
+    if (!json)
+        printf("%-10s %-8s %-16s %8s\n", "DEFINITION", "STATE", "STATUS", "COUNT");
+    if (tmfinv_store_summary(a->store, print_summary, &json) < 0) {
+        fail_line("summary");
+        return 1;
+    }
+    return 0;
+}
+
 /* ---- model ----------------------------------------------------------------------- */
 
 static int cmd_definitions(app *a, int argc, char **argv)
@@ -857,6 +891,8 @@ int main(int argc, char **argv)
         rc = cmd_runs(&a, argc, argv);
     else if (strcmp(cmd, "rejected") == 0)
         rc = cmd_rejected(&a, argc, argv);
+    else if (strcmp(cmd, "summary") == 0)
+        rc = cmd_summary(&a, argc, argv);
     else if (strcmp(cmd, "definitions") == 0)
         rc = cmd_definitions(&a, argc, argv);
     else if (strcmp(cmd, "check") == 0)

@@ -78,6 +78,11 @@ int tmfinv_store_count(tmfinv_store *s, const tmfinv_query *q, int64_t *count)
     return s->ops->count(s, q, count);
 }
 
+int tmfinv_store_summary(tmfinv_store *s, int (*fn)(const cJSON *, void *), void *ctx)
+{
+    return s->ops->summary(s, fn, ctx);
+}
+
 int tmfinv_store_run_begin(tmfinv_store *s, const char *started, const char *kind, int64_t *run_id)
 {
     return s->ops->run_begin(s, started, kind, run_id);

@@ -119,6 +119,10 @@ int tmfinv_store_query(tmfinv_store *s, const tmfinv_query *q, int (*fn)(const t
 /* Counts the instances matching q. */
 int tmfinv_store_count(tmfinv_store *s, const tmfinv_query *q, int64_t *count);
 
+/* Calls fn once per (definition, status, removed) group with its instance count, as
+ * {definition, status, removed, count}, ordered by definition, removed, status. */
+int tmfinv_store_summary(tmfinv_store *s, int (*fn)(const cJSON *group, void *ctx), void *ctx);
+
 /* Starts a run record; its id goes to *run_id. */
 int tmfinv_store_run_begin(tmfinv_store *s, const char *started, const char *kind, int64_t *run_id);
 

@@ -569,6 +569,34 @@ static int sqlite_count(tmfinv_store *base, const tmfinv_query *q, int64_t *coun
     return rc;
 }
 
+static int sqlite_summary(tmfinv_store *base, int (*fn)(const cJSON *, void *), void *ctx)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    int rc = 0, step;
+
+    if (sqlite3_prepare_v2(s->db, "SELECT definition, status, removed, count(*) FROM instance"
+                                  " GROUP BY definition, removed, status ORDER BY definition, removed, status",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "summarising");
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        cJSON *o = cJSON_CreateObject();
+
+        if (!o) {
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            break;
+        }
+        add_text_column(o, "definition", st, 0);
+        add_text_column(o, "status", st, 1);
+        cJSON_AddBoolToObject(o, "removed", sqlite3_column_int(st, 2));
+        cJSON_AddNumberToObject(o, "count", (double)sqlite3_column_int64(st, 3));
+        rc = fn(o, ctx);
+        cJSON_Delete(o);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int sqlite_run_begin(tmfinv_store *base, const char *started, const char *kind, int64_t *run_id)
 {
     sqlite_store *s = (sqlite_store *)base;
@@ -770,6 +798,7 @@ static const tmfinv_store_ops sqlite_ops = {
     .sweep = sqlite_sweep,
     .query = sqlite_query,
     .count = sqlite_count,
+    .summary = sqlite_summary,
     .run_begin = sqlite_run_begin,
     .run_end = sqlite_run_end,
     .run_source_put = sqlite_run_source_put,

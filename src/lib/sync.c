@@ -177,10 +177,7 @@ static int remove_instance(sync_ctx *c, tmfinv_instance *inst, const char *reaso
     (void)snprintf(inst->modified, sizeof(inst->modified), "%s", c->now);
     if ((rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, "@removed", "false", "true")) < 0)
         return rc;
-    if ((rc = tmfinv_store_put(c->store, inst)) < 0)
-        return rc;
-    c->rs.removed++;
-    return 0;
+    return tmfinv_store_put(c->store, inst);
 }
 
 /* Copies the local fields, and the initial fields of an existing instance, into `values`. */
@@ -329,12 +326,11 @@ static int apply_item(sync_ctx *c, const cJSON *item)
     }
     if ((rc = tmfinv_store_put(c->store, inst)) < 0)
         goto out;
-    if (!keep) {
-        if (old && !old->removed)
-            c->rs.removed++;
-    } else if (old)
+    /* Not kept by its status: counted as dropped above, not as removed (which counts
+     * instances no longer served by the source). */
+    if (keep && old)
         c->rs.updated++;
-    else
+    else if (keep)
         c->rs.created++;
 out:
     free(key);

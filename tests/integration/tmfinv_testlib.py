@@ -1,0 +1,198 @@
+"""Shared helpers for the black-box tests: start tmfinv-sim on a free loopback port,
+write configurations, run the real tmfinv binary, read its JSON output.
+
+Paths come from the environment that ctest sets: TMFINV_BIN, TMFINV_SIM,
+TMFINV_DATA_DIR, TMFINV_SHARED. Python standard library only."""
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+BIN = os.environ.get("TMFINV_BIN", os.path.join(TOP, "build", "tmfinv"))
+SIM = os.environ.get("TMFINV_SIM", os.path.join(TOP, "build", "tmfinv-sim"))
+
+
+class Sim:
+    """A running tmfinv-sim; use as a context manager or call stop()."""
+
+    def __init__(self, *args, seed=7, services=200, carriers=100, resources=300):
+        cmd = [SIM, "--listen", "127.0.0.1:0", "--seed", str(seed), "--services", str(services),
+               "--carriers", str(carriers), "--resources", str(resources)] + [str(a) for a in args]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("listening on "):
+            self.stop()
+            raise RuntimeError("tmfinv-sim did not start: %r %s" % (line, self.proc.stderr.read()))
+        self.address = line[len("listening on "):]
+        self.base = "http://" + self.address
+
+    def get(self, path):
+        with urllib.request.urlopen(self.base + path, timeout=30) as r:
+            return json.loads(r.read())
+
+    def post(self, path):
+        req = urllib.request.Request(self.base + path, data=b"", method="POST")
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
+
+    def collection(self, path, per_page=500):
+        """Every item of a collection in the SES page dialect, in page order."""
+        items, page = [], 1
+        sep = "&" if "?" in path else "?"
+        while True:
+            batch = self.get("%s%spage=%d&recordsPerPage=%d" % (path, sep, page, per_page))
+            items.extend(batch)
+            if len(batch) < per_page:
+                return items
+            page += 1
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        for f in (self.proc.stdout, self.proc.stderr):
+            if f:
+                f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+class Workspace:
+    """A temporary folder with a config file and a store."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="tmfinv-it-")
+        self.config = os.path.join(self.dir, "tmfinv.ini")
+        self.db = os.path.join(self.dir, "tmfinv.db")
+
+    def write_config(self, sources, extra=""):
+        """sources: list of (name, dict of keys)."""
+        lines = ["[store]", "path = %s" % self.db, ""]
+        for name, keys in sources:
+            lines.append("[source %s]" % name)
+            lines.extend("%s = %s" % kv for kv in keys.items())
+            lines.append("")
+        with open(self.config, "w") as f:
+            f.write("\n".join(lines) + extra)
+
+    def ses_config(self, sim, **overrides):
+        services = {"api": "tmf638", "url": sim.base + "/tmf638/service", "paging": "page", "page_size": "40"}
+        resources = {"api": "tmf639", "url": sim.base + "/tmf639/resource", "paging": "page", "page_size": "40"}
+        services.update(overrides)
+        resources.update(overrides)
+        self.write_config([("services", services), ("resources", resources)])
+
+    def run(self, *args, check=None):
+        p = subprocess.run([BIN, "-c", self.config] + [str(a) for a in args], capture_output=True, text=True,
+                           timeout=300)
+        if check is not None and p.returncode != check:
+            raise AssertionError("tmfinv %s exited %d, expected %d\nstdout: %s\nstderr: %s"
+                                 % (" ".join(map(str, args)), p.returncode, check, p.stdout, p.stderr))
+        return p
+
+    def json_lines(self, *args):
+        p = self.run(*args, check=0)
+        return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
+
+    def count(self, definition, *where, all=False):
+        args = ["query", definition, "--count"]
+        for w in where:
+            args += ["--where", w]
+        if all:
+            args.append("--all")
+        return int(self.run(*args, check=0).stdout.strip())
+
+    def dump(self):
+        """The instance table as rows, for comparing stores."""
+        con = sqlite3.connect(self.db)
+        try:
+            return con.execute("SELECT definition, key, status, removed, fields, raw, content_hash, modified"
+                               " FROM instance ORDER BY definition, key").fetchall()
+        finally:
+            con.close()
+
+    def cleanup(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class TestCase(unittest.TestCase):
+    def setUp(self):
+        self.ws = Workspace()
+        self.sims = []
+
+    def tearDown(self):
+        for s in self.sims:
+            s.stop()
+        self.ws.cleanup()
+
+    def sim(self, *args, **kw):
+        s = Sim(*args, **kw)
+        self.sims.append(s)
+        return s
+
+
+# The SES profile's rules, written again here from the documentation (not from
+# tmfinv's code) so that the test computes what the store must hold from what the
+# simulator actually serves.
+EXCLUDED_TYPES = {"Card", "BandwidthSegment", "LogicalPort", "Multicast", "Slot", "Port", "Circuit"}
+
+
+def expected_ses(services_items, resource_items):
+    """Active keys per definition and status, duplicates and empty keys, under the ses rules."""
+    result = {"Service": {}, "Carrier": {}, "Resource": {}}
+    seen = {"Service": set(), "Carrier": set(), "Resource": set()}
+    stats = {"duplicates": 0, "empty_keys": 0, "excluded": 0, "dropped": 0}
+    for item in services_items:
+        definition = "Carrier" if item.get("@type") == "element" else "Service"
+        key = item.get("externalId")
+        if not key:
+            stats["empty_keys"] += 1
+            continue
+        if key in seen[definition]:
+            stats["duplicates"] += 1
+            continue
+        seen[definition].add(key)
+        status = item.get("status")
+        keep = status == "Operational" if definition == "Service" else status != "Deprecated"
+        if not keep:
+            stats["dropped"] += 1
+            continue
+        result[definition][key] = status
+    for item in resource_items:
+        key = item.get("id")
+        if not key:
+            stats["empty_keys"] += 1
+            continue
+        if key in seen["Resource"]:
+            stats["duplicates"] += 1
+            continue
+        seen["Resource"].add(key)
+        if item.get("@type") in EXCLUDED_TYPES:
+            stats["excluded"] += 1
+            continue
+        if item.get("status") == "Deprecated":
+            stats["dropped"] += 1
+            continue
+        result["Resource"][key] = item.get("status")
+    return result, stats
+
+
+def main():
+    unittest.main(verbosity=2)
