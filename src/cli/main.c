@@ -70,6 +70,14 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* The usage error for the option getopt just refused. */
+static int bad_option(const char *cmd, char **argv)
+{
+    if (optopt)
+        return usage_error("%s: option '-%c' is unknown or needs a value", cmd, optopt);
+    return usage_error("%s: option '%s' is unknown or needs a value", cmd, argv[optind - 1]);
+}
+
 /* Loads what a command needs: config and model always; the store when `store` is set. */
 static int app_open(app *a, int store)
 {
@@ -127,7 +135,7 @@ static int cmd_sync(app *a, int argc, char **argv)
         if (c == 'o')
             once = 1;
         else
-            return usage_error("sync: unknown option");
+            return bad_option("sync", argv);
     }
     if (optind < argc)
         return usage_error("sync: unexpected argument '%s'", argv[optind]);
@@ -286,7 +294,7 @@ static int cmd_query(app *a, int argc, char **argv)
             }
             break;
         default:
-            rc = usage_error("query: unknown option");
+            rc = bad_option("query", argv);
             goto out;
         }
     }
@@ -456,7 +464,7 @@ static int cmd_show(app *a, int argc, char **argv, int history)
         else if (c == 'd')
             definition = optarg;
         else
-            return usage_error("show: unknown option");
+            return bad_option("show", argv);
     }
     if (optind != argc - 1)
         return usage_error("%s: give exactly one KEY or UUID", history ? "history" : "show");
@@ -532,7 +540,7 @@ static int cmd_set(app *a, int argc, char **argv)
         if (c == 'd')
             definition = optarg;
         else
-            return usage_error("set: unknown option");
+            return bad_option("set", argv);
     }
     if (optind != argc - 2)
         return usage_error("set: give KEY|UUID and FIELD=VALUE");
@@ -658,10 +666,11 @@ static int cmd_runs(app *a, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'j')
             json = 1;
-        else if (c == 'l' && tmfinv_parse_int64(optarg, 1, INT64_MAX, &limit) == 0)
-            ;
-        else
-            return usage_error("runs: bad option");
+        else if (c == 'l') {
+            if (tmfinv_parse_int64(optarg, 1, INT64_MAX, &limit) < 0)
+                return usage_error("runs: --limit '%s': expected a positive whole number", optarg);
+        } else
+            return bad_option("runs", argv);
     }
     if (optind != argc)
         return usage_error("runs: unexpected argument '%s'", argv[optind]);
@@ -713,7 +722,7 @@ static int cmd_rejected(app *a, int argc, char **argv)
         else if (c == 'k')
             kind = optarg;
         else
-            return usage_error("rejected: bad option");
+            return bad_option("rejected", argv);
     }
     if (optind != argc)
         return usage_error("rejected: unexpected argument '%s'", argv[optind]);
@@ -853,6 +862,7 @@ int main(int argc, char **argv)
     const char *cmd;
     int c, rc;
 
+    opterr = 0; /* getopt's own messages would make a second line; ours name the option */
     a.config_path = getenv("TMFINV_CONFIG");
     if (!a.config_path || !*a.config_path)
         a.config_path = "tmfinv.ini";
@@ -869,7 +879,7 @@ int main(int argc, char **argv)
             printf("tmfinv %s\n", TMFINV_VERSION);
             return 0;
         default:
-            return usage_error("bad option");
+            return bad_option("tmfinv", argv);
         }
     }
     if (optind >= argc)

@@ -180,6 +180,7 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
     if ((e = tmfinv_ini_get(sec, "page_size")) && (rc = int_value(file, sec->name, e, 1, 10000, &s->page_size)) < 0)
         return rc;
     e = tmfinv_ini_get(sec, "profile");
+    s->profile_line = e ? e->line : sec->line;
     if (!(s->profile = strdup(e ? e->value : "ses")))
         return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
     if (e && (strchr(e->value, '/') || strstr(e->value, ".json"))) {

@@ -18,6 +18,7 @@ typedef struct tmfinv_source_config {
     tmfinv_paging paging;
     int page_size;
     char *profile;          /* profile name or file */
+    int profile_line;       /* line of the profile key, 0 when defaulted */
     tmfinv_auth auth;
     char *username;
     char *password;         /* secret, read from password_file */

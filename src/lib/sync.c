@@ -53,12 +53,18 @@ int tmfinv_sync_load_model(const tmfinv_config *cfg, tmfinv_model **out)
         tmfinv_model *one = NULL;
         char *path = NULL;
 
-        if ((rc = tmfinv_model_profile_path(profile, &path)) < 0)
-            goto out;
-        rc = tmfinv_model_load(path, &one);
+        if ((rc = tmfinv_model_profile_path(profile, &path)) == 0)
+            rc = tmfinv_model_load(path, &one);
         free(path);
-        if (rc < 0)
+        if (rc < 0) {
+            char msg[768];
+
+            (void)snprintf(msg, sizeof(msg), "%s", tmfinv_error_last());
+            if (cfg->n_sources)
+                rc = tmfinv_error_set(rc, "%s:%d: [source %s] profile = '%s': %s", cfg->path,
+                                      cfg->sources[i].profile_line, cfg->sources[i].name, profile, msg);
             goto out;
+        }
         if ((rc = tmfinv_model_merge(model, one)) < 0)
             goto out;
     }
@@ -494,7 +500,7 @@ int tmfinv_sync_full(tmfinv_store *store, const tmfinv_model *model, const tmfin
         if (c.fatal)
             result->errors++;
         if (rc == 0)
-            say(&c, c.rs.complete ? TMFINV_LOG_INFO : TMFINV_LOG_WARN,
+            say(&c, TMFINV_LOG_INFO,
                 "source '%s': %s in %.1f s: %lld pages, %lld items: %lld created, %lld updated, %lld unchanged, "
                 "%lld removed, %lld not kept, %lld duplicates, %lld empty keys, %lld excluded, %lld rejected, "
                 "%lld failed pages",

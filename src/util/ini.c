@@ -126,7 +126,8 @@ int tmfinv_ini_parse(const char *path, const char *text, tmfinv_ini **out)
         }
         eq = strchr(s, '=');
         if (!eq) {
-            rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: expected 'key = value' or '[section]'", path, lineno);
+            rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: expected 'key = value' or '[section]', found '%.60s%s'",
+                                  path, lineno, s, strlen(s) > 60 ? "..." : "");
             goto out;
         }
         if (ini->n_sections == 0) {
