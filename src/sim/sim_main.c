@@ -1,0 +1,300 @@
+/* sim_main.c: tmfinv-sim, the source simulator: options, listening socket, signals.
+ *
+ *   tmfinv-sim --listen HOST:PORT --seed N --services N --carriers N --resources N
+ *              [--epoch N] [--latency-ms N] [--fail-page N]
+ *
+ * The first line on stdout is "listening on HOST:PORT" with the port actually bound (so port 0
+ * can be used). SIGTERM and SIGINT stop the server cleanly (exit 0); bad options exit 2 with a
+ * one-line message on stderr; failures to start exit 1. */
+#include "sim_data.h"
+#include "sim_http.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define SIM_HOST_MAX 256
+
+struct sim_options {
+    char host[SIM_HOST_MAX];        /* as given, without IPv6 brackets */
+    char port[8];
+    int host_bracketed;             /* the host was given as [v6] */
+    struct sim_config config;
+    uint32_t epoch;
+    struct sim_http_options http;
+    unsigned seen;                  /* bit per required option */
+};
+
+enum { SEEN_LISTEN = 1, SEEN_SEED = 2, SEEN_SERVICES = 4, SEEN_CARRIERS = 8, SEEN_RESOURCES = 16 };
+
+static void sim_main_usage(FILE *out)
+{
+    fprintf(out,
+        "usage: tmfinv-sim --listen HOST:PORT --seed N --services N --carriers N --resources N\n"
+        "                  [--epoch N] [--latency-ms N] [--fail-page N]\n"
+        "\n"
+        "Serves a deterministic SES-like TMF638/TMF639 inventory over HTTP.\n"
+        "  --listen HOST:PORT  address to bind (port 0 picks a free port)\n"
+        "  --seed N            seed of the generated inventory (0..2^64-1)\n"
+        "  --services N        customer-facing services in the TMF638 collection\n"
+        "  --carriers N        carriers (@type element) in the TMF638 collection\n"
+        "  --resources N       resources in the TMF639 collection\n"
+        "  --epoch N           start at epoch N (default 0; POST /_sim/epoch advances)\n"
+        "  --latency-ms N      delay every data response by N ms (default 0)\n"
+        "  --fail-page N       page N of every collection answers 504 (default: none)\n"
+        "  --help              show this help\n");
+}
+
+/* Parses a whole number in min..max for option `name`; prints the error and returns -1. */
+static int sim_main_number(const char *name, const char *text, uint64_t min, uint64_t max,
+               uint64_t *out)
+{
+    unsigned long long value;
+    char *end = NULL;
+
+    errno = 0;
+    if (text[0] >= '0' && text[0] <= '9')
+        value = strtoull(text, &end, 10);
+    if (text[0] < '0' || text[0] > '9' || errno != 0 || !end || *end != '\0' ||
+        value < min || value > max) {
+        fprintf(stderr, "tmfinv-sim: %s: '%.64s' is not a whole number in %llu..%llu\n", name,
+            text, (unsigned long long)min, (unsigned long long)max);
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+/* Splits HOST:PORT (HOST may be [v6]). Prints the error and returns -1. */
+static int sim_main_listen(struct sim_options *options, const char *text)
+{
+    const char *colon = strrchr(text, ':');
+    const char *host = text;
+    size_t host_len;
+    uint64_t port;
+
+    if (!colon || colon == text) {
+        fprintf(stderr, "tmfinv-sim: --listen: '%.64s' is not HOST:PORT\n", text);
+        return -1;
+    }
+    host_len = (size_t)(colon - text);
+    if (text[0] == '[') {
+        if (host_len < 3 || text[host_len - 1] != ']') {
+            fprintf(stderr, "tmfinv-sim: --listen: '%.64s' is not [IPv6]:PORT\n", text);
+            return -1;
+        }
+        host++;
+        host_len -= 2;
+        options->host_bracketed = 1;
+    }
+    if (host_len >= sizeof(options->host)) {
+        fprintf(stderr, "tmfinv-sim: --listen: host name too long\n");
+        return -1;
+    }
+    if (sim_main_number("--listen port", colon + 1, 0, 65535, &port) < 0)
+        return -1;
+    memcpy(options->host, host, host_len);
+    options->host[host_len] = '\0';
+    if (snprintf(options->port, sizeof(options->port), "%u", (unsigned)port) >=
+        (int)sizeof(options->port))
+        return -1;
+    return 0;
+}
+
+/* Returns 0 to run, 1 when --help was shown, -1 on a bad option (message printed). */
+static int sim_main_options(int argc, char **argv, struct sim_options *options)
+{
+    int i;
+
+    memset(options, 0, sizeof(*options));
+    for (i = 1; i < argc; i++) {
+        const char *arg = argv[i], *value = NULL, *eq;
+        char name[32];
+        size_t name_len;
+        uint64_t n;
+
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+            sim_main_usage(stdout);
+            return 1;
+        }
+        if (strncmp(arg, "--", 2) != 0) {
+            fprintf(stderr, "tmfinv-sim: unexpected argument '%.64s' (try --help)\n", arg);
+            return -1;
+        }
+        eq = strchr(arg, '=');
+        name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+        if (name_len >= sizeof(name)) {
+            fprintf(stderr, "tmfinv-sim: unknown option '%.64s' (try --help)\n", arg);
+            return -1;
+        }
+        memcpy(name, arg, name_len);
+        name[name_len] = '\0';
+        if (eq) {
+            value = eq + 1;
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        }
+        if (strcmp(name, "--listen") != 0 && strcmp(name, "--seed") != 0 &&
+            strcmp(name, "--services") != 0 && strcmp(name, "--carriers") != 0 &&
+            strcmp(name, "--resources") != 0 && strcmp(name, "--epoch") != 0 &&
+            strcmp(name, "--latency-ms") != 0 && strcmp(name, "--fail-page") != 0) {
+            fprintf(stderr, "tmfinv-sim: unknown option '%s' (try --help)\n", name);
+            return -1;
+        }
+        if (!value) {
+            fprintf(stderr, "tmfinv-sim: %s: missing value\n", name);
+            return -1;
+        }
+        if (strcmp(name, "--listen") == 0) {
+            if (sim_main_listen(options, value) < 0)
+                return -1;
+            options->seen |= SEEN_LISTEN;
+        } else if (strcmp(name, "--seed") == 0) {
+            if (sim_main_number(name, value, 0, UINT64_MAX, &n) < 0)
+                return -1;
+            options->config.seed = n;
+            options->seen |= SEEN_SEED;
+        } else if (strcmp(name, "--services") == 0) {
+            if (sim_main_number(name, value, 0, SIM_MAX_ITEMS, &n) < 0)
+                return -1;
+            options->config.services = (uint32_t)n;
+            options->seen |= SEEN_SERVICES;
+        } else if (strcmp(name, "--carriers") == 0) {
+            if (sim_main_number(name, value, 0, SIM_MAX_ITEMS, &n) < 0)
+                return -1;
+            options->config.carriers = (uint32_t)n;
+            options->seen |= SEEN_CARRIERS;
+        } else if (strcmp(name, "--resources") == 0) {
+            if (sim_main_number(name, value, 0, SIM_MAX_ITEMS, &n) < 0)
+                return -1;
+            options->config.resources = (uint32_t)n;
+            options->seen |= SEEN_RESOURCES;
+        } else if (strcmp(name, "--epoch") == 0) {
+            if (sim_main_number(name, value, 0, SIM_MAX_EPOCH, &n) < 0)
+                return -1;
+            options->epoch = (uint32_t)n;
+        } else if (strcmp(name, "--latency-ms") == 0) {
+            if (sim_main_number(name, value, 0, 600000, &n) < 0)
+                return -1;
+            options->http.latency_ms = (uint32_t)n;
+        } else {
+            if (sim_main_number(name, value, 1, UINT32_MAX, &n) < 0)
+                return -1;
+            options->http.fail_page = (uint32_t)n;
+        }
+    }
+    if (!(options->seen & SEEN_LISTEN) || !(options->seen & SEEN_SEED) ||
+        !(options->seen & SEEN_SERVICES) || !(options->seen & SEEN_CARRIERS) ||
+        !(options->seen & SEEN_RESOURCES)) {
+        fprintf(stderr, "tmfinv-sim: %s is required (try --help)\n",
+            !(options->seen & SEEN_LISTEN) ? "--listen" :
+            !(options->seen & SEEN_SEED) ? "--seed" :
+            !(options->seen & SEEN_SERVICES) ? "--services" :
+            !(options->seen & SEEN_CARRIERS) ? "--carriers" : "--resources");
+        return -1;
+    }
+    return 0;
+}
+
+/* Binds and listens on the given address; returns the socket and the bound port, or -1 with
+ * the error printed. */
+static int sim_main_bind(const struct sim_options *options, unsigned *port)
+{
+    struct addrinfo hints, *found = NULL, *ai;
+    struct sockaddr_storage bound;
+    socklen_t bound_len = sizeof(bound);
+    int fd = -1, rc, one = 1, saved = 0;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV;
+    rc = getaddrinfo(options->host, options->port, &hints, &found);
+    if (rc != 0) {
+        fprintf(stderr, "tmfinv-sim: --listen: cannot resolve '%s': %s\n", options->host,
+            gai_strerror(rc));
+        return -1;
+    }
+    for (ai = found; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            saved = errno;
+            continue;
+        }
+        (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 1024) == 0)
+            break;
+        saved = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(found);
+    if (fd < 0) {
+        fprintf(stderr, "tmfinv-sim: --listen: cannot listen on %s:%s: %s\n", options->host,
+            options->port, strerror(saved));
+        return -1;
+    }
+    if (getsockname(fd, (struct sockaddr *)&bound, &bound_len) < 0) {
+        fprintf(stderr, "tmfinv-sim: getsockname: %s\n", strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (bound.ss_family == AF_INET6)
+        *port = ntohs(((struct sockaddr_in6 *)&bound)->sin6_port);
+    else
+        *port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
+    return fd;
+}
+
+int main(int argc, char **argv)
+{
+    struct sim_options options;
+    struct sim_model model;
+    struct sim_http *server = NULL;
+    int model_ready = 0, exit_code = 1, fd, rc, signo = 0;
+    unsigned port = 0;
+    sigset_t stop_signals;
+
+    rc = sim_main_options(argc, argv, &options);
+    if (rc != 0)
+        return rc > 0 ? 0 : 2;
+
+    /* Block the stop signals before any thread starts, so all threads inherit the mask and
+     * only sigwait() below receives them. */
+    signal(SIGPIPE, SIG_IGN);
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    if (pthread_sigmask(SIG_BLOCK, &stop_signals, NULL) != 0) {
+        fprintf(stderr, "tmfinv-sim: cannot block signals\n");
+        goto out;
+    }
+    if (sim_model_init(&model, &options.config, options.epoch) < 0) {
+        fprintf(stderr, "tmfinv-sim: out of memory building the inventory\n");
+        goto out;
+    }
+    model_ready = 1;
+    fd = sim_main_bind(&options, &port);
+    if (fd < 0)
+        goto out;
+    if (sim_http_start(&model, &options.http, fd, &server) < 0) {
+        fprintf(stderr, "tmfinv-sim: cannot start the HTTP server\n");
+        goto out;
+    }
+    printf(options.host_bracketed ? "listening on [%s]:%u\n" : "listening on %s:%u\n",
+           options.host, port);
+    fflush(stdout);
+    while (sigwait(&stop_signals, &signo) != 0)
+        ;
+    exit_code = 0;
+out:
+    sim_http_stop(server);
+    if (model_ready)
+        sim_model_destroy(&model);
+    return exit_code;
+}
