@@ -60,10 +60,11 @@ class SyncTest(TestCase):
         # Items not kept by status are kept as removed, with their data.
         deprecated = [i for i in resources if i.get("status") == "Deprecated" and i.get("@type") not in
                       ("Card", "BandwidthSegment", "LogicalPort", "Multicast", "Slot", "Port", "Circuit")]
-        if deprecated:
-            shown = self.ws.json_lines("show", deprecated[0]["id"], "--json")[0]
-            self.assertTrue(shown["removed"])
-            self.assertEqual(shown["fields"]["name"], deprecated[0]["name"])
+        self.assertTrue(deprecated, "the simulator serves Deprecated resources")
+        shown = self.ws.json_lines("show", deprecated[0]["id"], "--json")[0]
+        self.assertTrue(shown["removed"])
+        self.assertEqual(shown["removedReason"], "status 'Deprecated' is not kept")
+        self.assertEqual(shown["fields"]["name"], deprecated[0]["name"])
 
     def test_sync__first_occurrence_wins(self):
         sim = self.sim()
@@ -206,21 +207,35 @@ class SyncTest(TestCase):
 
     def test_sync__local_values_survive_syncs(self):
         sim = self.sim()
+        # Look ahead (same seed, epochs 1 and 2) for a modem that is still served, not
+        # Deprecated, and whose status changes upstream: its set status must survive.
+        future = []
+        for epoch in (1, 2):
+            with type(sim)("--epoch", epoch) as ahead:
+                future.append({i["id"]: i for i in ahead.collection("/tmf639/resource")})
+        now = {i["id"]: i for i in sim.collection("/tmf639/resource")}
+        candidates = [k for k, i in now.items() if i["@type"] == "Modem" and i["status"] != "Deprecated"
+                      and all(k in f and f[k]["status"] != "Deprecated" for f in future)]
+        changing = [k for k in candidates if future[1][k]["status"] != now[k]["status"]]
+        self.assertTrue(changing, "some modem changes status upstream within two epochs")
+        key = changing[0]
         self.ws.ses_config(sim)
         self.ws.run("sync", "--once", check=0)
-        modems = [r for r in self.ws.json_lines("query", "Resource", "--where", "type=Modem", "--json")]
-        modem = modems[0]
-        new_status = "Maintenance" if modem["status"] != "Maintenance" else "Down"
-        self.ws.run("set", modem["key"], "status=" + new_status, check=0)
+        new_status = next(s for s in ("Maintenance", "Down", "Planned")
+                          if s not in (now[key]["status"], future[1][key]["status"]))
+        self.ws.run("set", key, "status=" + new_status, check=0)
         carrier = self.ws.json_lines("query", "Carrier", "--json")[0]
         self.ws.run("set", carrier["key"], "note=checked by NOC", check=0)
         for _ in range(2):
             sim.post("/_sim/epoch")
             self.ws.run("sync", "--once", check=0)
-        shown = self.ws.json_lines("show", modem["key"], "--json")[0]
-        if not shown["removed"]:
-            self.assertEqual(shown["status"], new_status)
-            self.assertEqual(shown["fields"]["status"], new_status)
+        shown = self.ws.json_lines("show", key, "--json")[0]
+        self.assertFalse(shown["removed"])
+        self.assertEqual(shown["status"], new_status)
+        self.assertEqual(shown["fields"]["status"], new_status)
+        # The rest of the modem follows the source.
+        self.assertEqual(shown["raw"]["status"], future[1][key]["status"])
+        self.assertEqual(shown["fields"]["operationalState"], future[1][key]["operationalState"])
         shown = self.ws.json_lines("show", carrier["key"], "--definition", "Carrier", "--json")[0]
         self.assertEqual(shown["fields"]["note"], "checked by NOC")
         # A source field cannot be set.
