@@ -1,12 +1,15 @@
-/* sim_http.c: routing, paging dialects, filters and fault injection of tmfinv-sim.
+/* sim_http.c: routing, paging dialects, filters, authentication and fault injection of
+ * tmfinv-sim.
  *
  * Every response body is rendered in memory into one buffer and handed to libmicrohttpd in one
- * piece. Each connection has its own thread, so --latency-ms delays requests independently and
- * concurrent requests are served in parallel. */
+ * piece (slow and truncated bodies go through a reader callback instead). Each connection has
+ * its own thread, so --latency-ms and slow bodies delay requests independently and concurrent
+ * requests are served in parallel. The fault-free path costs a few untaken branches. */
 #include "sim_http.h"
 #include "sim_json.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -28,11 +31,39 @@
 #define SIM_PAGE_MAX 5000u                      /* larger limit/recordsPerPage values are capped */
 #define SIM_OFFSET_MAX 1000000000000ULL
 #define SIM_DAYS_MAX 36500u
+#define SIM_REQUEST_BODY_MAX (64u * 1024u)     /* request bodies (token requests) */
+#define SIM_URL_ARGS_MAX 64u                    /* query arguments sorted into the URL key */
+
+/* Counters served by GET /_sim/stats. */
+struct sim_http_stats {
+    atomic_ullong requests;             /* every request outside /_sim/ */
+    atomic_ullong token_requests;       /* requests to the token endpoint */
+    atomic_ullong rate_limited;         /* 429 answers of --rate-limit */
+    atomic_ullong unauthorized;         /* 401 answers of --require-auth */
+    atomic_ullong fail_page;            /* 504 answers of --fail-page */
+    atomic_ullong faults[SIM_FAULT_KIND_COUNT];
+};
 
 struct sim_http {
     struct MHD_Daemon *daemon;
     struct sim_model *model;
     struct sim_http_options options;
+    struct sim_fault *fault;
+    struct sim_auth *auth;              /* borrowed; NULL without --require-auth */
+    struct sim_http_stats stats;
+};
+
+/* The state of a request that has a body (POST): the body read so far. */
+struct sim_http_request {
+    struct sim_buf body;
+};
+
+/* How the reply goes out. */
+enum sim_delivery {
+    SIM_SEND_WHOLE = 0,     /* one buffer */
+    SIM_SEND_SLOW,          /* first bytes at once, the rest with pauses */
+    SIM_SEND_TRUNCATED,     /* Content-Length of the whole body, closed after `cut` bytes */
+    SIM_SEND_RESET          /* no response: the connection is reset */
 };
 
 enum sim_dialect { SIM_DIALECT_TMF, SIM_DIALECT_SES };
@@ -46,6 +77,12 @@ struct sim_reply {
     uint64_t total;
     uint64_t result;
     const char *allow;      /* Allow header for 405 */
+    const char *content_type;       /* NULL: JSON */
+    const char *www_authenticate;   /* WWW-Authenticate for 401 (static) */
+    char retry_after[64];           /* Retry-After value, "" for none */
+    uint32_t rate_limit;            /* X-RateLimit-Limit, 0 for none */
+    enum sim_delivery delivery;
+    size_t cut;                     /* bytes sent of a truncated body */
 };
 
 /* Marks the per-connection state of a request after its first call. */
@@ -55,9 +92,14 @@ static const char *sim_http_reason(unsigned status)
 {
     switch (status) {
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
     case 504: return "Gateway Timeout";
     default: return "Error";
     }
@@ -212,12 +254,25 @@ static int sim_http_paging(struct MHD_Connection *conn, enum sim_dialect dialect
     return 0;
 }
 
+/* Renders one item, with its --bad-items shape when it has one. */
+static void sim_http_render(struct sim_http *server, const struct sim_epoch *snapshot,
+                const struct sim_item *item, struct sim_buf *buf)
+{
+    int shape;
+
+    if (server->options.fault.bad_items_ppb &&
+        (shape = sim_fault_bad_shape(server->fault, item, snapshot->epoch)) >= 0)
+        sim_fault_render_bad(&server->model->world, item, shape, buf);
+    else
+        sim_render_item(&server->model->world, item, buf);
+}
+
 static void sim_http_list(struct sim_http *server, struct MHD_Connection *conn,
               enum sim_collection coll, enum sim_dialect dialect, struct sim_reply *reply)
 {
     struct sim_epoch *snapshot = NULL;
     const uint32_t *positions = NULL;
-    uint64_t offset, limit, page, i, end;
+    uint64_t offset, limit, page, i, j, end, shift = 0;
     uint32_t count = 0;
     struct sim_filter filter;
     struct sim_buf buf;
@@ -229,6 +284,7 @@ static void sim_http_list(struct sim_http *server, struct MHD_Connection *conn,
         goto out;
     if (server->options.fail_page && page == server->options.fail_page) {
         sim_http_error(reply, 504, "504", "upstream inventory timed out (injected fault)");
+        atomic_fetch_add_explicit(&server->stats.fail_page, 1, memory_order_relaxed);
         goto out;
     }
     snapshot = sim_model_acquire(server->model);
@@ -236,13 +292,18 @@ static void sim_http_list(struct sim_http *server, struct MHD_Connection *conn,
         sim_http_error(reply, 500, "1", "out of memory");
         goto out;
     }
+    if (server->options.fault.shuffle && count > 0)
+        shift = sim_fault_shuffle_shift(server->fault, coll, snapshot->epoch) % count;
     end = offset + limit;
     if (end > count)
         end = count;
     sim_json_open(&buf, '[');
-    for (i = offset; i < end; i++)
-        sim_render_item(&server->model->world,
-                &snapshot->items[coll][positions ? positions[i] : i], &buf);
+    for (i = offset; i < end; i++) {
+        /* --shuffle: the last `shift` items have moved to the front */
+        j = i >= shift ? i - shift : i + count - shift;
+        sim_http_render(server, snapshot, &snapshot->items[coll][positions ? positions[j] : j],
+                &buf);
+    }
     sim_json_close(&buf, ']');
     reply->body = sim_buf_steal(&buf, &reply->len);
     if (!reply->body) {
@@ -276,7 +337,7 @@ static void sim_http_item(struct sim_http *server, enum sim_collection coll, con
         sim_http_error(reply, 404, "60", message);
         goto out;
     }
-    sim_render_item(&server->model->world, item, &buf);
+    sim_http_render(server, snapshot, item, &buf);
     reply->body = sim_buf_steal(&buf, &reply->len);
     if (!reply->body) {
         sim_http_error(reply, 500, "1", "out of memory");
@@ -338,8 +399,234 @@ static int sim_http_match(const char *url, const char *base, const char **id)
     return 0;
 }
 
+/* GET /_sim/stats: the counters as JSON. */
+static void sim_http_stats(struct sim_http *server, struct sim_reply *reply)
+{
+    static const char *const names[SIM_FAULT_KIND_COUNT] = {
+        NULL, "429", "500", "502", "503", "reset", "slowBody", "truncatedBody", "malformedBody"
+    };
+    struct sim_http_stats *stats = &server->stats;
+    struct sim_buf buf;
+    int k;
+
+    sim_buf_init(&buf, 4096);
+    sim_json_open(&buf, '{');
+    sim_json_key_uint(&buf, "requests", atomic_load(&stats->requests));
+    sim_json_key_uint(&buf, "tokenRequests", atomic_load(&stats->token_requests));
+    sim_json_key(&buf, "faults");
+    sim_json_open(&buf, '{');
+    for (k = SIM_FAULT_429; k < SIM_FAULT_KIND_COUNT; k++)
+        sim_json_key_uint(&buf, names[k], atomic_load(&stats->faults[k]));
+    sim_json_key_uint(&buf, "failPage", atomic_load(&stats->fail_page));
+    sim_json_close(&buf, '}');
+    sim_json_key_uint(&buf, "rateLimited", atomic_load(&stats->rate_limited));
+    sim_json_key_uint(&buf, "unauthorized", atomic_load(&stats->unauthorized));
+    sim_json_close(&buf, '}');
+    reply->body = sim_buf_steal(&buf, &reply->len);
+    if (!reply->body) {
+        sim_http_error(reply, 500, "1", "out of memory");
+        return;
+    }
+    reply->status = 200;
+}
+
+/* The /_sim/ control endpoints; never authenticated, rate-limited or faulted. */
+static void sim_http_control(struct sim_http *server, const char *url, const char *method,
+                 struct sim_reply *reply)
+{
+    int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+             strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+    int is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+    char message[256];
+
+    if (strcmp(url, "/_sim/epoch") == 0) {
+        if (!is_get && !is_post) {
+            sim_http_error(reply, 405, "61", "use GET or POST on /_sim/epoch");
+            reply->allow = "GET, HEAD, POST";
+            return;
+        }
+        sim_http_epoch(server, method, reply);
+    } else if (strcmp(url, "/_sim/stats") == 0) {
+        if (!is_get) {
+            sim_http_error(reply, 405, "61", "use GET on /_sim/stats");
+            reply->allow = "GET, HEAD";
+            return;
+        }
+        sim_http_stats(server, reply);
+    } else if (strcmp(url, "/_sim/expire-tokens") == 0) {
+        if (!is_post) {
+            sim_http_error(reply, 405, "61", "use POST on /_sim/expire-tokens");
+            reply->allow = "POST";
+            return;
+        }
+        sim_auth_expire_all(server->auth);
+        reply->body = strdup("{\"expired\":true}");
+        reply->len = reply->body ? strlen(reply->body) : 0;
+        reply->status = 200;
+    } else {
+        if (snprintf(message, sizeof(message), "no such path: %.200s", url) < 0)
+            message[0] = '\0';
+        sim_http_error(reply, 404, "60", message);
+    }
+}
+
+/* --rate-limit: ServiceNow's 429 answer. */
+static void sim_http_rate_limited(struct sim_http *server, struct sim_reply *reply)
+{
+    static const char body[] =
+        "{\"error\":{\"message\":\"Rate limit exceeded\",\"detail\":\"More than the allowed "
+        "number of requests per second were made; retry after the number of seconds in "
+        "Retry-After\"},\"status\":\"failure\"}";
+
+    reply->body = strdup(body);
+    reply->len = sizeof(body) - 1;
+    reply->status = 429;
+    reply->rate_limit = server->options.fault.rate_limit;
+    memcpy(reply->retry_after, "1", 2);
+    atomic_fetch_add_explicit(&server->stats.rate_limited, 1, memory_order_relaxed);
+}
+
+struct sim_http_args {
+    const char *key[SIM_URL_ARGS_MAX];
+    const char *value[SIM_URL_ARGS_MAX];
+    size_t count;
+    uint64_t overflow;          /* hash of the arguments beyond SIM_URL_ARGS_MAX, in order */
+};
+
+static enum MHD_Result sim_http_collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                        const char *value)
+{
+    struct sim_http_args *args = cls;
+
+    (void)kind;
+    if (args->count < SIM_URL_ARGS_MAX) {
+        args->key[args->count] = key;
+        args->value[args->count] = value ? value : "";
+        args->count++;
+    } else {
+        args->overflow = sim_fault_hash_bytes(args->overflow, key, strlen(key) + 1);
+        if (value)
+            args->overflow = sim_fault_hash_bytes(args->overflow, value, strlen(value) + 1);
+    }
+    return MHD_YES;
+}
+
+/* The key of a request for the per-URL attempt counters: method, path and the query arguments
+ * sorted by name then value (so "a=1&b=2" and "b=2&a=1" are the same URL). */
+static uint64_t sim_http_url_key(struct MHD_Connection *conn, const char *method, const char *url)
+{
+    struct sim_http_args args;
+    uint64_t h;
+    size_t i, j;
+
+    memset(&args, 0, sizeof(args));
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, sim_http_collect_arg, &args);
+    for (i = 1; i < args.count; i++) {          /* insertion sort: a handful of arguments */
+        const char *key = args.key[i], *value = args.value[i];
+
+        for (j = i; j > 0; j--) {
+            int c = strcmp(args.key[j - 1], key);
+
+            if (c < 0 || (c == 0 && strcmp(args.value[j - 1], value) <= 0))
+                break;
+            args.key[j] = args.key[j - 1];
+            args.value[j] = args.value[j - 1];
+        }
+        args.key[j] = key;
+        args.value[j] = value;
+    }
+    h = sim_fault_hash_bytes(0, method, strlen(method) + 1);
+    h = sim_fault_hash_bytes(h, url, strlen(url) + 1);
+    for (i = 0; i < args.count; i++) {
+        h = sim_fault_hash_bytes(h, args.key[i], strlen(args.key[i]) + 1);
+        h = sim_fault_hash_bytes(h, args.value[i], strlen(args.value[i]) + 1);
+    }
+    return h ^ args.overflow;
+}
+
+/* An HTTP-date (RFC 9110) `seconds` from now, rounded up to the next whole second. */
+static void sim_http_date_in(uint32_t seconds, char *out, size_t size)
+{
+    struct timespec now;
+    struct tm tm;
+    time_t when;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    when = now.tv_sec + (time_t)seconds + (now.tv_nsec > 0 ? 1 : 0);
+    if (!gmtime_r(&when, &tm) || strftime(out, size, "%a, %d %b %Y %H:%M:%S GMT", &tm) == 0)
+        out[0] = '\0';
+}
+
+/* Applies the per-request faults to the answer of a data request. */
+static void sim_http_faults(struct sim_http *server, struct MHD_Connection *conn,
+                const char *method, const char *url, struct sim_reply *reply)
+{
+    const struct sim_fault_options *o = &server->options.fault;
+    struct sim_fault_decision decision;
+    int html = 0;
+
+    sim_fault_decide(server->fault, sim_http_url_key(conn, method, url),
+             reply->status == 200 && reply->body != NULL, &decision);
+    if (o->total_count_lie && reply->counted)
+        reply->total = sim_fault_lie_total(&decision, reply->total);
+    switch (decision.kind) {
+    case SIM_FAULT_NONE:
+        return;
+    case SIM_FAULT_429:
+        sim_http_error(reply, 429, "429", "too many requests (injected fault)");
+        /* one 429 in four gives Retry-After as an HTTP-date, the others in seconds */
+        if ((decision.draw >> 8) % 4 == 0)
+            sim_http_date_in(o->retry_after, reply->retry_after, sizeof(reply->retry_after));
+        else if (snprintf(reply->retry_after, sizeof(reply->retry_after), "%u",
+                  (unsigned)o->retry_after) < 0)
+            reply->retry_after[0] = '\0';
+        break;
+    case SIM_FAULT_500:
+        sim_http_error(reply, 500, "1", "internal error (injected fault)");
+        break;
+    case SIM_FAULT_502:
+        sim_http_error(reply, 502, "502", "bad gateway (injected fault)");
+        break;
+    case SIM_FAULT_503:
+        sim_http_error(reply, 503, "503", "service unavailable (injected fault)");
+        /* half the 503s say when to come back */
+        if ((decision.draw >> 8) & 1 &&
+            snprintf(reply->retry_after, sizeof(reply->retry_after), "%u",
+                 (unsigned)o->retry_after) < 0)
+            reply->retry_after[0] = '\0';
+        break;
+    case SIM_FAULT_RESET:
+        reply->delivery = SIM_SEND_RESET;
+        break;
+    case SIM_FAULT_SLOW:
+        reply->delivery = SIM_SEND_SLOW;
+        break;
+    case SIM_FAULT_TRUNCATED:
+        if (!reply->body || reply->len < 2) {
+            reply->delivery = SIM_SEND_RESET;
+            break;
+        }
+        reply->delivery = SIM_SEND_TRUNCATED;
+        reply->cut = 1 + (size_t)((decision.draw >> 16) % (reply->len - 1));
+        break;
+    default:
+        if (sim_fault_malform(decision.draw, &reply->body, &reply->len, &html) < 0)
+            return;
+        if (html)
+            reply->content_type = "text/html; charset=utf-8";
+        break;
+    }
+    atomic_fetch_add_explicit(&server->stats.faults[decision.kind], 1, memory_order_relaxed);
+}
+
+static int sim_http_is_token_path(const char *url)
+{
+    return strcmp(url, "/oauth_token.do") == 0 || strcmp(url, "/oauth/token") == 0;
+}
+
 static void sim_http_route(struct sim_http *server, struct MHD_Connection *conn, const char *url,
-               const char *method, struct sim_reply *reply)
+               const char *method, const struct sim_http_request *request,
+               struct sim_reply *reply)
 {
     static const struct {
         const char *base;
@@ -355,16 +642,57 @@ static void sim_http_route(struct sim_http *server, struct MHD_Connection *conn,
              strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     const char *id = NULL;
     char message[256];
+    enum sim_auth_result auth;
+    struct sim_buf buf;
     size_t r;
     int match;
 
-    if (strcmp(url, "/_sim/epoch") == 0) {
-        if (!is_get && strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
-            sim_http_error(reply, 405, "61", "use GET or POST on /_sim/epoch");
-            reply->allow = "GET, HEAD, POST";
+    if (strncmp(url, "/_sim/", 6) == 0) {
+        sim_http_control(server, url, method, reply);
+        return;
+    }
+    atomic_fetch_add_explicit(&server->stats.requests, 1, memory_order_relaxed);
+    if (server->options.fault.rate_limit && !sim_fault_rate_take(server->fault)) {
+        sim_http_rate_limited(server, reply);
+        return;
+    }
+    if (server->auth) {
+        if (sim_auth_kind_of(server->auth) == SIM_AUTH_OAUTH2 && sim_http_is_token_path(url)) {
+            atomic_fetch_add_explicit(&server->stats.token_requests, 1, memory_order_relaxed);
+            if (request && request->body.failed) {
+                sim_http_error(reply, 413, "28", "request body too large");
+                return;
+            }
+            sim_buf_init(&buf, 64 * 1024);
+            reply->status = sim_auth_token(server->auth, method,
+                               MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                               MHD_HTTP_HEADER_AUTHORIZATION),
+                               request ? request->body.data : NULL,
+                               request ? request->body.len : 0, &buf);
+            reply->body = sim_buf_steal(&buf, &reply->len);
+            if (!reply->body)
+                sim_http_error(reply, 500, "1", "out of memory");
+            else if (reply->status == 401)
+                reply->www_authenticate = "Basic realm=\"tmfinv-sim\"";
+            else if (reply->status == 405)
+                reply->allow = "POST";
             return;
         }
-        sim_http_epoch(server, method, reply);
+        auth = sim_auth_check(server->auth, MHD_lookup_connection_value(
+                             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION));
+        if (auth != SIM_AUTH_OK) {
+            sim_http_error(reply, 401, auth == SIM_AUTH_MISSING ? "40" :
+                           auth == SIM_AUTH_EXPIRED ? "42" : "41",
+                       auth == SIM_AUTH_MISSING ? "missing credentials" :
+                       auth == SIM_AUTH_EXPIRED ? "expired credentials" :
+                       "invalid credentials");
+            reply->www_authenticate = sim_auth_challenge(server->auth, auth);
+            atomic_fetch_add_explicit(&server->stats.unauthorized, 1, memory_order_relaxed);
+            return;
+        }
+    }
+    if (request && request->body.failed) {
+        sim_http_error(reply, 413, "28", "request body too large");
         return;
     }
     for (r = 0; r < sizeof(routes) / sizeof(routes[0]); r++) {
@@ -385,6 +713,8 @@ static void sim_http_route(struct sim_http *server, struct MHD_Connection *conn,
             sim_http_list(server, conn, routes[r].coll, routes[r].dialect, reply);
         else
             sim_http_item(server, routes[r].coll, id, reply);
+        if (sim_fault_tracks_requests(server->fault))
+            sim_http_faults(server, conn, method, url, reply);
         return;
     }
     if (snprintf(message, sizeof(message), "no such path: %.200s", url) < 0)
@@ -392,21 +722,116 @@ static void sim_http_route(struct sim_http *server, struct MHD_Connection *conn,
     sim_http_error(reply, 404, "60", message);
 }
 
-static enum MHD_Result sim_http_send(struct MHD_Connection *conn, struct sim_reply *reply)
+/* A body sent through a reader: dribbled (slow) or cut short (truncated). */
+struct sim_http_stream {
+    char *body;
+    size_t len;
+    size_t limit;           /* bytes to send before failing (len when not truncated) */
+    size_t chunk;           /* bytes between two pauses (slow), or len */
+    uint32_t pause_ms;      /* each pause (slow) */
+    uint64_t paused_at;     /* the chunk boundary of the last pause */
+};
+
+static ssize_t sim_http_stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    struct sim_http_stream *stream = cls;
+    uint64_t chunk_end;
+    size_t n;
+
+    if (pos >= stream->limit)
+        return stream->limit < stream->len ? MHD_CONTENT_READER_END_WITH_ERROR
+                           : MHD_CONTENT_READER_END_OF_STREAM;
+    if (stream->pause_ms && pos > 0 && pos % stream->chunk == 0 && stream->paused_at != pos) {
+        stream->paused_at = pos;
+        sim_http_sleep_ms(stream->pause_ms);
+    }
+    chunk_end = (pos / stream->chunk + 1) * stream->chunk;
+    if (chunk_end > stream->limit)
+        chunk_end = stream->limit;
+    n = (size_t)(chunk_end - pos);
+    if (n > max)
+        n = max;
+    memcpy(out, stream->body + pos, n);
+    return (ssize_t)n;
+}
+
+static void sim_http_stream_free(void *cls)
+{
+    struct sim_http_stream *stream = cls;
+
+    free(stream->body);
+    free(stream);
+}
+
+/* Closes the connection with a TCP reset and no response. */
+static enum MHD_Result sim_http_reset(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct linger hard = { 1, 0 };
+
+    if (info)
+        (void)setsockopt(info->connect_fd, SOL_SOCKET, SO_LINGER, &hard, sizeof(hard));
+    return MHD_NO;
+}
+
+static struct MHD_Response *sim_http_stream_response(struct sim_http *server,
+                             struct sim_reply *reply)
+{
+    struct sim_http_stream *stream = calloc(1, sizeof(*stream));
+    struct MHD_Response *response;
+    size_t pieces;
+
+    if (!stream)
+        return NULL;
+    stream->body = reply->body;
+    stream->len = reply->len;
+    stream->limit = reply->delivery == SIM_SEND_TRUNCATED ? reply->cut : reply->len;
+    stream->chunk = reply->len ? reply->len : 1;
+    if (reply->delivery == SIM_SEND_SLOW && reply->len > 1) {
+        /* ten pieces (fewer for tiny bodies): the first at once, nine pauses in between */
+        pieces = reply->len < 10 ? reply->len : 10;
+        stream->chunk = (reply->len + pieces - 1) / pieces;
+        pieces = (reply->len + stream->chunk - 1) / stream->chunk;
+        stream->pause_ms = pieces > 1 ? server->options.fault.slow_ms / (uint32_t)(pieces - 1) : 0;
+    }
+    response = MHD_create_response_from_callback(reply->len, 16 * 1024, sim_http_stream_read,
+                             stream, sim_http_stream_free);
+    if (!response) {
+        free(stream);
+        return NULL;
+    }
+    reply->body = NULL;     /* owned by the stream now */
+    return response;
+}
+
+static enum MHD_Result sim_http_send(struct sim_http *server, struct MHD_Connection *conn,
+                     struct sim_reply *reply)
 {
     struct MHD_Response *response;
     enum MHD_Result rc;
     char number[32];
 
+    if (reply->delivery == SIM_SEND_RESET) {
+        free(reply->body);
+        return sim_http_reset(conn);
+    }
     if (!reply->body)
         return MHD_NO;
-    response = MHD_create_response_from_buffer(reply->len, reply->body, MHD_RESPMEM_MUST_FREE);
+    if (reply->delivery == SIM_SEND_WHOLE) {
+        response = MHD_create_response_from_buffer(reply->len, reply->body,
+                               MHD_RESPMEM_MUST_FREE);
+        if (response)
+            reply->body = NULL;
+    } else {
+        response = sim_http_stream_response(server, reply);
+    }
     if (!response) {
         free(reply->body);
         return MHD_NO;
     }
-    reply->body = NULL;
-    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, SIM_CONTENT_TYPE);
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                reply->content_type ? reply->content_type : SIM_CONTENT_TYPE);
     if (reply->counted) {
         if (snprintf(number, sizeof(number), "%llu", (unsigned long long)reply->total) > 0)
             MHD_add_response_header(response, "X-Total-Count", number);
@@ -415,6 +840,17 @@ static enum MHD_Result sim_http_send(struct MHD_Connection *conn, struct sim_rep
     }
     if (reply->allow)
         MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, reply->allow);
+    if (reply->www_authenticate)
+        MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                    reply->www_authenticate);
+    if (reply->retry_after[0])
+        MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, reply->retry_after);
+    if (reply->rate_limit) {
+        if (snprintf(number, sizeof(number), "%u", (unsigned)reply->rate_limit) > 0)
+            MHD_add_response_header(response, "X-RateLimit-Limit", number);
+        if (snprintf(number, sizeof(number), "%lld", (long long)time(NULL) + 1) > 0)
+            MHD_add_response_header(response, "X-RateLimit-Reset", number);
+    }
     rc = MHD_queue_response(conn, reply->status, response);
     MHD_destroy_response(response);
     return rc;
@@ -426,21 +862,54 @@ static enum MHD_Result sim_http_handle(void *cls, struct MHD_Connection *conn, c
                        void **con_cls)
 {
     struct sim_http *server = cls;
+    struct sim_http_request *request = NULL;
     struct sim_reply reply;
 
     (void)version;
-    (void)upload_data;
-    if (*con_cls != &sim_http_marker) {
-        *con_cls = &sim_http_marker;
+    if (*con_cls == NULL) {
+        /* only requests that may carry a body get a state; GETs share the marker */
+        if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0) {
+            *con_cls = &sim_http_marker;
+            return MHD_YES;
+        }
+        request = calloc(1, sizeof(*request));
+        if (!request)
+            return MHD_NO;
+        sim_buf_init(&request->body, SIM_REQUEST_BODY_MAX);
+        *con_cls = request;
         return MHD_YES;
     }
+    if (*con_cls != &sim_http_marker)
+        request = *con_cls;
     if (*upload_data_size != 0) {
-        *upload_data_size = 0;          /* request bodies are read and ignored */
+        /* kept for the token endpoint (bounded: a failed buffer answers 413), else ignored */
+        if (request)
+            sim_buf_append(&request->body, upload_data, *upload_data_size);
+        *upload_data_size = 0;
         return MHD_YES;
     }
     memset(&reply, 0, sizeof(reply));
-    sim_http_route(server, conn, url, method, &reply);
-    return sim_http_send(conn, &reply);
+    sim_http_route(server, conn, url, method, request, &reply);
+    return sim_http_send(server, conn, &reply);
+}
+
+/* Frees the state of a request that had one. */
+static void sim_http_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                   enum MHD_RequestTerminationCode toe)
+{
+    struct sim_http_request *request;
+
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    if (!con_cls || !*con_cls || *con_cls == &sim_http_marker)
+        return;
+    request = *con_cls;
+    if (request->body.data)
+        explicit_bzero(request->body.data, request->body.cap);
+    sim_buf_free(&request->body);
+    free(request);
+    *con_cls = NULL;
 }
 
 /* Sends small responses without Nagle's delay on every accepted connection. */
@@ -459,10 +928,11 @@ static void sim_http_notify(void *cls, struct MHD_Connection *conn, void **socke
         (void)setsockopt(info->connect_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-int sim_http_start(struct sim_model *model, const struct sim_http_options *options, int listen_fd,
-           struct sim_http **out)
+int sim_http_start(struct sim_model *model, const struct sim_http_options *options,
+           struct sim_auth *auth, int listen_fd, struct sim_http **out)
 {
     struct sim_http *server = calloc(1, sizeof(*server));
+    int k;
 
     if (!server) {
         close(listen_fd);
@@ -470,6 +940,19 @@ int sim_http_start(struct sim_model *model, const struct sim_http_options *optio
     }
     server->model = model;
     server->options = *options;
+    server->auth = auth;
+    atomic_init(&server->stats.requests, 0);
+    atomic_init(&server->stats.token_requests, 0);
+    atomic_init(&server->stats.rate_limited, 0);
+    atomic_init(&server->stats.unauthorized, 0);
+    atomic_init(&server->stats.fail_page, 0);
+    for (k = 0; k < SIM_FAULT_KIND_COUNT; k++)
+        atomic_init(&server->stats.faults[k], 0);
+    if (sim_fault_create(&options->fault, model->world.config.seed, &server->fault) < 0) {
+        close(listen_fd);
+        free(server);
+        return -1;
+    }
     server->daemon = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
         0, NULL, NULL, sim_http_handle, server,
@@ -478,9 +961,11 @@ int sim_http_start(struct sim_model *model, const struct sim_http_options *optio
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
         MHD_OPTION_NOTIFY_CONNECTION, sim_http_notify, NULL,
+        MHD_OPTION_NOTIFY_COMPLETED, sim_http_completed, NULL,
         MHD_OPTION_END);
     if (!server->daemon) {
         close(listen_fd);
+        sim_fault_destroy(server->fault);
         free(server);
         return -1;
     }
@@ -493,5 +978,6 @@ void sim_http_stop(struct sim_http *server)
     if (!server)
         return;
     MHD_stop_daemon(server->daemon);
+    sim_fault_destroy(server->fault);
     free(server);
 }

@@ -1,11 +1,12 @@
 /* sim_main.c: tmfinv-sim, the source simulator: options, listening socket, signals.
  *
  *   tmfinv-sim --listen HOST:PORT --seed N --services N --carriers N --resources N
- *              [--epoch N] [--latency-ms N] [--fail-page N]
+ *              [--epoch N] [--latency-ms N] [--fail-page N] [fault options] [auth options]
  *
  * The first line on stdout is "listening on HOST:PORT" with the port actually bound (so port 0
  * can be used). SIGTERM and SIGINT stop the server cleanly (exit 0); bad options exit 2 with a
  * one-line message on stderr; failures to start exit 1. */
+#include "sim_auth.h"
 #include "sim_data.h"
 #include "sim_http.h"
 
@@ -27,6 +28,9 @@ struct sim_options {
     struct sim_config config;
     uint32_t epoch;
     struct sim_http_options http;
+    enum sim_auth_kind auth_kind;   /* --require-auth */
+    const char *auth_file;          /* --auth-file (points into argv) */
+    uint32_t token_ttl;             /* --token-ttl, seconds */
     unsigned seen;                  /* bit per required option */
 };
 
@@ -37,6 +41,10 @@ static void sim_main_usage(FILE *out)
     fprintf(out,
         "usage: tmfinv-sim --listen HOST:PORT --seed N --services N --carriers N --resources N\n"
         "                  [--epoch N] [--latency-ms N] [--fail-page N]\n"
+        "                  [--fault-rate P] [--retry-after N] [--slow-ms N] [--malformed-rate P]\n"
+        "                  [--bad-items P] [--total-count-lie] [--shuffle] [--shuffle-every N]\n"
+        "                  [--rate-limit N] [--require-auth basic|bearer|oauth2 --auth-file FILE]\n"
+        "                  [--token-ttl N]\n"
         "\n"
         "Serves a deterministic SES-like TMF638/TMF639 inventory over HTTP.\n"
         "  --listen HOST:PORT  address to bind (port 0 picks a free port)\n"
@@ -47,7 +55,22 @@ static void sim_main_usage(FILE *out)
         "  --epoch N           start at epoch N (default 0; POST /_sim/epoch advances)\n"
         "  --latency-ms N      delay every data response by N ms (default 0)\n"
         "  --fail-page N       page N of every collection answers 504 (default: none)\n"
-        "  --help              show this help\n");
+        "  --fault-rate P      probability (0..1) of a transient fault per data request: 429,\n"
+        "                      500, 502, 503, connection reset, slow body, truncated body\n"
+        "  --retry-after N     Retry-After seconds of injected 429/503 (default 1)\n"
+        "  --slow-ms N         total pauses of a slow body in ms (default 300)\n"
+        "  --malformed-rate P  probability of a 200 with an invalid JSON body (transient)\n"
+        "  --bad-items P       probability per item of a wrong shape (the same every time)\n"
+        "  --total-count-lie   X-Total-Count is wrong (too large, too small, changing)\n"
+        "  --shuffle           items move between pages during a scan (see --shuffle-every)\n"
+        "  --shuffle-every N   rotate a collection by one item every N list requests (default\n"
+        "                      5; implies --shuffle)\n"
+        "  --rate-limit N      at most N requests per second, above that 429 (default: none)\n"
+        "  --require-auth K    basic, bearer or oauth2 (POST /oauth_token.do issues tokens)\n"
+        "  --auth-file FILE    accepted credentials, one per line (required with --require-auth)\n"
+        "  --token-ttl N       lifetime of issued OAuth2 access tokens in s (default 1799)\n"
+        "  --help              show this help\n"
+        "A fault never changes the inventory served for a seed, sizes and epoch.\n");
 }
 
 /* Parses a whole number in min..max for option `name`; prints the error and returns -1. */
@@ -67,6 +90,38 @@ static int sim_main_number(const char *name, const char *text, uint64_t min, uin
         return -1;
     }
     *out = value;
+    return 0;
+}
+
+/* Parses a probability: a plain decimal in [0, 1] with at most 9 digits after the point, kept
+ * exactly in parts per billion. Prints the error and returns -1. */
+static int sim_main_probability(const char *name, const char *text, uint32_t *ppb)
+{
+    const char *p = text;
+    uint64_t whole = 0, fraction = 0, scale = 100000000;
+    int digits = 0, decimals = 0;
+
+    while (*p >= '0' && *p <= '9' && digits < 4) {
+        whole = whole * 10 + (uint64_t)(*p++ - '0');
+        digits++;
+    }
+    if (*p == '.') {
+        p++;
+        while (*p >= '0' && *p <= '9' && decimals < 9) {
+            fraction += (uint64_t)(*p++ - '0') * scale;
+            scale /= 10;
+            decimals++;
+        }
+        if (decimals == 0)
+            digits = 0;
+    }
+    if (*p != '\0' || (digits == 0 && decimals == 0) || whole > 1 ||
+        (whole == 1 && fraction != 0)) {
+        fprintf(stderr, "tmfinv-sim: %s: '%.64s' is not a probability (a decimal from 0 to 1)\n",
+            name, text);
+        return -1;
+    }
+    *ppb = (uint32_t)(whole * SIM_PPB + fraction);
     return 0;
 }
 
@@ -112,6 +167,10 @@ static int sim_main_options(int argc, char **argv, struct sim_options *options)
     int i;
 
     memset(options, 0, sizeof(*options));
+    options->http.fault.shuffle_every = 5;
+    options->http.fault.retry_after = 1;
+    options->http.fault.slow_ms = 300;
+    options->token_ttl = 1799;
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i], *value = NULL, *eq;
         char name[32];
@@ -134,6 +193,17 @@ static int sim_main_options(int argc, char **argv, struct sim_options *options)
         }
         memcpy(name, arg, name_len);
         name[name_len] = '\0';
+        if (strcmp(name, "--total-count-lie") == 0 || strcmp(name, "--shuffle") == 0) {
+            if (eq) {
+                fprintf(stderr, "tmfinv-sim: %s takes no value\n", name);
+                return -1;
+            }
+            if (strcmp(name, "--shuffle") == 0)
+                options->http.fault.shuffle = 1;
+            else
+                options->http.fault.total_count_lie = 1;
+            continue;
+        }
         if (eq) {
             value = eq + 1;
         } else if (i + 1 < argc) {
@@ -142,7 +212,12 @@ static int sim_main_options(int argc, char **argv, struct sim_options *options)
         if (strcmp(name, "--listen") != 0 && strcmp(name, "--seed") != 0 &&
             strcmp(name, "--services") != 0 && strcmp(name, "--carriers") != 0 &&
             strcmp(name, "--resources") != 0 && strcmp(name, "--epoch") != 0 &&
-            strcmp(name, "--latency-ms") != 0 && strcmp(name, "--fail-page") != 0) {
+            strcmp(name, "--latency-ms") != 0 && strcmp(name, "--fail-page") != 0 &&
+            strcmp(name, "--fault-rate") != 0 && strcmp(name, "--malformed-rate") != 0 &&
+            strcmp(name, "--bad-items") != 0 && strcmp(name, "--shuffle-every") != 0 &&
+            strcmp(name, "--rate-limit") != 0 && strcmp(name, "--retry-after") != 0 &&
+            strcmp(name, "--slow-ms") != 0 && strcmp(name, "--require-auth") != 0 &&
+            strcmp(name, "--auth-file") != 0 && strcmp(name, "--token-ttl") != 0) {
             fprintf(stderr, "tmfinv-sim: unknown option '%s' (try --help)\n", name);
             return -1;
         }
@@ -182,6 +257,54 @@ static int sim_main_options(int argc, char **argv, struct sim_options *options)
             if (sim_main_number(name, value, 0, 600000, &n) < 0)
                 return -1;
             options->http.latency_ms = (uint32_t)n;
+        } else if (strcmp(name, "--fault-rate") == 0) {
+            if (sim_main_probability(name, value, &options->http.fault.fault_ppb) < 0)
+                return -1;
+        } else if (strcmp(name, "--malformed-rate") == 0) {
+            if (sim_main_probability(name, value, &options->http.fault.malformed_ppb) < 0)
+                return -1;
+        } else if (strcmp(name, "--bad-items") == 0) {
+            if (sim_main_probability(name, value, &options->http.fault.bad_items_ppb) < 0)
+                return -1;
+        } else if (strcmp(name, "--shuffle-every") == 0) {
+            if (sim_main_number(name, value, 1, UINT32_MAX, &n) < 0)
+                return -1;
+            options->http.fault.shuffle_every = (uint32_t)n;
+            options->http.fault.shuffle = 1;
+        } else if (strcmp(name, "--rate-limit") == 0) {
+            if (sim_main_number(name, value, 1, 1000000, &n) < 0)
+                return -1;
+            options->http.fault.rate_limit = (uint32_t)n;
+        } else if (strcmp(name, "--retry-after") == 0) {
+            if (sim_main_number(name, value, 0, 86400, &n) < 0)
+                return -1;
+            options->http.fault.retry_after = (uint32_t)n;
+        } else if (strcmp(name, "--slow-ms") == 0) {
+            if (sim_main_number(name, value, 0, 600000, &n) < 0)
+                return -1;
+            options->http.fault.slow_ms = (uint32_t)n;
+        } else if (strcmp(name, "--token-ttl") == 0) {
+            if (sim_main_number(name, value, 1, 31536000, &n) < 0)
+                return -1;
+            options->token_ttl = (uint32_t)n;
+        } else if (strcmp(name, "--require-auth") == 0) {
+            if (strcmp(value, "basic") == 0) {
+                options->auth_kind = SIM_AUTH_BASIC;
+            } else if (strcmp(value, "bearer") == 0) {
+                options->auth_kind = SIM_AUTH_BEARER;
+            } else if (strcmp(value, "oauth2") == 0) {
+                options->auth_kind = SIM_AUTH_OAUTH2;
+            } else {
+                fprintf(stderr, "tmfinv-sim: --require-auth: '%.64s' is not basic, bearer or "
+                    "oauth2\n", value);
+                return -1;
+            }
+        } else if (strcmp(name, "--auth-file") == 0) {
+            if (value[0] == '\0') {
+                fprintf(stderr, "tmfinv-sim: --auth-file: empty file name\n");
+                return -1;
+            }
+            options->auth_file = value;
         } else {
             if (sim_main_number(name, value, 1, UINT32_MAX, &n) < 0)
                 return -1;
@@ -196,6 +319,14 @@ static int sim_main_options(int argc, char **argv, struct sim_options *options)
             !(options->seen & SEEN_SEED) ? "--seed" :
             !(options->seen & SEEN_SERVICES) ? "--services" :
             !(options->seen & SEEN_CARRIERS) ? "--carriers" : "--resources");
+        return -1;
+    }
+    if (options->auth_kind != SIM_AUTH_NONE && !options->auth_file) {
+        fprintf(stderr, "tmfinv-sim: --require-auth needs --auth-file FILE\n");
+        return -1;
+    }
+    if (options->auth_kind == SIM_AUTH_NONE && options->auth_file) {
+        fprintf(stderr, "tmfinv-sim: --auth-file needs --require-auth basic|bearer|oauth2\n");
         return -1;
     }
     return 0;
@@ -256,6 +387,8 @@ int main(int argc, char **argv)
     struct sim_options options;
     struct sim_model model;
     struct sim_http *server = NULL;
+    struct sim_auth *auth = NULL;
+    char error[512];
     int model_ready = 0, exit_code = 1, fd, rc, signo = 0;
     unsigned port = 0;
     sigset_t stop_signals;
@@ -263,6 +396,13 @@ int main(int argc, char **argv)
     rc = sim_main_options(argc, argv, &options);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
+    /* the credentials are read before anything starts: a bad file is a bad option (exit 2) */
+    if (options.auth_kind != SIM_AUTH_NONE &&
+        sim_auth_load(options.auth_kind, options.auth_file, options.token_ttl,
+                  options.config.seed, &auth, error, sizeof(error)) < 0) {
+        fprintf(stderr, "tmfinv-sim: %s\n", error);
+        return 2;
+    }
 
     /* Block the stop signals before any thread starts, so all threads inherit the mask and
      * only sigwait() below receives them. */
@@ -282,7 +422,7 @@ int main(int argc, char **argv)
     fd = sim_main_bind(&options, &port);
     if (fd < 0)
         goto out;
-    if (sim_http_start(&model, &options.http, fd, &server) < 0) {
+    if (sim_http_start(&model, &options.http, auth, fd, &server) < 0) {
         fprintf(stderr, "tmfinv-sim: cannot start the HTTP server\n");
         goto out;
     }
@@ -294,6 +434,7 @@ int main(int argc, char **argv)
     exit_code = 0;
 out:
     sim_http_stop(server);
+    sim_auth_free(auth);
     if (model_ready)
         sim_model_destroy(&model);
     return exit_code;
