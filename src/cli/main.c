@@ -7,12 +7,14 @@
 #include "model.h"
 #include "store.h"
 #include "sync.h"
-#include "client.h"
+#include "fetch.h"
 
 #include "tmfinv_error.h"
 #include "tmfinv_misc.h"
 
 #include <getopt.h>
+#include <signal.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +27,7 @@ static const char usage_text[] =
     "usage: tmfinv [-c FILE] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  sync --once                      run one full sync of every source\n"
+    "  sync [--once]                    one full sync (--once), or the refresh schedule\n"
     "  query DEFINITION [--where FIELD=VALUE]... [--all] [--count] [--json] [--limit N]\n"
     "  show KEY|UUID [--definition DEF] [--json]\n"
     "  set KEY|UUID FIELD=VALUE [--definition DEF]\n"
@@ -124,11 +126,75 @@ static void log_line(void *ctx, tmfinv_log_level level, const char *line)
     fflush(stdout);
 }
 
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int signo)
+{
+    (void)signo;
+    stop_requested = 1;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+static void warn_insecure(const app *a)
+{
+    for (size_t i = 0; i < a->cfg->n_sources; i++)
+        if (a->cfg->sources[i].insecure)
+            fprintf(stderr, "tmfinv: source '%s': TLS verification is OFF (insecure = true)\n",
+                    a->cfg->sources[i].name);
+}
+
+/* One run; prints its outcome. Returns the exit code it deserves, or -1 on a store error. */
+static int run_once(app *a, int incremental)
+{
+    tmfinv_sync_options opt = {.incremental = incremental, .stop = &stop_requested, .log = log_line};
+    tmfinv_sync_result result;
+
+    if (tmfinv_sync_run(a->store, a->model, a->cfg, &opt, &result) < 0) {
+        fail_line("sync");
+        return -1;
+    }
+    printf("run %lld: %s\n", (long long)result.run_id,
+           result.errors ? "FAILED (a source could not be read; nothing removed)"
+           : result.interrupted ? "INTERRUPTED (nothing removed)"
+           : result.complete ? "complete" : "INCOMPLETE (nothing removed)");
+    fflush(stdout);
+    if (result.errors)
+        return 1;
+    return result.complete ? 0 : EXIT_INCOMPLETE;
+}
+
+/* Sleeps until `until_ms` (monotonic) or a stop signal. */
+static void sleep_until(int64_t until_ms)
+{
+    while (!stop_requested) {
+        int64_t left = until_ms - tmfinv_time_monotonic_ms();
+        struct timespec ts;
+
+        if (left <= 0)
+            return;
+        if (left > 200)
+            left = 200;
+        ts.tv_sec = 0;
+        ts.tv_nsec = (long)left * 1000000L;
+        nanosleep(&ts, NULL);
+    }
+}
+
 static int cmd_sync(app *a, int argc, char **argv)
 {
     static const struct option opts[] = {{"once", no_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
-    tmfinv_sync_result result;
     int once = 0, c, rc;
+    int64_t last_full, last_run;
 
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -139,25 +205,45 @@ static int cmd_sync(app *a, int argc, char **argv)
     }
     if (optind < argc)
         return usage_error("sync: unexpected argument '%s'", argv[optind]);
-    if (!once)
-        return usage_error("sync: give --once (the refresh schedule is not available yet)");
     if ((rc = app_open(a, 1)) != 0)
         return rc;
     if (a->cfg->n_sources == 0) {
         fprintf(stderr, "tmfinv: %s: no [source NAME] section: nothing to sync\n", a->cfg->path);
         return 1;
     }
-    if (tmfinv_client_global_init() < 0 ||
-        tmfinv_sync_full(a->store, a->model, a->cfg, log_line, NULL, &result) < 0) {
-        fail_line("sync");
+    if (tmfinv_fetch_global_init() < 0) {
+        fail_line(NULL);
         return 1;
     }
-    printf("run %lld: %s\n", (long long)result.run_id,
-           result.errors ? "FAILED (a source could not be read; nothing removed)"
-                         : result.complete ? "complete" : "INCOMPLETE (nothing removed)");
-    if (result.errors)
+    warn_insecure(a);
+    catch_stop_signals();
+    if (once) {
+        rc = run_once(a, 0);
+        return rc < 0 ? 1 : rc;
+    }
+    /* The schedule: a full sync now, a refresh every interval, a full reconcile every
+     * full_interval; SIGTERM or SIGINT ends it between pages. */
+    printf("schedule: refresh every %d s, full sync every %d s\n", a->cfg->interval_s, a->cfg->full_interval_s);
+    last_full = last_run = tmfinv_time_monotonic_ms();
+    if (run_once(a, 0) < 0)
         return 1;
-    return result.complete ? 0 : EXIT_INCOMPLETE;
+    while (!stop_requested) {
+        int64_t next_refresh = last_run + (int64_t)a->cfg->interval_s * 1000;
+        int64_t next_full = last_full + (int64_t)a->cfg->full_interval_s * 1000;
+        int full;
+
+        sleep_until(next_refresh < next_full ? next_refresh : next_full);
+        if (stop_requested)
+            break;
+        full = tmfinv_time_monotonic_ms() >= next_full;
+        last_run = tmfinv_time_monotonic_ms();
+        if (full)
+            last_full = last_run;
+        if (run_once(a, !full) < 0)
+            return 1;
+    }
+    printf("stopped\n");
+    return 0;
 }
 
 /* ---- instances ------------------------------------------------------------------- */

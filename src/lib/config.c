@@ -32,6 +32,17 @@ static void source_clear(tmfinv_source_config *s)
         free(s->password);
     }
     free(s->params);
+    free(s->incremental_params);
+    free(s->token_url);
+    free(s->client_id);
+    if (s->token) {
+        memset(s->token, 0, strlen(s->token));
+        free(s->token);
+    }
+    if (s->client_secret) {
+        memset(s->client_secret, 0, strlen(s->client_secret));
+        free(s->client_secret);
+    }
     strv_free(s->definitions, s->n_definitions);
     strv_free(s->exclude_types, s->n_exclude_types);
     free(s->ca_file);
@@ -138,6 +149,46 @@ out:
     return rc;
 }
 
+/* Reads a secret from KEY_file (a file) or KEY_env (an environment variable). */
+static int read_secret_key(const char *file, const char *dir, tmfinv_ini_section *sec, const char *key,
+                           char **out)
+{
+    char name[64];
+    tmfinv_ini_entry *f, *e;
+
+    (void)snprintf(name, sizeof(name), "%s_file", key);
+    f = tmfinv_ini_get(sec, name);
+    (void)snprintf(name, sizeof(name), "%s_env", key);
+    e = tmfinv_ini_get(sec, name);
+    if (f && e)
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] give %s_file or %s_env, not both", file, e->line,
+                                sec->name, key, key);
+    if (f)
+        return read_secret(file, dir, f, sec->name, out);
+    if (e) {
+        const char *v = getenv(e->value);
+
+        if (!v || !*v)
+            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s: environment variable '%s' is not set",
+                                    file, e->line, sec->name, e->key, e->value);
+        *out = strdup(v);
+        return *out ? 0 : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static int double_value(const char *file, const char *section, const tmfinv_ini_entry *e, double min, double max,
+                        double *out)
+{
+    double v;
+
+    if (tmfinv_parse_double(e->value, &v) < 0 || v < min || v > max)
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s = '%s': expected a number from %g to %g", file,
+                                e->line, section, e->key, e->value, min, max);
+    *out = v;
+    return 0;
+}
+
 static int load_source(const char *file, const char *dir, tmfinv_ini_section *sec, const char *name,
                        tmfinv_source_config *s)
 {
@@ -147,8 +198,10 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
     s->paging = TMFINV_PAGING_OFFSET;
     s->page_size = 40;
     s->timeout_ms = 30000;
-    s->retries = 3;
-    s->retry_delay_ms = 200;
+    s->retries = 6;
+    s->retry_delay_ms = 500;
+    s->retry_max_delay_ms = 30000;
+    s->concurrency = 4;
     s->max_failed_pages = 3;
     if (!(s->name = strdup(name)))
         return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
@@ -166,6 +219,16 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
     if (strncmp(e->value, "http://", 7) != 0 && strncmp(e->value, "https://", 8) != 0)
         return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] url = '%s': expected an http:// or https:// URL",
                                 file, e->line, sec->name, e->value);
+    {
+        const char *host = strstr(e->value, "://") + 3;
+        size_t n = strcspn(host, "/?#");
+
+        if (memchr(host, '@', n))
+            return tmfinv_error_set(TMFINV_EINVALID,
+                                    "%s:%d: [%s] url: credentials in the URL are refused; use username and "
+                                    "password_file",
+                                    file, e->line, sec->name);
+    }
     if ((rc = dup_value(e, &s->url)) < 0)
         return rc;
     if ((e = tmfinv_ini_get(sec, "paging"))) {
@@ -173,9 +236,11 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
             s->paging = TMFINV_PAGING_OFFSET;
         else if (strcmp(e->value, "page") == 0)
             s->paging = TMFINV_PAGING_PAGE;
+        else if (strcmp(e->value, "link") == 0)
+            s->paging = TMFINV_PAGING_LINK;
         else
-            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] paging = '%s': expected offset or page", file,
-                                    e->line, sec->name, e->value);
+            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] paging = '%s': expected offset, page or link",
+                                    file, e->line, sec->name, e->value);
     }
     if ((e = tmfinv_ini_get(sec, "page_size")) && (rc = int_value(file, sec->name, e, 1, 10000, &s->page_size)) < 0)
         return rc;
@@ -196,22 +261,79 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
             s->auth = TMFINV_AUTH_NONE;
         else if (strcmp(e->value, "basic") == 0)
             s->auth = TMFINV_AUTH_BASIC;
+        else if (strcmp(e->value, "bearer") == 0)
+            s->auth = TMFINV_AUTH_BEARER;
+        else if (strcmp(e->value, "oauth2") == 0)
+            s->auth = TMFINV_AUTH_OAUTH2;
         else
-            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] auth = '%s': expected none or basic", file,
+            return tmfinv_error_set(TMFINV_EINVALID,
+                                    "%s:%d: [%s] auth = '%s': expected none, basic, bearer or oauth2", file,
                                     e->line, sec->name, e->value);
     }
     if ((e = tmfinv_ini_get(sec, "username")) && (rc = dup_value(e, &s->username)) < 0)
         return rc;
-    if ((e = tmfinv_ini_get(sec, "password_file")) && (rc = read_secret(file, dir, e, sec->name, &s->password)) < 0)
+    if ((rc = read_secret_key(file, dir, sec, "password", &s->password)) < 0 ||
+        (rc = read_secret_key(file, dir, sec, "token", &s->token)) < 0 ||
+        (rc = read_secret_key(file, dir, sec, "client_secret", &s->client_secret)) < 0)
         return rc;
+    if ((e = tmfinv_ini_get(sec, "client_id")) && (rc = dup_value(e, &s->client_id)) < 0)
+        return rc;
+    if ((e = tmfinv_ini_get(sec, "token_url"))) {
+        if (strncmp(e->value, "http://", 7) != 0 && strncmp(e->value, "https://", 8) != 0)
+            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] token_url = '%s': expected an http(s) URL", file,
+                                    e->line, sec->name, e->value);
+        if ((rc = dup_value(e, &s->token_url)) < 0)
+            return rc;
+    }
+    if ((e = tmfinv_ini_get(sec, "grant"))) {
+        if (strcmp(e->value, "password") == 0)
+            s->grant = TMFINV_GRANT_PASSWORD;
+        else if (strcmp(e->value, "client_credentials") == 0)
+            s->grant = TMFINV_GRANT_CLIENT_CREDENTIALS;
+        else
+            return tmfinv_error_set(TMFINV_EINVALID,
+                                    "%s:%d: [%s] grant = '%s': expected password or client_credentials", file,
+                                    e->line, sec->name, e->value);
+    }
     if (s->auth == TMFINV_AUTH_BASIC && (!s->username || !s->password))
-        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] auth = basic needs 'username' and 'password_file'",
+        return tmfinv_error_set(TMFINV_EINVALID,
+                                "%s:%d: [%s] auth = basic needs 'username' and 'password_file' (or 'password_env')",
+                                file, sec->line, sec->name);
+    if (s->auth == TMFINV_AUTH_BEARER && !s->token)
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] auth = bearer needs 'token_file' (or 'token_env')",
+                                file, sec->line, sec->name);
+    if (s->auth == TMFINV_AUTH_OAUTH2 &&
+        (!s->token_url || !s->client_id || !s->client_secret ||
+         (s->grant == TMFINV_GRANT_PASSWORD && (!s->username || !s->password))))
+        return tmfinv_error_set(TMFINV_EINVALID,
+                                "%s:%d: [%s] auth = oauth2 needs 'token_url', 'client_id', 'client_secret_file' "
+                                "and, for grant = password, 'username' and 'password_file'",
                                 file, sec->line, sec->name);
     if ((e = tmfinv_ini_get(sec, "params"))) {
         const char *p = e->value[0] == '?' ? e->value + 1 : e->value;
 
         if (!(s->params = strdup(p)))
             return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    if ((e = tmfinv_ini_get(sec, "incremental_params"))) {
+        const char *p = e->value[0] == '?' ? e->value + 1 : e->value;
+
+        if (!(s->incremental_params = strdup(p)))
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    if ((e = tmfinv_ini_get(sec, "concurrency")) && (rc = int_value(file, sec->name, e, 1, 64, &s->concurrency)) < 0)
+        return rc;
+    if ((e = tmfinv_ini_get(sec, "rate_limit")) && (rc = double_value(file, sec->name, e, 0, 10000, &s->rate_limit)) < 0)
+        return rc;
+    if ((e = tmfinv_ini_get(sec, "retry_max_delay_ms")) &&
+        (rc = int_value(file, sec->name, e, 0, 600000, &s->retry_max_delay_ms)) < 0)
+        return rc;
+    if ((e = tmfinv_ini_get(sec, "insecure"))) {
+        if (strcmp(e->value, "true") == 0)
+            s->insecure = 1;
+        else if (strcmp(e->value, "false") != 0)
+            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] insecure = '%s': expected true or false", file,
+                                    e->line, sec->name, e->value);
     }
     if ((e = tmfinv_ini_get(sec, "timeout"))) {
         int seconds;
@@ -220,7 +342,7 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
             return rc;
         s->timeout_ms = seconds * 1000;
     }
-    if ((e = tmfinv_ini_get(sec, "retries")) && (rc = int_value(file, sec->name, e, 0, 20, &s->retries)) < 0)
+    if ((e = tmfinv_ini_get(sec, "retries")) && (rc = int_value(file, sec->name, e, 0, 50, &s->retries)) < 0)
         return rc;
     if ((e = tmfinv_ini_get(sec, "retry_delay_ms")) &&
         (rc = int_value(file, sec->name, e, 0, 60000, &s->retry_delay_ms)) < 0)
@@ -258,6 +380,8 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
     }
     if ((rc = tmfinv_path_dirname(path, &dir)) < 0)
         goto out;
+    c->interval_s = 3600;
+    c->full_interval_s = 86400;
     for (i = 0; i < ini->n_sections; i++) {
         tmfinv_ini_section *sec = &ini->sections[i];
 
@@ -269,6 +393,18 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                 goto out;
             }
             if ((rc = tmfinv_path_join(dir, e->value, &c->store_path)) < 0)
+                goto out;
+        } else if (strcmp(sec->name, "sync") == 0) {
+            tmfinv_ini_entry *e;
+
+            if ((e = tmfinv_ini_get(sec, "interval")) &&
+                (rc = int_value(path, sec->name, e, 1, 30 * 86400, &c->interval_s)) < 0)
+                goto out;
+            if ((e = tmfinv_ini_get(sec, "full_interval")) &&
+                (rc = int_value(path, sec->name, e, 1, 365 * 86400, &c->full_interval_s)) < 0)
+                goto out;
+            if ((e = tmfinv_ini_get(sec, "deadline")) &&
+                (rc = int_value(path, sec->name, e, 0, 7 * 86400, &c->deadline_s)) < 0)
                 goto out;
         } else if (strncmp(sec->name, "source ", 7) == 0) {
             const char *name = sec->name + 7;
@@ -286,7 +422,7 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             if (rc < 0)
                 goto out;
         } else {
-            rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: unknown section [%s] (expected [store] or [source NAME])",
+            rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: unknown section [%s] (expected [store], [sync] or [source NAME])",
                                   path, sec->line, sec->name);
             goto out;
         }

@@ -8,8 +8,9 @@
 
 #include <stddef.h>
 
-typedef enum tmfinv_paging { TMFINV_PAGING_OFFSET, TMFINV_PAGING_PAGE } tmfinv_paging;
-typedef enum tmfinv_auth { TMFINV_AUTH_NONE, TMFINV_AUTH_BASIC } tmfinv_auth;
+typedef enum tmfinv_paging { TMFINV_PAGING_OFFSET, TMFINV_PAGING_PAGE, TMFINV_PAGING_LINK } tmfinv_paging;
+typedef enum tmfinv_auth { TMFINV_AUTH_NONE, TMFINV_AUTH_BASIC, TMFINV_AUTH_BEARER, TMFINV_AUTH_OAUTH2 } tmfinv_auth;
+typedef enum tmfinv_grant { TMFINV_GRANT_PASSWORD, TMFINV_GRANT_CLIENT_CREDENTIALS } tmfinv_grant;
 
 typedef struct tmfinv_source_config {
     char *name;
@@ -21,11 +22,21 @@ typedef struct tmfinv_source_config {
     int profile_line;       /* line of the profile key, 0 when defaulted */
     tmfinv_auth auth;
     char *username;
-    char *password;         /* secret, read from password_file */
+    char *password;         /* secret, from password_file or password_env */
+    char *token;            /* bearer: secret, from token_file or token_env */
+    char *token_url;        /* oauth2: the token endpoint */
+    tmfinv_grant grant;     /* oauth2 grant */
+    char *client_id;        /* oauth2 */
+    char *client_secret;    /* oauth2: secret, from client_secret_file or client_secret_env */
     char *params;           /* extra query string, without leading '?' */
+    char *incremental_params; /* query string of an incremental refresh; NULL: always full */
+    int concurrency;        /* requests in flight at once */
+    double rate_limit;      /* requests per second, 0: no limit */
     int timeout_ms;         /* per request */
     int retries;            /* tries after the first one for a failing page */
     int retry_delay_ms;     /* first back-off delay, doubled per try */
+    int retry_max_delay_ms; /* cap of the back-off delay */
+    int insecure;           /* TLS verification off (explicit, logged) */
     int max_failed_pages;   /* consecutive failed pages that stop a scan */
     char **definitions;     /* the definitions this source feeds; NULL: all of its API */
     size_t n_definitions;
@@ -38,6 +49,9 @@ typedef struct tmfinv_source_config {
 typedef struct tmfinv_config {
     char *path;
     char *store_path;
+    int interval_s;         /* [sync] interval: refresh period of the schedule */
+    int full_interval_s;    /* [sync] full_interval: period of full reconciles */
+    int deadline_s;         /* [sync] deadline: longest run, 0: none */
     tmfinv_source_config *sources;
     size_t n_sources;
 } tmfinv_config;

@@ -1035,6 +1035,11 @@ const char *tmfinv_definition_source_status(const tmfinv_definition *d, const cJ
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+int tmfinv_definition_status_present(const tmfinv_definition *d, const cJSON *item)
+{
+    return field_first(&d->fields[d->status_field], item) != NULL;
+}
+
 int tmfinv_definition_excluded(const tmfinv_definition *d, const cJSON *item, const char **type)
 {
     const cJSON *v;

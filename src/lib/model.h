@@ -147,6 +147,9 @@ int tmfinv_definition_key(const tmfinv_definition *d, const cJSON *item, char **
 /* The status the item sends, exactly as sent (borrowed), or NULL when absent or not a string. */
 const char *tmfinv_definition_source_status(const tmfinv_definition *d, const cJSON *item);
 
+/* 1 when the item has a non-null value where its status is read (of any type). */
+int tmfinv_definition_status_present(const tmfinv_definition *d, const cJSON *item);
+
 /* 1 when `type` of `item` is excluded by `d` (the type read goes to *type). */
 int tmfinv_definition_excluded(const tmfinv_definition *d, const cJSON *item, const char **type);
 

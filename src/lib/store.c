@@ -103,9 +103,9 @@ int tmfinv_store_runs(tmfinv_store *s, int64_t limit, int (*fn)(const cJSON *, v
     return s->ops->runs(s, limit, fn, ctx);
 }
 
-int tmfinv_store_report_add(tmfinv_store *s, const tmfinv_report *r, const char *time)
+int tmfinv_store_report_add(tmfinv_store *s, const tmfinv_report *r, const char *time, int *added)
 {
-    return s->ops->report_add(s, r, time);
+    return s->ops->report_add(s, r, time, added);
 }
 
 int tmfinv_store_reports(tmfinv_store *s, const char *kind, int (*fn)(const cJSON *, void *), void *ctx)

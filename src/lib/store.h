@@ -58,6 +58,11 @@ typedef struct tmfinv_run_source {
     const char *source;
     int64_t pages, items, created, updated, unchanged, removed, dropped, duplicates, empty_keys, excluded,
         rejected, failed;
+    int64_t requests;           /* HTTP requests, tries included */
+    int64_t retries;            /* requests that were tries again */
+    int64_t retries_by_status[6]; /* 429, 500, 502, 503, 504, other */
+    int64_t token_fetches;      /* OAuth2 tokens fetched */
+    int64_t writes;             /* rows written for instances, history and reports */
     int complete;
     const char *error;          /* why the source stopped, NULL when it did not */
     cJSON *failed_pages;        /* array of {page, url, status, error}; borrowed */
@@ -136,8 +141,9 @@ int tmfinv_store_run_source_put(tmfinv_store *s, int64_t run_id, const tmfinv_ru
  * {id, started, ended, complete, kind, sources: [...]}. */
 int tmfinv_store_runs(tmfinv_store *s, int64_t limit, int (*fn)(const cJSON *run, void *ctx), void *ctx);
 
-/* Adds a report. */
-int tmfinv_store_report_add(tmfinv_store *s, const tmfinv_report *r, const char *time);
+/* Adds a report unless the same one (source, kind, definition, key, item, field,
+ * reason) is already there; *added tells which (may be NULL). */
+int tmfinv_store_report_add(tmfinv_store *s, const tmfinv_report *r, const char *time, int *added);
 
 /* Calls fn for each report of `kind` (NULL: all kinds), oldest first, as a JSON object. */
 int tmfinv_store_reports(tmfinv_store *s, const char *kind, int (*fn)(const cJSON *report, void *ctx), void *ctx);

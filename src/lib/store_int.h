@@ -23,7 +23,7 @@ typedef struct tmfinv_store_ops {
     int (*run_end)(tmfinv_store *s, int64_t run_id, const char *ended, int complete);
     int (*run_source_put)(tmfinv_store *s, int64_t run_id, const tmfinv_run_source *rs);
     int (*runs)(tmfinv_store *s, int64_t limit, int (*fn)(const cJSON *, void *), void *ctx);
-    int (*report_add)(tmfinv_store *s, const tmfinv_report *r, const char *time);
+    int (*report_add)(tmfinv_store *s, const tmfinv_report *r, const char *time, int *added);
     int (*reports)(tmfinv_store *s, const char *kind, int (*fn)(const cJSON *, void *), void *ctx);
 } tmfinv_store_ops;
 

@@ -67,6 +67,17 @@ static const char *const migrations[] = {
     "  reason TEXT,"
     "  time TEXT NOT NULL);"
     "CREATE INDEX report_by_kind ON report (kind, id);",
+    /* 1 -> 2: fetch figures per source; one report per distinct problem, so that an
+     * unchanged resync writes no rows. */
+    "ALTER TABLE run_source ADD COLUMN requests INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE run_source ADD COLUMN retries INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE run_source ADD COLUMN retries_by_status TEXT;"
+    "ALTER TABLE run_source ADD COLUMN token_fetches INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE run_source ADD COLUMN writes INTEGER NOT NULL DEFAULT 0;"
+    "DELETE FROM report WHERE id NOT IN (SELECT min(id) FROM report GROUP BY source, kind, coalesce(definition, ''),"
+    " coalesce(key, ''), coalesce(item_id, ''), coalesce(field, ''), coalesce(reason, ''));"
+    "CREATE UNIQUE INDEX report_once ON report (source, kind, coalesce(definition, ''), coalesce(key, ''),"
+    " coalesce(item_id, ''), coalesce(field, ''), coalesce(reason, ''));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -90,7 +101,7 @@ static const char *const statement_sql[ST_COUNT] = {
     [ST_HISTORY_ADD] = "INSERT INTO history (instance_id, run_id, time, field, before, after)"
                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_SEEN_MARK] = "INSERT OR IGNORE INTO temp.seen (definition, key) VALUES (?1, ?2)",
-    [ST_REPORT_ADD] = "INSERT INTO report (run_id, source, kind, page, definition, key, item_id, field, reason,"
+    [ST_REPORT_ADD] = "INSERT OR IGNORE INTO report (run_id, source, kind, page, definition, key, item_id, field, reason,"
                       " time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 };
 
@@ -638,12 +649,21 @@ static int sqlite_run_source_put(tmfinv_store *base, int64_t run_id, const tmfin
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st = NULL;
     char *failed = rs->failed_pages ? cJSON_PrintUnformatted(rs->failed_pages) : NULL;
+    char by_status[256];
     int rc = 0, i = 2;
+
+    (void)snprintf(by_status, sizeof(by_status), "{\"429\":%lld,\"500\":%lld,\"502\":%lld,\"503\":%lld,"
+                   "\"504\":%lld,\"other\":%lld}", (long long)rs->retries_by_status[0],
+                   (long long)rs->retries_by_status[1], (long long)rs->retries_by_status[2],
+                   (long long)rs->retries_by_status[3], (long long)rs->retries_by_status[4],
+                   (long long)rs->retries_by_status[5]);
 
     if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO run_source (run_id, source, pages, items, created,"
                                   " updated, unchanged, removed, dropped, duplicates, empty_keys, excluded,"
-                                  " rejected, failed, complete, error, failed_pages) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-                                  " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)", -1, &st, NULL) != SQLITE_OK) {
+                                  " rejected, failed, complete, error, failed_pages, requests, retries,"
+                                  " retries_by_status, token_fetches, writes) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+                                  " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+                           -1, &st, NULL) != SQLITE_OK) {
         free(failed);
         return fail(s, "recording a run");
     }
@@ -664,6 +684,11 @@ static int sqlite_run_source_put(tmfinv_store *base, int64_t run_id, const tmfin
     sqlite3_bind_int(st, i++, rs->complete);
     bind_text(st, i++, rs->error);
     bind_text(st, i++, failed);
+    sqlite3_bind_int64(st, i++, rs->requests);
+    sqlite3_bind_int64(st, i++, rs->retries);
+    bind_text(st, i++, by_status);
+    sqlite3_bind_int64(st, i++, rs->token_fetches);
+    sqlite3_bind_int64(st, i++, rs->writes);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = fail(s, "recording a run");
     sqlite3_finalize(st);
@@ -684,7 +709,8 @@ static int sqlite_runs(tmfinv_store *base, int64_t limit, int (*fn)(const cJSON 
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, "SELECT source, pages, items, created, updated, unchanged, removed, dropped,"
                                   " duplicates, empty_keys, excluded, rejected, failed, complete, error,"
-                                  " failed_pages FROM run_source WHERE run_id = ?1 ORDER BY source", -1, &src,
+                                  " failed_pages, requests, retries, retries_by_status, token_fetches, writes"
+                                  " FROM run_source WHERE run_id = ?1 ORDER BY source", -1, &src,
                            NULL) != SQLITE_OK) {
         rc = fail(s, "reading runs");
         goto out;
@@ -720,6 +746,11 @@ static int sqlite_runs(tmfinv_store *base, int64_t limit, int (*fn)(const cJSON 
             cJSON_AddBoolToObject(o, "complete", sqlite3_column_int(src, 13));
             add_text_column(o, "error", src, 14);
             add_json_column(o, "failed", src, 15);
+            cJSON_AddNumberToObject(o, "requests", (double)sqlite3_column_int64(src, 16));
+            cJSON_AddNumberToObject(o, "retries", (double)sqlite3_column_int64(src, 17));
+            add_json_column(o, "retriesByStatus", src, 18);
+            cJSON_AddNumberToObject(o, "tokenFetches", (double)sqlite3_column_int64(src, 19));
+            cJSON_AddNumberToObject(o, "writes", (double)sqlite3_column_int64(src, 20));
             cJSON_AddItemToArray(sources, o);
         }
         rc = fn(run, ctx);
@@ -731,7 +762,7 @@ out:
     return rc;
 }
 
-static int sqlite_report_add(tmfinv_store *base, const tmfinv_report *r, const char *time)
+static int sqlite_report_add(tmfinv_store *base, const tmfinv_report *r, const char *time, int *added)
 {
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st = stmt(s, ST_REPORT_ADD);
@@ -749,6 +780,8 @@ static int sqlite_report_add(tmfinv_store *base, const tmfinv_report *r, const c
     bind_text(st, 10, time);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = fail(s, "recording a report");
+    else if (added)
+        *added = sqlite3_changes(s->db) > 0;
     sqlite3_reset(st);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* sync.c: the sync engine (see sync.h). */
 #include "sync.h"
 
-#include "client.h"
+#include "fetch.h"
 #include "tmfinv_error.h"
 #include "tmfinv_misc.h"
 
@@ -13,6 +13,10 @@
 typedef struct sync_ctx {
     tmfinv_store *store;
     const tmfinv_model *model;
+    const tmfinv_sync_options *opt;
+    int64_t deadline_ms;
+    int incremental;            /* this source's scan is an incremental refresh */
+    int interrupted;            /* stopped or out of time: no further source is scanned */
     const tmfinv_source_config *src;
     tmfinv_log_fn log;
     void *log_ctx;
@@ -134,7 +138,10 @@ static int report(sync_ctx *c, const char *kind, const tmfinv_definition *d, con
         .reason = reason,
     };
 
-    return tmfinv_store_report_add(c->store, &r, c->now);
+    int added = 0, rc = tmfinv_store_report_add(c->store, &r, c->now, &added);
+
+    c->rs.writes += added;
+    return rc;
 }
 
 /* Records each field whose value differs between `before` and `after`. */
@@ -149,6 +156,7 @@ static int record_changes(sync_ctx *c, const char *instance_id, const cJSON *bef
         if (!old || !cJSON_Compare(old, v, 1)) {
             char *a = cJSON_PrintUnformatted(v), *b = old ? cJSON_PrintUnformatted(old) : NULL;
 
+            c->rs.writes++;
             rc = a ? tmfinv_store_history_add(c->store, instance_id, c->run_id, c->now, v->string, b, a)
                    : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
             free(a);
@@ -161,6 +169,7 @@ static int record_changes(sync_ctx *c, const char *instance_id, const cJSON *bef
         if (!cJSON_GetObjectItemCaseSensitive(after, v->string)) {
             char *b = cJSON_PrintUnformatted(v);
 
+            c->rs.writes++;
             rc = b ? tmfinv_store_history_add(c->store, instance_id, c->run_id, c->now, v->string, b, NULL)
                    : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
             free(b);
@@ -183,6 +192,7 @@ static int remove_instance(sync_ctx *c, tmfinv_instance *inst, const char *reaso
     (void)snprintf(inst->modified, sizeof(inst->modified), "%s", c->now);
     if ((rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, "@removed", "false", "true")) < 0)
         return rc;
+    c->rs.writes += 2;
     return tmfinv_store_put(c->store, inst);
 }
 
@@ -221,6 +231,14 @@ static int apply_item(sync_ctx *c, const cJSON *item)
     int rc = 0, first, keep;
     char reason[256];
 
+    if (!cJSON_IsObject(item)) {
+        /* Not an object at all: nothing to classify or key it by. */
+        c->rs.rejected++;
+        rc = report(c, "rejected", NULL, NULL, item, "", cJSON_IsArray(item) ? "item is an array, not an object"
+                                                       : cJSON_IsString(item) ? "item is a string, not an object"
+                                                                              : "item is not a JSON object");
+        goto out;
+    }
     if (!d || !feeds(c->src, d)) {
         c->rs.excluded++;
         goto out;
@@ -254,6 +272,13 @@ static int apply_item(sync_ctx *c, const cJSON *item)
         goto out;
     }
     status = tmfinv_definition_source_status(d, item);
+    if (!status && tmfinv_definition_status_present(d, item)) {
+        /* A status that is not text cannot be judged by the status rules: reject it. */
+        c->rs.rejected++;
+        rc = report(c, "rejected", d, key, item, d->fields[d->status_field].name,
+                    "status is not a string, so the status rules cannot be applied");
+        goto out;
+    }
     keep = tmfinv_definition_keeps(d, status);
     if ((rc = tmfinv_definition_map(d, item, &values, &why)) == TMFINV_EINVALID) {
         rc = 0;
@@ -332,6 +357,7 @@ static int apply_item(sync_ctx *c, const cJSON *item)
     }
     if ((rc = tmfinv_store_put(c->store, inst)) < 0)
         goto out;
+    c->rs.writes++;
     /* Not kept by its status: counted as dropped above, not as removed (which counts
      * instances no longer served by the source). */
     if (keep && old)
@@ -392,20 +418,26 @@ static int add_failed_page(sync_ctx *c, const tmfinv_page *page)
 static int sync_source(sync_ctx *c)
 {
     const tmfinv_source_config *s = c->src;
-    tmfinv_client *client = NULL;
-    int rc, failed_in_a_row = 0;
-    char error[1700] = "";
+    tmfinv_fetcher *fetcher = NULL;
+    tmfinv_fetch_options fo = {.stop = c->opt->stop, .deadline_ms = c->deadline_ms};
+    tmfinv_fetch_stats stats;
+    int rc, failed_in_a_row = 0, done = 0;
+    char error[2600] = "";
 
-    if ((rc = tmfinv_client_new(s, &client)) < 0)
+    c->incremental = c->opt->incremental && s->incremental_params;
+    fo.extra_params = c->incremental ? s->incremental_params : NULL;
+    if ((rc = tmfinv_fetcher_new(s, &fo, &fetcher)) < 0)
         return rc;
     if ((rc = tmfinv_store_seen_reset(c->store)) < 0)
         goto out;
-    for (int64_t index = 0;; index++) {
+    for (;;) {
         tmfinv_page page;
 
-        c->page = index + 1;
-        if ((rc = tmfinv_client_fetch(client, index, s->page_size, &page)) < 0)
+        if ((rc = tmfinv_fetcher_next(fetcher, &page, &done)) < 0)
             goto out;
+        if (done)
+            break;
+        c->page = page.index + 1;
         if (page.outcome == TMFINV_PAGE_FATAL) {
             (void)snprintf(error, sizeof(error), "page %lld: %s (%s)", (long long)c->page, page.error, page.url);
             say(c, TMFINV_LOG_ERROR, "source '%s' %s", s->name, error);
@@ -432,22 +464,29 @@ static int sync_source(sync_ctx *c)
         }
         failed_in_a_row = 0;
         rc = apply_page(c, page.items);
-        {
-            int short_page = tmfinv_page_ends_scan((size_t)cJSON_GetArraySize(page.items), s->page_size);
-
-            tmfinv_page_clear(&page);
-            if (rc < 0)
-                goto out;
-            /* A page with fewer items than asked for ends the scan; X-Total-Count does not. */
-            if (short_page)
-                break;
-        }
+        tmfinv_page_clear(&page);
+        if (rc < 0)
+            goto out;
     }
+    if (done && tmfinv_fetcher_interrupted(fetcher)) {
+        (void)snprintf(error, sizeof(error), "scan %s after %lld pages", tmfinv_fetcher_interrupted(fetcher),
+                       (long long)c->rs.pages);
+        say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
+        c->rs.error = error;
+        c->interrupted = 1;
+    }
+    tmfinv_fetcher_stats(fetcher, &stats);
+    c->rs.requests = stats.requests;
+    c->rs.retries = stats.retries;
+    c->rs.token_fetches = stats.token_fetches;
+    for (int i = 0; i < 6; i++)
+        c->rs.retries_by_status[i] = stats.retries_by_status[i];
     c->rs.complete = c->rs.failed == 0 && !c->rs.error;
     tmfinv_time_now(c->now, sizeof(c->now));
     if ((rc = tmfinv_store_begin(c->store)) < 0)
         goto out;
-    if (c->rs.complete) {
+    /* Only a complete FULL scan is evidence that what was not seen is gone. */
+    if (c->rs.complete && !c->incremental) {
         for (size_t i = 0; i < c->model->n_definitions; i++) {
             const tmfinv_definition *d = c->model->definitions[i];
             int64_t removed = 0;
@@ -457,6 +496,7 @@ static int sync_source(sync_ctx *c)
             if ((rc = tmfinv_store_sweep(c->store, s->name, d->name, c->run_id, c->now, &removed)) < 0)
                 break;
             c->rs.removed += removed;
+            c->rs.writes += 2 * removed;
         }
     }
     if (rc == 0)
@@ -465,23 +505,24 @@ static int sync_source(sync_ctx *c)
         (void)tmfinv_store_rollback(c->store);
     else
         rc = tmfinv_store_commit(c->store);
-    if (c->rs.error)
-        c->rs.error = NULL; /* points into this frame */
 out:
-    tmfinv_client_free(client);
+    c->rs.error = NULL; /* points into this frame */
+    tmfinv_fetcher_free(fetcher);
     return rc;
 }
 
-int tmfinv_sync_full(tmfinv_store *store, const tmfinv_model *model, const tmfinv_config *cfg, tmfinv_log_fn log,
-                     void *log_ctx, tmfinv_sync_result *result)
+int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv_config *cfg,
+                    const tmfinv_sync_options *opt, tmfinv_sync_result *result)
 {
-    sync_ctx c = {.store = store, .model = model, .log = log, .log_ctx = log_ctx};
+    sync_ctx c = {.store = store, .model = model, .opt = opt, .log = opt->log, .log_ctx = opt->log_ctx};
     int rc = 0;
 
     memset(result, 0, sizeof(*result));
     result->complete = 1;
+    if (cfg->deadline_s > 0)
+        c.deadline_ms = tmfinv_time_monotonic_ms() + (int64_t)cfg->deadline_s * 1000;
     tmfinv_time_now(c.now, sizeof(c.now));
-    if ((rc = tmfinv_store_run_begin(store, c.now, "full", &c.run_id)) < 0)
+    if ((rc = tmfinv_store_run_begin(store, c.now, opt->incremental ? "refresh" : "full", &c.run_id)) < 0)
         return rc;
     result->run_id = c.run_id;
     for (size_t i = 0; i < cfg->n_sources; i++) {
@@ -501,19 +542,23 @@ int tmfinv_sync_full(tmfinv_store *store, const tmfinv_model *model, const tmfin
             result->errors++;
         if (rc == 0)
             say(&c, TMFINV_LOG_INFO,
-                "source '%s': %s in %.1f s: %lld pages, %lld items: %lld created, %lld updated, %lld unchanged, "
+                "source '%s': %s%s in %.1f s: %lld pages, %lld items: %lld created, %lld updated, %lld unchanged, "
                 "%lld removed, %lld not kept, %lld duplicates, %lld empty keys, %lld excluded, %lld rejected, "
-                "%lld failed pages",
-                c.src->name, c.rs.complete ? "complete" : "INCOMPLETE (nothing removed)",
+                "%lld failed pages, %lld requests, %lld retries",
+                c.src->name, c.incremental ? "incremental, " : "",
+                c.rs.complete ? "complete" : "INCOMPLETE (nothing removed)",
                 (double)(tmfinv_time_monotonic_ms() - started) / 1000.0, (long long)c.rs.pages,
                 (long long)c.rs.items, (long long)c.rs.created, (long long)c.rs.updated, (long long)c.rs.unchanged,
                 (long long)c.rs.removed, (long long)c.rs.dropped, (long long)c.rs.duplicates,
                 (long long)c.rs.empty_keys, (long long)c.rs.excluded, (long long)c.rs.rejected,
-                (long long)c.rs.failed);
+                (long long)c.rs.failed, (long long)c.rs.requests, (long long)c.rs.retries);
         cJSON_Delete(c.rs.failed_pages);
-        if (rc < 0)
+        if (rc < 0 || c.interrupted)
             break;
     }
+    result->interrupted = c.interrupted;
+    if (c.interrupted)
+        result->complete = 0;
     tmfinv_time_now(c.now, sizeof(c.now));
     if (rc == 0)
         rc = tmfinv_store_run_end(store, c.run_id, c.now, result->complete);

@@ -14,6 +14,8 @@
 #include "model.h"
 #include "store.h"
 
+#include <signal.h>
+
 typedef enum tmfinv_log_level { TMFINV_LOG_INFO, TMFINV_LOG_WARN, TMFINV_LOG_ERROR } tmfinv_log_level;
 
 /* Receives one line for the operator (no trailing newline); secrets never appear in it. */
@@ -23,14 +25,24 @@ typedef struct tmfinv_sync_result {
     int64_t run_id;
     int complete;       /* every source scanned without a failed page */
     int errors;         /* sources that could not be read at all */
+    int interrupted;    /* stopped (signal) or out of time (deadline) */
 } tmfinv_sync_result;
+
+typedef struct tmfinv_sync_options {
+    int incremental;                /* refresh: sources with incremental_params fetch only changes */
+    volatile sig_atomic_t *stop;    /* set by a signal handler: stop between pages */
+    tmfinv_log_fn log;
+    void *log_ctx;
+} tmfinv_sync_options;
 
 /* Loads the model of every source of `cfg` (their profiles merged). */
 int tmfinv_sync_load_model(const tmfinv_config *cfg, tmfinv_model **out);
 
-/* Runs one full sync of every source. Returns 0 when the run was carried out (see
- * result for completeness), or a negative code when the store failed. */
-int tmfinv_sync_full(tmfinv_store *store, const tmfinv_model *model, const tmfinv_config *cfg, tmfinv_log_fn log,
-                     void *log_ctx, tmfinv_sync_result *result);
+/* Runs one sync of every source: full, or with opt->incremental a refresh (sources
+ * configured with incremental_params fetch only recent changes and remove nothing;
+ * the others scan in full). Returns 0 when the run was carried out (see result for
+ * completeness), or a negative code when the store failed. */
+int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv_config *cfg,
+                    const tmfinv_sync_options *opt, tmfinv_sync_result *result);
 
 #endif

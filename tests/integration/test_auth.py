@@ -68,9 +68,9 @@ class AuthTest(TestCase):
                     f.write(secret)
             self.ws.write_config([
                 ("services", {"api": "tmf638", "url": server.base + "/svc", "page_size": "3", "auth": "basic",
-                              "username": "alice", "password_file": "a.pw"}),
+                              "username": "alice", "password_file": "a.pw", "concurrency": "1"}),
                 ("resources", {"api": "tmf639", "url": server.base + "/res", "page_size": "3", "auth": "basic",
-                               "username": "bob", "password_file": "b.pw"})])
+                               "username": "bob", "password_file": "b.pw", "concurrency": "1"})])
             p = self.ws.run("sync", "--once", check=0)
             self.assertEqual(self.ws.count("Service"), 7)
             self.assertEqual(self.ws.count("Resource"), 5)
