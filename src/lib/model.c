@@ -636,6 +636,12 @@ static int load_definition(loader *l, const cJSON *o, const char *profile, tmfin
         (rc = get_strings(l, o, "drop_statuses", &d->drop, &d->n_drop)) < 0 ||
         (rc = load_condition(l, o, "match", &d->match)) < 0)
         goto out;
+    for (const char *p = d->name; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (p > d->name && *p >= '0' && *p <= '9') ||
+              (p > d->name && *p == '_'))) {
+            rc = bad(l, "name", "'%s': a definition name is a letter followed by letters, digits or '_'", d->name);
+            goto out;
+        }
     if (strcmp(d->api, "tmf638") != 0 && strcmp(d->api, "tmf639") != 0) {
         rc = bad(l, "api", "unknown API '%s' (tmf638 or tmf639)", d->api);
         goto out;

@@ -23,6 +23,7 @@ typedef struct sync_ctx {
     int64_t run_id;
     int64_t page;               /* 1-based number of the page being applied */
     int fatal;                  /* the source could not be read at all */
+    int64_t moved;              /* items seen twice in this scan: the collection moved under us */
     tmfinv_run_source rs;
     char now[32];
 } sync_ctx;
@@ -238,6 +239,20 @@ static int apply_item(sync_ctx *c, const cJSON *item)
                                                        : cJSON_IsString(item) ? "item is a string, not an object"
                                                                               : "item is not a JSON object");
         goto out;
+    }
+    {
+        /* The same item (same TMF id) twice in one scan: it moved between pages while we
+         * read (offset paging over a changing table), so others may have been missed. */
+        const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
+
+        if (cJSON_IsString(id) && *id->valuestring) {
+            if ((rc = tmfinv_store_seen_mark(c->store, "@item", id->valuestring, &first)) < 0)
+                goto out;
+            if (!first) {
+                c->moved++;
+                goto out;
+            }
+        }
     }
     if (!d || !feeds(c->src, d)) {
         c->rs.excluded++;
@@ -468,6 +483,14 @@ static int sync_source(sync_ctx *c)
         if (rc < 0)
             goto out;
     }
+    if (c->moved && !c->rs.error) {
+        (void)snprintf(error, sizeof(error),
+                       "the collection changed during the scan (%lld items seen twice), so items may have been "
+                       "missed: nothing removed",
+                       (long long)c->moved);
+        say(c, TMFINV_LOG_WARN, "source '%s': %s", s->name, error);
+        c->rs.error = error;
+    }
     if (done && tmfinv_fetcher_interrupted(fetcher)) {
         (void)snprintf(error, sizeof(error), "scan %s after %lld pages", tmfinv_fetcher_interrupted(fetcher),
                        (long long)c->rs.pages);
@@ -530,6 +553,7 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
 
         memset(&c.rs, 0, sizeof(c.rs));
         c.fatal = 0;
+        c.moved = 0;
         c.src = &cfg->sources[i];
         c.rs.source = c.src->name;
         c.rs.failed_pages = cJSON_CreateArray();
