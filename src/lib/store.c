@@ -38,6 +38,12 @@ int tmfinv_store_get(tmfinv_store *s, const char *definition, const char *key, t
     return s->ops->get(s, definition, key, out);
 }
 
+int tmfinv_store_state(tmfinv_store *s, const char *definition, const char *key, char *id, char *hash,
+                       int *removed)
+{
+    return s->ops->state(s, definition, key, id, hash, removed);
+}
+
 int tmfinv_store_put(tmfinv_store *s, const tmfinv_instance *inst)
 {
     return s->ops->put(s, inst);

@@ -94,6 +94,11 @@ int tmfinv_store_rollback(tmfinv_store *s);
  * tmfinv_instance_free()); TMFINV_ENOTFOUND when there is none. */
 int tmfinv_store_get(tmfinv_store *s, const char *definition, const char *key, tmfinv_instance **out);
 
+/* Reads only what decides whether an item changed: the instance's id (at least 40
+ * bytes), content hash (65 bytes) and removed flag. TMFINV_ENOTFOUND when none. */
+int tmfinv_store_state(tmfinv_store *s, const char *definition, const char *key, char *id, char *hash,
+                       int *removed);
+
 /* Inserts or replaces an instance (identified by its id). */
 int tmfinv_store_put(tmfinv_store *s, const tmfinv_instance *inst);
 

@@ -9,6 +9,7 @@ typedef struct tmfinv_store_ops {
     int (*exec_tx)(tmfinv_store *s, const char *what); /* "BEGIN", "COMMIT", "ROLLBACK" */
     int (*get)(tmfinv_store *s, const char *definition, const char *key, tmfinv_instance **out);
     int (*put)(tmfinv_store *s, const tmfinv_instance *inst);
+    int (*state)(tmfinv_store *s, const char *definition, const char *key, char *id, char *hash, int *removed);
     int (*history_add)(tmfinv_store *s, const char *instance_id, int64_t run_id, const char *time,
                        const char *field, const char *before, const char *after);
     int (*history)(tmfinv_store *s, const char *instance_id, int (*fn)(const cJSON *, void *), void *ctx);

@@ -82,6 +82,7 @@ static const char *const migrations[] = {
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 enum {
+    ST_STATE,
     ST_GET,
     ST_PUT,
     ST_HISTORY_ADD,
@@ -91,6 +92,7 @@ enum {
 };
 
 static const char *const statement_sql[ST_COUNT] = {
+    [ST_STATE] = "SELECT id, content_hash, removed FROM instance WHERE definition = ?1 AND key = ?2",
     [ST_GET] = "SELECT id, definition, key, source, status, removed, removed_reason, created, modified, run_id,"
                " content_hash, fields, raw FROM instance WHERE definition = ?1 AND key = ?2",
     [ST_PUT] = "INSERT INTO instance (id, definition, key, source, status, removed, removed_reason, created,"
@@ -219,7 +221,11 @@ int tmfinv_store_sqlite_open(const char *path, tmfinv_store **out)
     }
     sqlite3_busy_timeout(s->db, 10000);
     if ((rc = exec(s, "PRAGMA journal_mode = WAL")) < 0 || (rc = exec(s, "PRAGMA synchronous = NORMAL")) < 0 ||
-        (rc = exec(s, "PRAGMA foreign_keys = ON")) < 0 || (rc = migrate(s)) < 0)
+        (rc = exec(s, "PRAGMA foreign_keys = ON")) < 0 ||
+        /* Bounded caches (KiB): big enough to keep index pages of a large inventory hot,
+         * small enough that memory does not grow with it. */
+        (rc = exec(s, "PRAGMA cache_size = -24000")) < 0 || (rc = exec(s, "PRAGMA temp.cache_size = -8000")) < 0 ||
+        (rc = migrate(s)) < 0)
         goto out;
     if ((rc = exec(s, "CREATE TEMP TABLE IF NOT EXISTS seen (definition TEXT NOT NULL, key TEXT NOT NULL,"
                       " PRIMARY KEY (definition, key)) WITHOUT ROWID")) < 0)
@@ -290,6 +296,29 @@ static int sqlite_get(tmfinv_store *base, const char *definition, const char *ke
     rc = row_instance(s, st, out);
     sqlite3_reset(st);
     return rc;
+}
+
+static int sqlite_state(tmfinv_store *base, const char *definition, const char *key, char *id, char *hash,
+                        int *removed)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = stmt(s, ST_STATE);
+    int rc;
+
+    bind_text(st, 1, definition);
+    bind_text(st, 2, key);
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        sqlite3_reset(st);
+        return TMFINV_ENOTFOUND;
+    }
+    if (rc != SQLITE_ROW)
+        return fail(s, "reading an instance");
+    (void)snprintf(id, 40, "%s", (const char *)sqlite3_column_text(st, 0));
+    (void)snprintf(hash, 65, "%s", (const char *)sqlite3_column_text(st, 1));
+    *removed = sqlite3_column_int(st, 2);
+    sqlite3_reset(st);
+    return 0;
 }
 
 static int sqlite_put(tmfinv_store *base, const tmfinv_instance *inst)
@@ -824,6 +853,7 @@ static const tmfinv_store_ops sqlite_ops = {
     .exec_tx = sqlite_exec_tx,
     .get = sqlite_get,
     .put = sqlite_put,
+    .state = sqlite_state,
     .history_add = sqlite_history_add,
     .history = sqlite_history,
     .seen_reset = sqlite_seen_reset,

@@ -24,6 +24,8 @@ typedef struct sync_ctx {
     int64_t page;               /* 1-based number of the page being applied */
     int fatal;                  /* the source could not be read at all */
     int64_t moved;              /* items seen twice in this scan: the collection moved under us */
+    char *print;                /* reused buffer the items are printed into (saves a malloc per item) */
+    size_t print_size;
     tmfinv_run_source rs;
     char now[32];
 } sync_ctx;
@@ -220,6 +222,24 @@ static int preserve(const tmfinv_definition *d, const tmfinv_instance *old, cJSO
     return 0;
 }
 
+/* Prints `item` compactly into c->print, growing it as needed (up to the body limit). */
+static int print_item(sync_ctx *c, const cJSON *item)
+{
+    for (;;) {
+        if (c->print && cJSON_PrintPreallocated((cJSON *)item, c->print, (int)c->print_size, 0))
+            return 0;
+        if (c->print_size >= 64 * 1024 * 1024)
+            return tmfinv_error_set(TMFINV_ELIMIT, "an item printed to more than 64 MiB");
+        c->print_size = c->print_size ? 2 * c->print_size : 64 * 1024;
+        free(c->print);
+        c->print = malloc(c->print_size);
+        if (!c->print) {
+            c->print_size = 0;
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        }
+    }
+}
+
 /* Applies one item (see the order of rules in sync.h). */
 static int apply_item(sync_ctx *c, const cJSON *item)
 {
@@ -227,9 +247,9 @@ static int apply_item(sync_ctx *c, const cJSON *item)
     tmfinv_instance *old = NULL, *inst = NULL;
     cJSON *values = NULL;
     tmfinv_reject why = {{0}, {0}};
-    char *key = NULL, *raw = NULL, hash[65];
+    char *key = NULL, hash[65], old_id[40], old_hash[65];
     const char *type, *status;
-    int rc = 0, first, keep;
+    int rc = 0, first, keep, exists = 0, old_removed = 0;
     char reason[256];
 
     if (!cJSON_IsObject(item)) {
@@ -273,14 +293,15 @@ static int apply_item(sync_ctx *c, const cJSON *item)
                     "key seen earlier in this sync; the first occurrence wins");
         goto out;
     }
-    rc = tmfinv_store_get(c->store, d->name, key, &old);
+    rc = tmfinv_store_state(c->store, d->name, key, old_id, old_hash, &old_removed);
+    exists = rc == 0;
     if (rc == TMFINV_ENOTFOUND)
         rc = 0;
     if (rc < 0)
         goto out;
     if (is_excluded(c, d, item, &type)) {
         c->rs.excluded++;
-        if (old && !old->removed) {
+        if (exists && !old_removed && (rc = tmfinv_store_get(c->store, d->name, key, &old)) == 0) {
             (void)snprintf(reason, sizeof(reason), "type %s is excluded", type);
             rc = remove_instance(c, old, reason);
         }
@@ -295,6 +316,20 @@ static int apply_item(sync_ctx *c, const cJSON *item)
         goto out;
     }
     keep = tmfinv_definition_keeps(d, status);
+    /* The content hash covers the item as sent and the definition that maps it: the
+     * same hash means nothing to map, validate or write. */
+    if ((rc = print_item(c, item)) < 0)
+        goto out;
+    tmfinv_sha256_hex2(d->fingerprint, strlen(d->fingerprint), c->print, strlen(c->print), hash);
+    if (exists && strcmp(old_hash, hash) == 0 && old_removed == !keep) {
+        if (keep)
+            c->rs.unchanged++;
+        else
+            c->rs.dropped++;
+        goto out;
+    }
+    if (exists && (rc = tmfinv_store_get(c->store, d->name, key, &old)) < 0)
+        goto out;
     if ((rc = tmfinv_definition_map(d, item, &values, &why)) == TMFINV_EINVALID) {
         rc = 0;
         if (!keep) {
@@ -314,19 +349,8 @@ static int apply_item(sync_ctx *c, const cJSON *item)
         goto out;
     if ((rc = preserve(d, old, values)) < 0)
         goto out;
-    raw = cJSON_PrintUnformatted(item);
-    if (!raw) {
-        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-        goto out;
-    }
-    tmfinv_sha256_hex(raw, strlen(raw), hash);
     if (!keep)
         c->rs.dropped++;
-    if (old && strcmp(old->content_hash, hash) == 0 && old->removed == !keep) {
-        if (keep)
-            c->rs.unchanged++;
-        goto out;
-    }
     inst = calloc(1, sizeof(*inst));
     if (!inst) {
         rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
@@ -356,9 +380,8 @@ static int apply_item(sync_ctx *c, const cJSON *item)
     (void)snprintf(inst->content_hash, sizeof(inst->content_hash), "%s", hash);
     inst->fields = values;
     values = NULL;
-    inst->raw = raw;
-    raw = NULL;
-    if (!inst->definition || !inst->source) {
+    inst->raw = strdup(c->print);
+    if (!inst->definition || !inst->source || !inst->raw) {
         rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
         goto out;
     }
@@ -381,7 +404,6 @@ static int apply_item(sync_ctx *c, const cJSON *item)
         c->rs.created++;
 out:
     free(key);
-    free(raw);
     cJSON_Delete(values);
     tmfinv_instance_free(old);
     tmfinv_instance_free(inst);
@@ -580,6 +602,7 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
         if (rc < 0 || c.interrupted)
             break;
     }
+    free(c.print);
     result->interrupted = c.interrupted;
     if (c.interrupted)
         result->complete = 0;

@@ -34,10 +34,16 @@ int64_t tmfinv_time_monotonic_ms(void)
 int tmfinv_uuid_new(char *buf, size_t size)
 {
     unsigned char r[16];
+    struct timespec ts;
+    uint64_t ms;
 
     if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
         return tmfinv_error_set(TMFINV_EIO, "no randomness for a UUID: %s", strerror(errno));
-    r[6] = (unsigned char)((r[6] & 0x0f) | 0x40);
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
+    for (int i = 0; i < 6; i++)
+        r[i] = (unsigned char)(ms >> (40 - 8 * i));
+    r[6] = (unsigned char)((r[6] & 0x0f) | 0x70);
     r[8] = (unsigned char)((r[8] & 0x3f) | 0x80);
     (void)snprintf(buf, size,
                    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
@@ -46,15 +52,38 @@ int tmfinv_uuid_new(char *buf, size_t size)
     return 0;
 }
 
+static void to_hex(const unsigned char *md, unsigned int n, char hex[65])
+{
+    static const char digits[] = "0123456789abcdef";
+
+    for (unsigned int i = 0; i < n && i < 32; i++) {
+        hex[2 * i] = digits[md[i] >> 4];
+        hex[2 * i + 1] = digits[md[i] & 15];
+    }
+    hex[64] = '\0';
+}
+
+void tmfinv_sha256_hex2(const void *a, size_t alen, const void *b, size_t blen, char hex[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) || !EVP_DigestUpdate(ctx, a, alen) ||
+        !EVP_DigestUpdate(ctx, b, blen) || !EVP_DigestFinal_ex(ctx, md, &n))
+        memset(md, 0, sizeof(md)), n = 32;
+    EVP_MD_CTX_free(ctx);
+    to_hex(md, n, hex);
+}
+
 void tmfinv_sha256_hex(const void *p, size_t len, char hex[65])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int n = 0, i;
 
+    (void)i;
     EVP_Digest(p, len, md, &n, EVP_sha256(), NULL);
-    for (i = 0; i < n && i < 32; i++)
-        (void)snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    hex[64] = '\0';
+    to_hex(md, n, hex);
 }
 
 int tmfinv_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out)

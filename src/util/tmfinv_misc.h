@@ -12,12 +12,16 @@ void tmfinv_time_now(char *buf, size_t size);
 /* Milliseconds of a monotonic clock, for durations. */
 int64_t tmfinv_time_monotonic_ms(void);
 
-/* A new random (version 4) UUID in canonical form into buf (at least 37 bytes).
+/* A new time-ordered (version 7: milliseconds since 1970, then random bits) UUID in
+ * canonical form into buf (at least 37 bytes); time order keeps index inserts local.
  * Returns 0 or TMFINV_EIO when no randomness is available. */
 int tmfinv_uuid_new(char *buf, size_t size);
 
 /* SHA-256 of `len` bytes at `p`, as 64 lowercase hex digits plus NUL into hex[65]. */
 void tmfinv_sha256_hex(const void *p, size_t len, char hex[65]);
+
+/* SHA-256 of the bytes at `a` followed by those at `b`, as tmfinv_sha256_hex(). */
+void tmfinv_sha256_hex2(const void *a, size_t alen, const void *b, size_t blen, char hex[65]);
 
 /* Parses all of `s` as a base-10 integer within [min, max]. 0 or TMFINV_EINVALID. */
 int tmfinv_parse_int64(const char *s, int64_t min, int64_t max, int64_t *out);
