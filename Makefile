@@ -2,7 +2,7 @@
 # tree (build-asan/) runs the same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build build-asan test test-fast demo clean
+.PHONY: all deps test-deps build build-asan test test-fast demo bench clean
 
 all: build
 
@@ -32,6 +32,10 @@ test-fast: test-deps build
 
 demo: build
 	@scripts/demo.sh
+
+# The benchmark of bench/README.md (100k items; BENCH_ITEMS=1000000 for 1M). Not part of test.
+bench: build
+	@scripts/bench.sh
 
 clean:
 	rm -rf build build-asan

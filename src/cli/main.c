@@ -459,16 +459,21 @@ static int find_instance(app *a, const char *ref, const char *definition, tmfinv
 {
     tmfinv_instance *found[2] = {NULL, NULL};
     tmfinv_query q = {.definition = definition, .include_removed = 1};
-    int rc;
+    int rc, by_id;
 
     if (definition && !tmfinv_model_find(a->model, definition))
         return unknown_definition(a, definition);
     q.id = ref;
     if ((rc = tmfinv_store_query(a->store, &q, collect_one, found)) < 0)
         goto fail;
-    if (!found[0]) {
+    /* Else by key: one indexed lookup per definition. */
+    by_id = found[0] != NULL;
+    for (size_t i = 0; !by_id && !found[1] && i < a->model->n_definitions; i++) {
+        if (definition && strcmp(definition, a->model->definitions[i]->name) != 0)
+            continue;
         q.id = NULL;
         q.key = ref;
+        q.definition = a->model->definitions[i]->name;
         if ((rc = tmfinv_store_query(a->store, &q, collect_one, found)) < 0)
             goto fail;
     }

@@ -78,6 +78,8 @@ static const char *const migrations[] = {
     " coalesce(key, ''), coalesce(item_id, ''), coalesce(field, ''), coalesce(reason, ''));"
     "CREATE UNIQUE INDEX report_once ON report (source, kind, coalesce(definition, ''), coalesce(key, ''),"
     " coalesce(item_id, ''), coalesce(field, ''), coalesce(reason, ''));",
+    /* 2 -> 3: lookups by key go through (definition, key); one index less to write per row. */
+    "DROP INDEX instance_by_key;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
