@@ -276,6 +276,57 @@ static int path_walk(const tmfinv_path_step *steps, size_t n, const cJSON *node,
     return 0;
 }
 
+static const char *json_kind(const cJSON *v)
+{
+    return cJSON_IsObject(v) ? "an object" : cJSON_IsArray(v) ? "an array" : cJSON_IsString(v) ? "a string"
+           : cJSON_IsNumber(v) ? "a number" : cJSON_IsBool(v) ? "a boolean" : "null";
+}
+
+/* 1 when following `steps` below `node` meets a member of the wrong shape (an object
+ * where an array is selected from, a scalar where members are looked up); the member
+ * and what it was are written to `what`. */
+static int path_wrong_shape(const tmfinv_path_step *steps, size_t n, const cJSON *node, char *what, size_t size)
+{
+    const cJSON *child, *el;
+
+    if (n == 0 || !cJSON_IsObject(node))
+        return 0;
+    child = cJSON_GetObjectItemCaseSensitive(node, steps[0].name);
+    if (!child || cJSON_IsNull(child))
+        return 0;
+    if (steps[0].kind != STEP_PLAIN) {
+        if (!cJSON_IsArray(child)) {
+            (void)snprintf(what, size, "'%s' is %s, expected an array", steps[0].name, json_kind(child));
+            return 1;
+        }
+        cJSON_ArrayForEach(el, child) {
+            if (n > 1 && !cJSON_IsObject(el) && !cJSON_IsNull(el)) {
+                (void)snprintf(what, size, "an element of '%s' is %s, expected an object", steps[0].name,
+                               json_kind(el));
+                return 1;
+            }
+            if (path_wrong_shape(steps + 1, n - 1, el, what, size))
+                return 1;
+        }
+        return 0;
+    }
+    if (n > 1 && !cJSON_IsObject(child)) {
+        (void)snprintf(what, size, "'%s' is %s, expected an object", steps[0].name, json_kind(child));
+        return 1;
+    }
+    return path_wrong_shape(steps + 1, n - 1, child, what, size);
+}
+
+/* 1 when every source path of `f` meets a member of the wrong shape (so the field's
+ * absence is the item's fault, not a missing value). */
+static int field_wrong_shape(const tmfinv_field *f, const cJSON *item, char *what, size_t size)
+{
+    for (size_t k = 0; k < f->n_from; k++)
+        if (!path_wrong_shape(f->from[k].steps, f->from[k].n_steps, item, what, size))
+            return 0;
+    return f->n_from > 0;
+}
+
 static int first_visit(const cJSON *value, void *ctx)
 {
     *(const cJSON **)ctx = value;
@@ -1029,7 +1080,10 @@ int tmfinv_definition_key(const tmfinv_definition *d, const cJSON *item, char **
     else if (cJSON_IsNumber(v)) {
         (void)snprintf(num, sizeof(num), "%.17g", v->valuedouble);
         *out = strdup(num);
-    } else
+    } else if (v && !cJSON_IsString(v))
+        return tmfinv_error_set(TMFINV_EINVALID, "key '%s' is %s, expected a string", d->fields[d->key_field].name,
+                                json_kind(v));
+    else
         return 0;
     return *out ? 0 : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
 }
@@ -1358,6 +1412,16 @@ int tmfinv_definition_map(const tmfinv_definition *d, const cJSON *item, cJSON *
         if (v && (rc = tmfinv_field_validate(f, v, why)) < 0) {
             cJSON_Delete(v);
             goto out;
+        }
+        if (!v || (f->is_list && cJSON_GetArraySize(v) == 0)) {
+            char what[256];
+
+            if (field_wrong_shape(f, item, what, sizeof(what))) {
+                cJSON_Delete(v);
+                reject(why, f->name, "%s (field '%s' from '%s')", what, f->name, f->from[0].text);
+                rc = TMFINV_EINVALID;
+                goto out;
+            }
         }
         if (!v && f->required) {
             reject(why, f->name, "required field '%s' is missing (from '%s')", f->name, f->from[0].text);

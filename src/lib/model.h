@@ -141,7 +141,9 @@ const tmfinv_definition *tmfinv_model_classify(const tmfinv_model *m, const char
 const cJSON *tmfinv_path_first(const tmfinv_path *path, const cJSON *item);
 
 /* The item's key as a new string in *out (free() it); *out is NULL when the key is
- * missing or empty. Numbers are written in decimal. Returns 0 or TMFINV_ENOMEM. */
+ * missing or empty. Numbers are written in decimal. Returns 0, TMFINV_EINVALID when
+ * the key is there but of the wrong shape (an object, array or boolean; message says
+ * which), or TMFINV_ENOMEM. */
 int tmfinv_definition_key(const tmfinv_definition *d, const cJSON *item, char **out);
 
 /* The status the item sends, exactly as sent (borrowed), or NULL when absent or not a string. */

@@ -24,6 +24,8 @@ typedef struct sync_ctx {
     int64_t page;               /* 1-based number of the page being applied */
     int fatal;                  /* the source could not be read at all */
     int64_t moved;              /* items seen twice in this scan: the collection moved under us */
+    int64_t unidentified;       /* items that could not be keyed: their instances cannot be told gone */
+    int position;               /* 1-based position of the item being applied in its page */
     char *print;                /* reused buffer the items are printed into (saves a malloc per item) */
     size_t print_size;
     tmfinv_run_source rs;
@@ -129,6 +131,12 @@ static int report(sync_ctx *c, const char *kind, const tmfinv_definition *d, con
                   const char *field, const char *reason)
 {
     const cJSON *id = cJSON_IsObject(item) ? cJSON_GetObjectItemCaseSensitive(item, "id") : NULL;
+
+    /* An item that is not an object may still carry its id: a string, or an object in an array. */
+    if (cJSON_IsString(item))
+        id = item;
+    else if (cJSON_IsArray(item) && cJSON_IsObject(cJSON_GetArrayItem(item, 0)))
+        id = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(item, 0), "id");
     tmfinv_report r = {
         .run_id = c->run_id,
         .source = c->src->name,
@@ -254,10 +262,13 @@ static int apply_item(sync_ctx *c, const cJSON *item)
 
     if (!cJSON_IsObject(item)) {
         /* Not an object at all: nothing to classify or key it by. */
+        char why_text[128];
+
         c->rs.rejected++;
-        rc = report(c, "rejected", NULL, NULL, item, "", cJSON_IsArray(item) ? "item is an array, not an object"
-                                                       : cJSON_IsString(item) ? "item is a string, not an object"
-                                                                              : "item is not a JSON object");
+        c->unidentified++;
+        (void)snprintf(why_text, sizeof(why_text), "item %d of the page is %s, not an object", c->position,
+                       cJSON_IsArray(item) ? "an array" : cJSON_IsString(item) ? "a string" : "not a JSON object");
+        rc = report(c, "rejected", NULL, NULL, item, "", why_text);
         goto out;
     }
     {
@@ -278,7 +289,16 @@ static int apply_item(sync_ctx *c, const cJSON *item)
         c->rs.excluded++;
         goto out;
     }
-    if ((rc = tmfinv_definition_key(d, item, &key)) < 0)
+    if ((rc = tmfinv_definition_key(d, item, &key)) == TMFINV_EINVALID) {
+        char why_text[256];
+
+        (void)snprintf(why_text, sizeof(why_text), "%s", tmfinv_error_last());
+        c->rs.rejected++;
+        c->unidentified++;
+        rc = report(c, "rejected", d, NULL, item, d->fields[d->key_field].name, why_text);
+        goto out;
+    }
+    if (rc < 0)
         goto out;
     if (!key) {
         c->rs.empty_keys++;
@@ -420,8 +440,10 @@ static int apply_page(sync_ctx *c, const cJSON *items)
     tmfinv_time_now(c->now, sizeof(c->now));
     if ((rc = tmfinv_store_begin(c->store)) < 0)
         return rc;
+    c->position = 0;
     cJSON_ArrayForEach(item, items) {
         c->rs.items++;
+        c->position++;
         if ((rc = apply_item(c, item)) < 0)
             goto out;
     }
@@ -505,6 +527,14 @@ static int sync_source(sync_ctx *c)
         if (rc < 0)
             goto out;
     }
+    if (c->unidentified && !c->rs.error && !c->incremental) {
+        (void)snprintf(error, sizeof(error),
+                       "%lld items could not be identified (see tmfinv rejected), so no instance can be told gone: "
+                       "nothing removed",
+                       (long long)c->unidentified);
+        say(c, TMFINV_LOG_WARN, "source '%s': %s", s->name, error);
+        c->rs.error = error;
+    }
     if (c->moved && !c->rs.error) {
         (void)snprintf(error, sizeof(error),
                        "the collection changed during the scan (%lld items seen twice), so items may have been "
@@ -576,6 +606,7 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
         memset(&c.rs, 0, sizeof(c.rs));
         c.fatal = 0;
         c.moved = 0;
+        c.unidentified = 0;
         c.src = &cfg->sources[i];
         c.rs.source = c.src->name;
         c.rs.failed_pages = cJSON_CreateArray();

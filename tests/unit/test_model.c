@@ -258,6 +258,48 @@ static void test_model__field_parse_for_set(void **state)
     tmfinv_model_free(m);
 }
 
+static void test_model__wrong_shapes_are_rejected(void **state)
+{
+    tmfinv_model *m = load_profile("ses");
+    const tmfinv_definition *car = tmfinv_model_find(m, "Carrier"), *res = tmfinv_model_find(m, "Resource");
+    cJSON *item = parse("{\"externalId\":\"CAR-1\",\"status\":\"Operational\","
+                        "\"serviceCharacteristic\":{\"name\":\"symbolRate\",\"value\":30}}");
+    cJSON *values = NULL;
+    tmfinv_reject why = {{0}, {0}};
+    char *key = NULL;
+
+    (void)state;
+    assert_int_equal(tmfinv_definition_map(car, item, &values, &why), TMFINV_EINVALID);
+    assert_non_null(strstr(why.reason, "'serviceCharacteristic' is an object, expected an array"));
+    cJSON_Delete(item);
+    /* A key of the wrong shape is an error, not an empty key. */
+    item = parse("{\"externalId\":{\"value\":\"CAR-1\"}}");
+    assert_int_equal(tmfinv_definition_key(car, item, &key), TMFINV_EINVALID);
+    assert_null(key);
+    assert_non_null(strstr(tmfinv_error_last(), "key 'externalId' is an object"));
+    cJSON_Delete(item);
+    /* Alternative paths: place as one object (v4) or as an array (v5) are both fine. */
+    item = parse("{\"id\":\"r1\",\"place\":{\"name\":\"Betzdorf\",\"id\":\"p1\"}}");
+    assert_int_equal(tmfinv_definition_map(res, item, &values, &why), 0);
+    assert_string_equal(cJSON_GetObjectItem(values, "site")->valuestring, "Betzdorf");
+    cJSON_Delete(values);
+    cJSON_Delete(item);
+    item = parse("{\"id\":\"r1\",\"place\":[{\"name\":\"Betzdorf\",\"id\":\"p1\"}]}");
+    assert_int_equal(tmfinv_definition_map(res, item, &values, &why), 0);
+    assert_string_equal(cJSON_GetObjectItem(values, "site")->valuestring, "Betzdorf");
+    cJSON_Delete(values);
+    cJSON_Delete(item);
+    item = parse("{\"id\":\"r1\",\"place\":[]}");
+    assert_int_equal(tmfinv_definition_map(res, item, &values, &why), 0);
+    cJSON_Delete(values);
+    cJSON_Delete(item);
+    item = parse("{\"id\":\"r1\",\"place\":\"Betzdorf\"}");
+    assert_int_equal(tmfinv_definition_map(res, item, &values, &why), TMFINV_EINVALID);
+    assert_string_equal(why.field, "site");
+    cJSON_Delete(item);
+    tmfinv_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +310,7 @@ int main(void)
         cmocka_unit_test(test_model__map_converts_and_validates),
         cmocka_unit_test(test_model__modem_status_owner_is_initial),
         cmocka_unit_test(test_model__field_parse_for_set),
+        cmocka_unit_test(test_model__wrong_shapes_are_rejected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
