@@ -635,7 +635,7 @@ int tmfinv_fetcher_next(tmfinv_fetcher *f, tmfinv_page *page, int *done)
     *done = 0;
     for (;;) {
         int64_t now = tmfinv_time_monotonic_ms(), wait;
-        int still, msgs;
+        int still, msgs, finished;
         CURLMsg *m;
         slot *s;
 
@@ -668,24 +668,31 @@ int tmfinv_fetcher_next(tmfinv_fetcher *f, tmfinv_page *page, int *done)
             return (int)wait;
         if (wait > 100)
             wait = 100; /* look at the stop flag and the deadline often enough */
-        if (curl_multi_perform(f->multi, &still) != CURLM_OK ||
-            curl_multi_poll(f->multi, NULL, 0, f->running ? (int)wait : 0, NULL) != CURLM_OK)
-            return tmfinv_error_set(TMFINV_ERROR, "libcurl multi interface failed");
-        if (!f->running && wait > 0) {
-            struct timespec ts = {0, (long)wait * 1000000L};
-
-            nanosleep(&ts, NULL);
-        }
         if (curl_multi_perform(f->multi, &still) != CURLM_OK)
             return tmfinv_error_set(TMFINV_ERROR, "libcurl multi interface failed");
+        finished = 0;
         while ((m = curl_multi_info_read(f->multi, &msgs)) != NULL) {
             slot *done_slot = NULL;
 
             if (m->msg != CURLMSG_DONE)
                 continue;
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&done_slot);
-            if (done_slot && done_slot->state == SLOT_RUNNING)
-                (void)finish_try(f, done_slot, m->data.result);
+            if (done_slot && done_slot->state == SLOT_RUNNING) {
+                finish_try(f, done_slot, m->data.result);
+                finished++;
+            }
+        }
+        /* Something finished: hand it over or start what may start now, without waiting. */
+        if (finished)
+            continue;
+        if (still > 0) {
+            if (curl_multi_poll(f->multi, NULL, 0, (int)wait, NULL) != CURLM_OK)
+                return tmfinv_error_set(TMFINV_ERROR, "libcurl multi interface failed");
+        } else if (wait > 0) {
+            /* Nothing in flight: only a retry delay, a pause or the rate limit to wait for. */
+            struct timespec ts = {0, (long)wait * 1000000L};
+
+            nanosleep(&ts, NULL);
         }
     }
 }

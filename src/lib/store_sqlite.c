@@ -227,6 +227,8 @@ int tmfinv_store_sqlite_open(const char *path, tmfinv_store **out)
         /* Bounded caches (KiB): big enough to keep index pages of a large inventory hot,
          * small enough that memory does not grow with it. */
         (rc = exec(s, "PRAGMA cache_size = -24000")) < 0 || (rc = exec(s, "PRAGMA temp.cache_size = -8000")) < 0 ||
+        /* Checkpoint the WAL every ~32 MB rather than every 4 MB: fewer syncs. */
+        (rc = exec(s, "PRAGMA wal_autocheckpoint = 8000")) < 0 ||
         (rc = migrate(s)) < 0)
         goto out;
     if ((rc = exec(s, "CREATE TEMP TABLE IF NOT EXISTS seen (definition TEXT NOT NULL, key TEXT NOT NULL,"

@@ -31,14 +31,33 @@ int64_t tmfinv_time_monotonic_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* splitmix64: a fast generator for the random bits of UUIDs, seeded once per thread
+ * from the kernel (UUIDs need uniqueness, not secrecy). */
+static uint64_t next_random(void)
+{
+    static _Thread_local uint64_t state;
+    static _Thread_local int seeded;
+    uint64_t z;
+
+    if (!seeded) {
+        if (getrandom(&state, sizeof(state), 0) != (ssize_t)sizeof(state))
+            state = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&state;
+        seeded = 1;
+    }
+    z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
 int tmfinv_uuid_new(char *buf, size_t size)
 {
     unsigned char r[16];
     struct timespec ts;
-    uint64_t ms;
+    uint64_t ms, a = next_random(), b = next_random();
 
-    if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r))
-        return tmfinv_error_set(TMFINV_EIO, "no randomness for a UUID: %s", strerror(errno));
+    memcpy(r, &a, 8);
+    memcpy(r + 8, &b, 8);
     clock_gettime(CLOCK_REALTIME, &ts);
     ms = (uint64_t)ts.tv_sec * 1000u + (uint64_t)(ts.tv_nsec / 1000000);
     for (int i = 0; i < 6; i++)
