@@ -7,7 +7,11 @@
 #include "model.h"
 #include "store.h"
 #include "sync.h"
+#include "api.h"
+#include "daemon.h"
 #include "fetch.h"
+
+#include <pthread.h>
 
 #include "tmfinv_error.h"
 #include "tmfinv_misc.h"
@@ -28,6 +32,7 @@ static const char usage_text[] =
     "\n"
     "commands:\n"
     "  sync [--once]                    one full sync (--once), or the refresh schedule\n"
+    "  serve                            the daemon: sync schedule + HTTP API ([http] listen)\n"
     "  query DEFINITION [--where FIELD=VALUE]... [--all] [--count] [--json] [--limit N]\n"
     "  show KEY|UUID [--definition DEF] [--json]\n"
     "  set KEY|UUID FIELD=VALUE [--definition DEF]\n"
@@ -243,6 +248,71 @@ static int cmd_sync(app *a, int argc, char **argv)
             return 1;
     }
     printf("stopped\n");
+    return 0;
+}
+
+/* ---- serve ---------------------------------------------------------------------- */
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Daemon log lines: time stamped, one per line, whole even from several threads. */
+static void serve_log(void *ctx, tmfinv_log_level level, const char *line)
+{
+    char now[32];
+
+    (void)ctx;
+    tmfinv_time_now(now, sizeof(now));
+    pthread_mutex_lock(&log_lock);
+    fprintf(stderr, "%s %s %s\n", now, level == TMFINV_LOG_ERROR ? "error" : level == TMFINV_LOG_WARN ? "warn" : "info",
+            line);
+    fflush(stderr);
+    pthread_mutex_unlock(&log_lock);
+}
+
+static int cmd_serve(app *a, int argc, char **argv)
+{
+    const tmfinv_http_route *tables[] = {tmfinv_api_tmf_routes, tmfinv_api_om_routes, tmfinv_api_ops_routes};
+    const size_t sizes[] = {tmfinv_api_tmf_n_routes, tmfinv_api_om_n_routes, tmfinv_api_ops_n_routes};
+    tmfinv_daemon *d = NULL;
+    sigset_t signals;
+    int signo = 0;
+
+    (void)a;
+    if (argc > 1)
+        return usage_error("serve: unexpected argument '%s'", argv[1]);
+    /* Every thread started from here on inherits the mask: only sigwait() below sees them. */
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (tmfinv_daemon_new(a->config_path, serve_log, NULL, &d) < 0) {
+        fail_line(NULL);
+        return 1;
+    }
+    if (tmfinv_daemon_start(d, tables, sizes, sizeof(tables) / sizeof(tables[0])) < 0) {
+        fail_line("serve");
+        tmfinv_daemon_stop(d);
+        return 1;
+    }
+    printf("listening on http://%s:%u\n", "127.0.0.1", tmfinv_http_port(tmfinv_daemon_http(d)));
+    fflush(stdout);
+    for (;;) {
+        if (sigwait(&signals, &signo) != 0)
+            continue;
+        if (signo == SIGHUP) {
+            if (tmfinv_daemon_reload(d) < 0)
+                serve_log(NULL, TMFINV_LOG_ERROR, tmfinv_error_last());
+            else
+                serve_log(NULL, TMFINV_LOG_INFO, "configuration reloaded");
+            continue;
+        }
+        break;
+    }
+    serve_log(NULL, TMFINV_LOG_INFO, signo == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping");
+    tmfinv_daemon_stop(d);
+    serve_log(NULL, TMFINV_LOG_INFO, "stopped");
     return 0;
 }
 
@@ -980,6 +1050,8 @@ int main(int argc, char **argv)
     argv += optind;
     if (strcmp(cmd, "sync") == 0)
         rc = cmd_sync(&a, argc, argv);
+    else if (strcmp(cmd, "serve") == 0)
+        rc = cmd_serve(&a, argc, argv);
     else if (strcmp(cmd, "query") == 0)
         rc = cmd_query(&a, argc, argv);
     else if (strcmp(cmd, "show") == 0)

@@ -6,6 +6,7 @@
 #include "tmfinv_ini.h"
 #include "tmfinv_misc.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,8 @@ void tmfinv_config_free(tmfinv_config *c)
         source_clear(&c->sources[i]);
     free(c->sources);
     free(c->store_path);
+    free(c->http.listen);
+    free(c->http.tokens_file);
     free(c->path);
     free(c);
 }
@@ -382,6 +385,15 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
         goto out;
     c->interval_s = 3600;
     c->full_interval_s = 86400;
+    c->http.default_limit = 1000;
+    c->http.max_limit = 10000;
+    c->http.max_body = 1024 * 1024;
+    c->http.max_url = 8192;
+    c->http.max_headers = 64;
+    c->http.max_connections = 256;
+    c->http.timeout_s = 30;
+    c->http.threads = 4;
+    c->http.ready_max_age_s = 0; /* 0: twice [sync] full_interval, set below */
     for (i = 0; i < ini->n_sections; i++) {
         tmfinv_ini_section *sec = &ini->sections[i];
 
@@ -394,6 +406,35 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             }
             if ((rc = tmfinv_path_join(dir, e->value, &c->store_path)) < 0)
                 goto out;
+        } else if (strcmp(sec->name, "http") == 0) {
+            tmfinv_ini_entry *e;
+            static const struct {
+                const char *key;
+                int min, max;
+                size_t offset;
+            } ints[] = {
+                {"default_limit", 1, 100000, offsetof(tmfinv_config, http.default_limit)},
+                {"max_limit", 1, 100000, offsetof(tmfinv_config, http.max_limit)},
+                {"max_body", 1024, 64 * 1024 * 1024, offsetof(tmfinv_config, http.max_body)},
+                {"max_url", 256, 65536, offsetof(tmfinv_config, http.max_url)},
+                {"max_headers", 8, 1000, offsetof(tmfinv_config, http.max_headers)},
+                {"max_connections", 1, 10000, offsetof(tmfinv_config, http.max_connections)},
+                {"timeout", 1, 3600, offsetof(tmfinv_config, http.timeout_s)},
+                {"threads", 1, 64, offsetof(tmfinv_config, http.threads)},
+                {"ready_max_age", 1, 365 * 86400, offsetof(tmfinv_config, http.ready_max_age_s)},
+            };
+
+            if ((e = tmfinv_ini_get(sec, "listen")) && !(c->http.listen = strdup(e->value))) {
+                rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+                goto out;
+            }
+            if ((e = tmfinv_ini_get(sec, "tokens_file")) && (rc = tmfinv_path_join(dir, e->value, &c->http.tokens_file)) < 0)
+                goto out;
+            for (size_t k = 0; k < sizeof(ints) / sizeof(ints[0]); k++)
+                if ((e = tmfinv_ini_get(sec, ints[k].key)) &&
+                    (rc = int_value(path, sec->name, e, ints[k].min, ints[k].max,
+                                    (int *)((char *)c + ints[k].offset))) < 0)
+                    goto out;
         } else if (strcmp(sec->name, "sync") == 0) {
             tmfinv_ini_entry *e;
 
@@ -422,7 +463,7 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             if (rc < 0)
                 goto out;
         } else {
-            rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: unknown section [%s] (expected [store], [sync] or [source NAME])",
+            rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: unknown section [%s] (expected [store], [sync], [http] or [source NAME])",
                                   path, sec->line, sec->name);
             goto out;
         }
@@ -433,6 +474,17 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                 goto out;
             }
     }
+    if (!c->http.listen && !(c->http.listen = strdup("127.0.0.1:8080"))) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (c->http.default_limit > c->http.max_limit) {
+        rc = tmfinv_error_set(TMFINV_EINVALID, "%s: [http] default_limit (%d) is larger than max_limit (%d)", path,
+                              c->http.default_limit, c->http.max_limit);
+        goto out;
+    }
+    if (!c->http.ready_max_age_s)
+        c->http.ready_max_age_s = 2 * c->full_interval_s;
     if (!c->store_path) {
         rc = tmfinv_error_set(TMFINV_EINVALID, "%s: missing [store] section with 'path = FILE'", path);
         goto out;

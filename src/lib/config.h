@@ -52,6 +52,19 @@ typedef struct tmfinv_config {
     int interval_s;         /* [sync] interval: refresh period of the schedule */
     int full_interval_s;    /* [sync] full_interval: period of full reconciles */
     int deadline_s;         /* [sync] deadline: longest run, 0: none */
+    struct {
+        char *listen;           /* [http] listen, default 127.0.0.1:8080 */
+        char *tokens_file;      /* [http] tokens_file, NULL: no tokens (loopback only) */
+        int default_limit;      /* items per page when the client gives no limit */
+        int max_limit;          /* largest limit a client may ask for */
+        int max_body;           /* bytes */
+        int max_url;            /* bytes */
+        int max_headers;
+        int max_connections;
+        int timeout_s;
+        int threads;
+        int ready_max_age_s;    /* /readyz: the last complete sync must be younger than this */
+    } http;
     tmfinv_source_config *sources;
     size_t n_sources;
 } tmfinv_config;

@@ -1,0 +1,321 @@
+/* daemon.c: the serve daemon (see daemon.h). */
+#include "daemon.h"
+
+#include "fetch.h"
+#include "tmfinv_error.h"
+#include "tmfinv_misc.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct tmfinv_daemon {
+    char *path;
+    tmfinv_log_fn log;
+    void *log_ctx;
+    pthread_mutex_t lock;       /* guards runtime, refs, status, wake */
+    pthread_cond_t wake;        /* the sync thread sleeps on it */
+    tmfinv_runtime *runtime;
+    tmfinv_http_server *http;
+    tmfinv_store *store;        /* the sync thread's connection */
+    pthread_t thread;
+    int thread_started;
+    volatile sig_atomic_t stop; /* read by the engine between pages */
+    int sync_requested;
+    tmfinv_daemon_status status;
+};
+
+static void say(tmfinv_daemon *d, tmfinv_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(tmfinv_daemon *d, tmfinv_log_level level, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+
+    va_start(ap, fmt);
+    (void)vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (d->log)
+        d->log(d->log_ctx, level, line);
+}
+
+static void runtime_free(tmfinv_runtime *rt)
+{
+    if (!rt)
+        return;
+    tmfinv_model_free(rt->model);
+    tmfinv_config_free(rt->cfg);
+    free(rt);
+}
+
+static int runtime_load(const char *path, tmfinv_runtime **out)
+{
+    tmfinv_runtime *rt = calloc(1, sizeof(*rt));
+    int rc;
+
+    if (!rt)
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    if ((rc = tmfinv_config_load(path, &rt->cfg)) < 0 || (rc = tmfinv_sync_load_model(rt->cfg, &rt->model)) < 0) {
+        runtime_free(rt);
+        return rc;
+    }
+    rt->refs = 1;
+    *out = rt;
+    return 0;
+}
+
+tmfinv_runtime *tmfinv_daemon_acquire(tmfinv_daemon *d)
+{
+    tmfinv_runtime *rt;
+
+    pthread_mutex_lock(&d->lock);
+    rt = d->runtime;
+    rt->refs++;
+    pthread_mutex_unlock(&d->lock);
+    return rt;
+}
+
+void tmfinv_daemon_release(tmfinv_daemon *d, tmfinv_runtime *rt)
+{
+    int last;
+
+    pthread_mutex_lock(&d->lock);
+    last = --rt->refs == 0;
+    pthread_mutex_unlock(&d->lock);
+    if (last)
+        runtime_free(rt);
+}
+
+int tmfinv_daemon_new(const char *path, tmfinv_log_fn log, void *log_ctx, tmfinv_daemon **out)
+{
+    tmfinv_daemon *d = calloc(1, sizeof(*d));
+    pthread_condattr_t attr;
+    int rc;
+
+    if (!d || !(d->path = strdup(path))) {
+        free(d);
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    d->log = log;
+    d->log_ctx = log_ctx;
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&d->wake, &attr);
+    pthread_condattr_destroy(&attr);
+    if ((rc = runtime_load(path, &d->runtime)) < 0 ||
+        (rc = tmfinv_store_open(d->runtime->cfg->store_path, &d->store)) < 0) {
+        tmfinv_daemon_stop(d);
+        return rc;
+    }
+    *out = d;
+    return 0;
+}
+
+static void sync_log(void *ctx, tmfinv_log_level level, const char *line)
+{
+    tmfinv_daemon *d = ctx;
+
+    if (d->log)
+        d->log(d->log_ctx, level, line);
+}
+
+/* One run with the current runtime. */
+static void run_sync(tmfinv_daemon *d, int incremental)
+{
+    tmfinv_runtime *rt = tmfinv_daemon_acquire(d);
+    tmfinv_sync_options opt = {.incremental = incremental, .stop = &d->stop, .log = sync_log, .log_ctx = d};
+    tmfinv_sync_result result;
+    int64_t started = tmfinv_time_monotonic_ms();
+    int rc;
+
+    pthread_mutex_lock(&d->lock);
+    d->status.running = 1;
+    pthread_mutex_unlock(&d->lock);
+    rc = tmfinv_sync_run(d->store, rt->model, rt->cfg, &opt, &result);
+    if (rc < 0)
+        say(d, TMFINV_LOG_ERROR, "sync: %s", tmfinv_error_last());
+    else
+        say(d, result.complete ? TMFINV_LOG_INFO : TMFINV_LOG_WARN, "run %lld: %s", (long long)result.run_id,
+            result.errors ? "FAILED (a source could not be read; nothing removed)"
+            : result.interrupted ? "INTERRUPTED (nothing removed)"
+            : result.complete ? "complete" : "INCOMPLETE (nothing removed)");
+    pthread_mutex_lock(&d->lock);
+    d->status.running = 0;
+    d->status.runs++;
+    d->status.last_duration_s = (double)(tmfinv_time_monotonic_ms() - started) / 1000.0;
+    if (rc == 0) {
+        d->status.last_run_id = result.run_id;
+        d->status.last_complete = result.complete;
+        if (result.complete)
+            d->status.last_complete_unix = (int64_t)time(NULL);
+    }
+    pthread_mutex_unlock(&d->lock);
+    tmfinv_daemon_release(d, rt);
+}
+
+/* Waits until `until_ms` (monotonic), a sync request or stop. 1 when a sync was requested. */
+static int wait_until(tmfinv_daemon *d, int64_t until_ms)
+{
+    int requested = 0;
+
+    pthread_mutex_lock(&d->lock);
+    while (!d->stop && !d->sync_requested) {
+        int64_t now = tmfinv_time_monotonic_ms();
+        struct timespec ts;
+
+        if (now >= until_ms)
+            break;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += (until_ms - now) / 1000;
+        ts.tv_nsec += (long)((until_ms - now) % 1000) * 1000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&d->wake, &d->lock, &ts);
+    }
+    requested = d->sync_requested;
+    d->sync_requested = 0;
+    pthread_mutex_unlock(&d->lock);
+    return requested;
+}
+
+static void *sync_thread(void *arg)
+{
+    tmfinv_daemon *d = arg;
+    int64_t last_full, last_run;
+
+    last_full = last_run = tmfinv_time_monotonic_ms();
+    run_sync(d, 0);
+    while (!d->stop) {
+        tmfinv_runtime *rt = tmfinv_daemon_acquire(d);
+        int64_t next_refresh = last_run + (int64_t)rt->cfg->interval_s * 1000;
+        int64_t next_full = last_full + (int64_t)rt->cfg->full_interval_s * 1000;
+        int requested, full;
+
+        tmfinv_daemon_release(d, rt);
+        requested = wait_until(d, next_refresh < next_full ? next_refresh : next_full);
+        if (d->stop)
+            break;
+        full = requested || tmfinv_time_monotonic_ms() >= next_full;
+        last_run = tmfinv_time_monotonic_ms();
+        if (full)
+            last_full = last_run;
+        run_sync(d, !full);
+    }
+    return NULL;
+}
+
+static void http_log(void *ctx, const char *line)
+{
+    tmfinv_daemon *d = ctx;
+
+    if (d->log)
+        d->log(d->log_ctx, TMFINV_LOG_INFO, line);
+}
+
+int tmfinv_daemon_start(tmfinv_daemon *d, const tmfinv_http_route *const *tables, const size_t *sizes, size_t n)
+{
+    tmfinv_runtime *rt = d->runtime;
+    tmfinv_http_config hc = {
+        .listen = rt->cfg->http.listen,
+        .tokens_file = rt->cfg->http.tokens_file,
+        .store_path = rt->cfg->store_path,
+        .threads = rt->cfg->http.threads,
+        .max_connections = rt->cfg->http.max_connections,
+        .timeout_s = rt->cfg->http.timeout_s,
+        .max_body = (size_t)rt->cfg->http.max_body,
+        .max_url = (size_t)rt->cfg->http.max_url,
+        .max_headers = rt->cfg->http.max_headers,
+        .log = http_log,
+        .log_ctx = d,
+    };
+    int rc;
+
+    if ((rc = tmfinv_fetch_global_init()) < 0)
+        return rc;
+    for (size_t i = 0; i < rt->cfg->n_sources; i++)
+        if (rt->cfg->sources[i].insecure)
+            say(d, TMFINV_LOG_WARN, "source '%s': TLS verification is OFF (insecure = true)", rt->cfg->sources[i].name);
+    if ((rc = tmfinv_http_start(&hc, tables, sizes, n, d, &d->http)) < 0)
+        return rc;
+    if (rt->cfg->n_sources == 0)
+        say(d, TMFINV_LOG_WARN, "%s: no [source NAME] section: serving the store without syncing", rt->cfg->path);
+    else {
+        if (pthread_create(&d->thread, NULL, sync_thread, d) != 0)
+            return tmfinv_error_set(TMFINV_ERROR, "cannot start the sync thread: %s", strerror(errno));
+        d->thread_started = 1;
+    }
+    return 0;
+}
+
+void tmfinv_daemon_stop(tmfinv_daemon *d)
+{
+    if (!d)
+        return;
+    pthread_mutex_lock(&d->lock);
+    d->stop = 1;
+    pthread_cond_broadcast(&d->wake);
+    pthread_mutex_unlock(&d->lock);
+    if (d->thread_started)
+        pthread_join(d->thread, NULL);
+    tmfinv_http_stop(d->http);
+    tmfinv_store_close(d->store);
+    if (d->runtime)
+        tmfinv_daemon_release(d, d->runtime);
+    pthread_cond_destroy(&d->wake);
+    pthread_mutex_destroy(&d->lock);
+    free(d->path);
+    free(d);
+}
+
+int tmfinv_daemon_reload(tmfinv_daemon *d)
+{
+    tmfinv_runtime *fresh = NULL, *old;
+    int rc;
+
+    if ((rc = runtime_load(d->path, &fresh)) < 0)
+        return rc;
+    pthread_mutex_lock(&d->lock);
+    old = d->runtime;
+    d->runtime = fresh;
+    pthread_mutex_unlock(&d->lock);
+    if (strcmp(old->cfg->http.listen, fresh->cfg->http.listen) != 0 ||
+        strcmp(old->cfg->store_path, fresh->cfg->store_path) != 0 ||
+        (old->cfg->http.tokens_file == NULL) != (fresh->cfg->http.tokens_file == NULL))
+        say(d, TMFINV_LOG_WARN, "reload: [http] listen, tokens_file and [store] path take effect at the next restart");
+    tmfinv_daemon_release(d, old);
+    return 0;
+}
+
+int tmfinv_daemon_request_sync(tmfinv_daemon *d)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&d->lock);
+    if (d->status.running || d->sync_requested || !d->thread_started)
+        rc = d->thread_started ? TMFINV_EREFUSED : TMFINV_EINVALID;
+    else {
+        d->sync_requested = 1;
+        pthread_cond_broadcast(&d->wake);
+    }
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+void tmfinv_daemon_status_get(tmfinv_daemon *d, tmfinv_daemon_status *out)
+{
+    pthread_mutex_lock(&d->lock);
+    *out = d->status;
+    pthread_mutex_unlock(&d->lock);
+}
+
+tmfinv_http_server *tmfinv_daemon_http(tmfinv_daemon *d)
+{
+    return d->http;
+}
