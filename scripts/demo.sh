@@ -1,8 +1,9 @@
 #!/bin/sh
 # make demo: start the simulator at a realistic size on loopback, run one full sync
-# with tmfinv, print a summary per definition and status, and leave demo/tmfinv.ini and
-# demo/tmfinv.db for the README's tour. The simulator is stopped at the end; the
-# stored mirror stays.
+# with tmfinv, print a summary per definition and status, then run `tmfinv serve` (the
+# sync schedule and the HTTP API) in the foreground and print the URLs to open; Ctrl-C
+# stops it and the simulator. demo/tmfinv.ini and demo/tmfinv.db stay for the README's
+# tour. DEMO_SERVE=0 stops after the summary; DEMO_PORT picks the API port (8080).
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,14 +68,40 @@ end=$(date +%s.%N)
 echo "== sync exit code $rc, $(echo "$end - $start" | bc 2>/dev/null || echo "?") s wall time"
 echo "== tmfinv -c demo/tmfinv.ini summary"
 "$bin" -c "$demo/tmfinv.ini" summary
-cat <<TOUR
+if [ "${DEMO_SERVE:-1}" = "0" ]; then
+    cat <<TOUR
 
 Try next (see README.md, "A five-minute tour"):
   build/tmfinv -c demo/tmfinv.ini query Carrier --where status=Degraded
-  build/tmfinv -c demo/tmfinv.ini query Resource --where type=Modem --count
   build/tmfinv -c demo/tmfinv.ini show res-00000000
-  build/tmfinv -c demo/tmfinv.ini set res-00000000 note="checked by NOC"
   build/tmfinv -c demo/tmfinv.ini runs
-  build/tmfinv -c demo/tmfinv.ini rejected --kind all | head
 TOUR
-exit "$rc"
+    exit "$rc"
+fi
+
+# The daemon: the sync schedule and the HTTP API, on the same store, until Ctrl-C.
+port=${DEMO_PORT:-8080}
+cat >>"$demo/tmfinv.ini" <<INI
+
+[http]
+listen = 127.0.0.1:$port
+
+[sync]
+interval = 60
+INI
+cat <<TOUR
+
+== tmfinv -c demo/tmfinv.ini serve   (Ctrl-C stops it and the simulator)
+Open:
+  http://127.0.0.1:$port/tmf-api/serviceInventory/v4/service?limit=5
+  http://127.0.0.1:$port/tmf-api/resourceInventoryManagement/v4/resource?@type=Modem&limit=5&fields=name,status
+  http://127.0.0.1:$port/api/v1/definitions
+  http://127.0.0.1:$port/api/v1/runs
+  http://127.0.0.1:$port/api/v1/openapi.json
+  http://127.0.0.1:$port/metrics
+  http://127.0.0.1:$port/readyz
+Meanwhile, in another terminal (see README.md, "A five-minute tour"):
+  build/tmfinv -c demo/tmfinv.ini query Carrier --where status=Degraded
+  build/tmfinv -c demo/tmfinv.ini show res-00000000
+TOUR
+"$bin" -c "$demo/tmfinv.ini" serve || true
