@@ -296,7 +296,21 @@ static int cmd_serve(app *a, int argc, char **argv)
         tmfinv_daemon_stop(d);
         return 1;
     }
-    printf("listening on http://%s:%u\n", "127.0.0.1", tmfinv_http_port(tmfinv_daemon_http(d)));
+    {
+        tmfinv_runtime *rt = tmfinv_daemon_acquire(d);
+        char host[128];
+        const char *listen = rt->cfg->http.listen;
+        size_t n = strrchr(listen, ':') ? (size_t)(strrchr(listen, ':') - listen) : 0;
+
+        (void)snprintf(host, sizeof(host), "%.*s", (int)n, listen);
+        /* A wildcard address is reached through loopback from here. */
+        if (strcmp(host, "0.0.0.0") == 0 || host[0] == '\0')
+            (void)snprintf(host, sizeof(host), "127.0.0.1");
+        else if (strcmp(host, "[::]") == 0)
+            (void)snprintf(host, sizeof(host), "[::1]");
+        printf("listening on http://%s:%u\n", host, tmfinv_http_port(tmfinv_daemon_http(d)));
+        tmfinv_daemon_release(d, rt);
+    }
     fflush(stdout);
     for (;;) {
         if (sigwait(&signals, &signo) != 0)

@@ -1,14 +1,781 @@
-/* api_om.c: the object-model API under /api/v1/ and its OpenAPI 3 document. */
+/* api_om.c: the object-model API under /api/v1/ — definitions, instances of a
+ * definition (filters, sort, paging), one instance by section with its history,
+ * reports of items not stored as sent, sync runs, POST /api/v1/sync — and its OpenAPI 3
+ * document (docs/api-v1.md).
+ *
+ * Every handler gets the tmfinv_daemon as req->app and holds the current runtime
+ * (configuration and model) for the length of the request. A list (its count and its
+ * page) is read in one transaction of the thread's store connection, so the two agree
+ * even while a sync writes. Bad parameters are 400 TMF Errors naming the parameter;
+ * unknown definitions, instances and runs are 404. The OpenAPI document is the data file
+ * openapi.json of the data directory ($TMFINV_DATA_DIR, else the compiled-in one), read
+ * at each request, with `servers` set to the address the client used. */
 #include "api.h"
 #include "daemon.h"
 
-static int not_yet(tmfinv_http_request *req, tmfinv_http_response *res)
+#include "tmfinv_error.h"
+#include "tmfinv_file.h"
+#include "tmfinv_misc.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OPENAPI_MAX_BYTES (1024 * 1024)
+
+/* ---- responses ---------------------------------------------------------------------- */
+
+static int bad_request(tmfinv_http_response *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A 400 TMF Error (code 28: invalid query-string value, as TMF630 reference code maps it). */
+static int bad_request(tmfinv_http_response *res, const char *fmt, ...)
 {
-    (void)req;
-    return tmfinv_http_error(res, 501, "1", "Not Implemented", "the object-model API is being built");
+    char message[900];
+    va_list ap;
+
+    va_start(ap, fmt);
+    (void)vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    return tmfinv_http_error(res, 400, "28", "Bad Request", "%s", message);
+}
+
+static int not_found(tmfinv_http_response *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int not_found(tmfinv_http_response *res, const char *fmt, ...)
+{
+    char message[900];
+    va_list ap;
+
+    va_start(ap, fmt);
+    (void)vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    return tmfinv_http_error(res, 404, "60", "Not Found", "%s", message);
+}
+
+/* Sets `json` as the 200 body and frees it; a NULL `json` (allocation failed) fails. */
+static int respond(tmfinv_http_response *res, int status, cJSON *json)
+{
+    int rc;
+
+    if (!json)
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    rc = tmfinv_http_json(res, status, json);
+    cJSON_Delete(json);
+    return rc;
+}
+
+/* A page envelope {items, total, offset, limit} (items taken) with X-Total-Count. */
+static int respond_page(tmfinv_http_response *res, cJSON *items, int64_t total, int64_t offset, int64_t limit)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o || !cJSON_AddItemToObject(o, "items", items)) {
+        cJSON_Delete(o);
+        cJSON_Delete(items);
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    cJSON_AddNumberToObject(o, "total", (double)total);
+    cJSON_AddNumberToObject(o, "offset", (double)offset);
+    cJSON_AddNumberToObject(o, "limit", (double)limit);
+    if (tmfinv_http_header_add(res, "X-Total-Count", "%lld", (long long)total) < 0) {
+        cJSON_Delete(o);
+        return TMFINV_ENOMEM;
+    }
+    return respond(res, 200, o);
+}
+
+/* ---- parameters --------------------------------------------------------------------- */
+
+/* 0 when every query parameter of req is in `allowed` (NULL-terminated), else
+ * TMFINV_EINVALID naming the first other one. */
+static int only_params(const tmfinv_http_request *req, const char *const *allowed)
+{
+    for (size_t i = 0; i < req->n_query; i++) {
+        size_t k;
+
+        for (k = 0; allowed[k]; k++)
+            if (strcmp(req->query[i].name, allowed[k]) == 0)
+                break;
+        if (!allowed[k])
+            return tmfinv_error_set(TMFINV_EINVALID, "unknown query parameter '%.100s'", req->query[i].name);
+    }
+    return 0;
+}
+
+/* Reads offset (default 0) and limit (default [http] default_limit, at most max_limit;
+ * 0 asks for the total only). 0 or TMFINV_EINVALID naming the parameter. */
+static int paging(const tmfinv_http_request *req, const tmfinv_config *cfg, int64_t *offset, int64_t *limit)
+{
+    const char *o = tmfinv_http_query(req, "offset"), *l = tmfinv_http_query(req, "limit");
+    int64_t off = 0, lim = cfg->http.default_limit;
+
+    if (o && tmfinv_parse_int64(o, 0, INT64_MAX / 2, &off) < 0)
+        return tmfinv_error_set(TMFINV_EINVALID, "offset '%.64s': expected a whole number, 0 or more", o);
+    if (l && tmfinv_parse_int64(l, 0, cfg->http.max_limit, &lim) < 0)
+        return tmfinv_error_set(TMFINV_EINVALID, "limit '%.64s': expected a whole number from 0 to %d", l,
+                                cfg->http.max_limit);
+    *offset = off;
+    *limit = lim;
+    return 0;
+}
+
+/* ---- definitions ------------------------------------------------------------------------ */
+
+static cJSON *string_or_null(const char *s)
+{
+    return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+static cJSON *strings(char *const *v, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+
+    for (size_t i = 0; a && i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+    return a;
+}
+
+static cJSON *paths(const tmfinv_path *p, size_t n)
+{
+    cJSON *a = cJSON_CreateArray();
+
+    for (size_t i = 0; a && i < n; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(p[i].text));
+    return a;
+}
+
+static cJSON *field_json(const tmfinv_field *f)
+{
+    cJSON *o = cJSON_CreateObject(), *rules = cJSON_CreateArray();
+
+    if (!o || !rules) {
+        cJSON_Delete(o);
+        cJSON_Delete(rules);
+        return NULL;
+    }
+    cJSON_AddStringToObject(o, "name", f->name);
+    cJSON_AddStringToObject(o, "type", tmfinv_type_name(f->type));
+    cJSON_AddBoolToObject(o, "list", f->is_list);
+    cJSON_AddBoolToObject(o, "required", f->required);
+    cJSON_AddStringToObject(o, "owner", tmfinv_owner_name(f->owner));
+    for (size_t i = 0; i < f->n_owner_rules; i++) {
+        cJSON *r = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(r, "field", f->owner_rules[i].field);
+        cJSON_AddStringToObject(r, "equals", f->owner_rules[i].equals);
+        cJSON_AddStringToObject(r, "owner", tmfinv_owner_name(f->owner_rules[i].owner));
+        cJSON_AddItemToArray(rules, r);
+    }
+    cJSON_AddItemToObject(o, "ownerWhen", rules);
+    cJSON_AddItemToObject(o, "from", paths(f->from, f->n_from));
+    cJSON_AddItemToObject(o, "format", string_or_null(f->format));
+    cJSON_AddItemToObject(o, "values", strings(f->values, f->n_values));
+    cJSON_AddItemToObject(o, "references", string_or_null(f->references));
+    return o;
+}
+
+/* A definition as the API shows it (docs/api-v1.md); NULL when out of memory. */
+static cJSON *definition_json(const tmfinv_definition *d)
+{
+    cJSON *o = cJSON_CreateObject(), *sections = cJSON_CreateArray();
+
+    if (!o || !sections) {
+        cJSON_Delete(o);
+        cJSON_Delete(sections);
+        return NULL;
+    }
+    cJSON_AddStringToObject(o, "name", d->name);
+    cJSON_AddStringToObject(o, "profile", d->profile);
+    cJSON_AddStringToObject(o, "api", d->api);
+    cJSON_AddStringToObject(o, "key", d->fields[d->key_field].name);
+    cJSON_AddStringToObject(o, "status", d->fields[d->status_field].name);
+    cJSON_AddItemToObject(o, "statuses", strings(d->statuses, d->n_statuses));
+    cJSON_AddItemToObject(o, "keepStatuses", d->keep ? strings(d->keep, d->n_keep) : cJSON_CreateNull());
+    cJSON_AddItemToObject(o, "dropStatuses", d->drop ? strings(d->drop, d->n_drop) : cJSON_CreateNull());
+    if (d->match) {
+        cJSON *m = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(m, "path", d->match->path.text);
+        cJSON_AddItemToObject(m, "values", strings(d->match->values, d->match->n_values));
+        cJSON_AddBoolToObject(m, "negate", d->match->negate);
+        cJSON_AddItemToObject(o, "match", m);
+    } else
+        cJSON_AddNullToObject(o, "match");
+    if (d->type_path) {
+        cJSON *x = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(x, "path", d->type_path->text);
+        cJSON_AddItemToObject(x, "types", strings(d->exclude_types, d->n_exclude_types));
+        cJSON_AddItemToObject(o, "exclude", x);
+    } else
+        cJSON_AddNullToObject(o, "exclude");
+    for (size_t s = 0; s < d->n_sections; s++) {
+        cJSON *sec = cJSON_CreateObject(), *fields = cJSON_CreateArray();
+
+        cJSON_AddStringToObject(sec, "name", d->sections[s]);
+        for (size_t k = 0; k < d->n_fields; k++)
+            if (strcmp(d->fields[k].section, d->sections[s]) == 0)
+                cJSON_AddItemToArray(fields, field_json(&d->fields[k]));
+        cJSON_AddItemToObject(sec, "fields", fields);
+        cJSON_AddItemToArray(sections, sec);
+    }
+    cJSON_AddItemToObject(o, "sections", sections);
+    return o;
+}
+
+static int definitions_list(tmfinv_http_request *req, tmfinv_http_response *res)
+{
+    tmfinv_runtime *rt = tmfinv_daemon_acquire(req->app);
+    cJSON *a = cJSON_CreateArray();
+
+    for (size_t i = 0; a && i < rt->model->n_definitions; i++)
+        cJSON_AddItemToArray(a, definition_json(rt->model->definitions[i]));
+    tmfinv_daemon_release(req->app, rt);
+    return respond(res, 200, a);
+}
+
+/* The definition named by the first path parameter; a 404 response when none. */
+static const tmfinv_definition *definition_of(const tmfinv_http_request *req, const tmfinv_runtime *rt,
+                                              tmfinv_http_response *res, int *rc)
+{
+    const tmfinv_definition *d = tmfinv_model_find(rt->model, req->path_params[0]);
+
+    if (!d)
+        *rc = not_found(res, "no definition '%.200s'", req->path_params[0]);
+    return d;
+}
+
+static int definition_get(tmfinv_http_request *req, tmfinv_http_response *res)
+{
+    tmfinv_runtime *rt = tmfinv_daemon_acquire(req->app);
+    const tmfinv_definition *d;
+    int rc = 0;
+
+    if ((d = definition_of(req, rt, res, &rc)))
+        rc = respond(res, 200, definition_json(d));
+    tmfinv_daemon_release(req->app, rt);
+    return rc;
+}
+
+/* ---- instances ------------------------------------------------------------------------- */
+
+/* An instance as `tmfinv show --json` prints it, without `raw`. */
+static cJSON *instance_json(const tmfinv_instance *inst)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "id", inst->id);
+    cJSON_AddStringToObject(o, "definition", inst->definition);
+    cJSON_AddStringToObject(o, "key", inst->key);
+    cJSON_AddItemToObject(o, "status", string_or_null(inst->status));
+    cJSON_AddBoolToObject(o, "removed", inst->removed);
+    if (inst->removed_reason)
+        cJSON_AddStringToObject(o, "removedReason", inst->removed_reason);
+    cJSON_AddStringToObject(o, "source", inst->source);
+    cJSON_AddStringToObject(o, "created", inst->created);
+    cJSON_AddStringToObject(o, "modified", inst->modified);
+    cJSON_AddItemToObject(o, "fields", cJSON_Duplicate(inst->fields, 1));
+    return o;
+}
+
+/* An instance with `raw` and its fields by section of its definition (`d` may be NULL
+ * when the model no longer has it: no sections then). */
+static cJSON *instance_detail_json(const tmfinv_instance *inst, const tmfinv_definition *d)
+{
+    cJSON *o = instance_json(inst), *sections = cJSON_CreateArray(), *raw = cJSON_Parse(inst->raw);
+
+    if (!o || !sections) {
+        cJSON_Delete(o);
+        cJSON_Delete(sections);
+        cJSON_Delete(raw);
+        return NULL;
+    }
+    cJSON_AddItemToObject(o, "raw", raw ? raw : cJSON_CreateNull());
+    for (size_t s = 0; d && s < d->n_sections; s++) {
+        cJSON *sec = cJSON_CreateObject(), *fields = cJSON_CreateArray();
+
+        cJSON_AddStringToObject(sec, "name", d->sections[s]);
+        for (size_t k = 0; k < d->n_fields; k++) {
+            const tmfinv_field *f = &d->fields[k];
+            const cJSON *v;
+            cJSON *fo;
+
+            if (strcmp(f->section, d->sections[s]) != 0)
+                continue;
+            v = cJSON_GetObjectItemCaseSensitive(inst->fields, f->name);
+            fo = cJSON_CreateObject();
+            cJSON_AddStringToObject(fo, "name", f->name);
+            cJSON_AddItemToObject(fo, "value", v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull());
+            cJSON_AddStringToObject(fo, "owner", tmfinv_owner_name(tmfinv_field_owner(f, inst->fields)));
+            cJSON_AddItemToArray(fields, fo);
+        }
+        cJSON_AddItemToObject(sec, "fields", fields);
+        cJSON_AddItemToArray(sections, sec);
+    }
+    cJSON_AddItemToObject(o, "sections", sections);
+    return o;
+}
+
+static int add_instance(const tmfinv_instance *inst, void *ctx)
+{
+    cJSON *o = instance_json(inst);
+
+    if (!o || !cJSON_AddItemToArray(ctx, o)) {
+        cJSON_Delete(o);
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static const char *const sort_columns[] = {"key", "status", "created", "modified", "id", "source", NULL};
+
+/* Splits `text` ("a,-b,+c") into sort keys on columns or fields of d, written into
+ * `keys` (room for `max`; names point into `text`, which is modified). */
+static int parse_sort(const tmfinv_definition *d, char *text, tmfinv_instances_sort *keys, size_t max, size_t *n)
+{
+    char *p = text;
+
+    *n = 0;
+    for (;;) {
+        char *comma = strchr(p, ','), *name = p;
+        int desc = 0, known = 0;
+
+        if (comma)
+            *comma = '\0';
+        if (*name == '-' || *name == '+')
+            desc = *name++ == '-';
+        for (size_t i = 0; sort_columns[i]; i++)
+            known |= strcmp(name, sort_columns[i]) == 0;
+        if (!*name)
+            return tmfinv_error_set(TMFINV_EINVALID, "sort: empty sort key");
+        if (!known && !tmfinv_definition_field(d, name))
+            return tmfinv_error_set(TMFINV_EINVALID, "sort '%.100s': %s has no field '%.100s'", name, d->name, name);
+        if (*n >= max)
+            return tmfinv_error_set(TMFINV_EINVALID, "sort: more than %zu keys", max);
+        keys[*n].field = name;
+        keys[(*n)++].descending = desc;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+/* Turns `name=value` into a filter on field `name` of d, the value read as the CLI's
+ * --where reads it (tmfinv_field_parse; list fields: "contains"). */
+static int parse_filter(const tmfinv_definition *d, const char *name, const char *text, tmfinv_where *w,
+                        cJSON **value)
+{
+    const tmfinv_field *f = tmfinv_definition_field(d, name);
+    tmfinv_field scalar;
+
+    if (!f)
+        return tmfinv_error_set(TMFINV_EINVALID, "unknown query parameter '%.100s': %s has no such field", name,
+                                d->name);
+    scalar = *f;
+    scalar.is_list = 0;
+    scalar.required = 0;
+    if (tmfinv_field_parse(d, &scalar, text, value) < 0) {
+        char msg[512];
+
+        (void)snprintf(msg, sizeof(msg), "%s", tmfinv_error_last());
+        return tmfinv_error_set(TMFINV_EINVALID, "%.100s '%.100s': %s", name, text, msg);
+    }
+    w->field = f->name;
+    w->value = *value;
+    w->is_list = f->is_list;
+    return 0;
+}
+
+#define MAX_SORT_KEYS 8
+
+static int instances_list(tmfinv_http_request *req, tmfinv_http_response *res)
+{
+    tmfinv_runtime *rt = tmfinv_daemon_acquire(req->app);
+    tmfinv_instances_page_query pq = {.removed = TMFINV_REMOVED_NO};
+    tmfinv_instances_sort sort[MAX_SORT_KEYS];
+    tmfinv_where *where = calloc(req->n_query + 1, sizeof(*where));
+    cJSON **values = calloc(req->n_query + 1, sizeof(*values));
+    cJSON *items = NULL;
+    char *sort_text = NULL;
+    const tmfinv_definition *d;
+    int64_t total = 0, offset, limit;
+    size_t n_where = 0;
+    int rc = 0, in_tx = 0;
+
+    if (!where || !values) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (!(d = definition_of(req, rt, res, &rc)))
+        goto out;
+    if (paging(req, rt->cfg, &offset, &limit) < 0) {
+        rc = bad_request(res, "%s", tmfinv_error_last());
+        goto out;
+    }
+    for (size_t i = 0; i < req->n_query; i++) {
+        const char *name = req->query[i].name, *value = req->query[i].value;
+
+        if (strcmp(name, "offset") == 0 || strcmp(name, "limit") == 0)
+            continue;
+        if (strcmp(name, "removed") == 0) {
+            if (strcmp(value, "false") == 0)
+                pq.removed = TMFINV_REMOVED_NO;
+            else if (strcmp(value, "true") == 0)
+                pq.removed = TMFINV_REMOVED_ONLY;
+            else if (strcmp(value, "all") == 0)
+                pq.removed = TMFINV_REMOVED_ANY;
+            else {
+                rc = bad_request(res, "removed '%.64s': expected true, false or all", value);
+                goto out;
+            }
+        } else if (strcmp(name, "sort") == 0) {
+            free(sort_text);
+            if (!(sort_text = strdup(value))) {
+                rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+                goto out;
+            }
+            if (parse_sort(d, sort_text, sort, MAX_SORT_KEYS, &pq.n_sort) < 0) {
+                rc = bad_request(res, "%s", tmfinv_error_last());
+                goto out;
+            }
+        } else if (strcmp(name, "status") == 0) {
+            /* The status column, compared exactly (whatever the status field is called). */
+            if (!(values[n_where] = cJSON_CreateString(value))) {
+                rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+                goto out;
+            }
+            where[n_where].field = "status";
+            where[n_where].value = values[n_where];
+            n_where++;
+        } else {
+            if (parse_filter(d, name, value, &where[n_where], &values[n_where]) < 0) {
+                rc = bad_request(res, "%s", tmfinv_error_last());
+                goto out;
+            }
+            n_where++;
+        }
+    }
+    pq.q.definition = d->name;
+    pq.q.where = where;
+    pq.q.n_where = n_where;
+    /* limit 0 asks for the total only: a page past every row. */
+    pq.q.offset = limit ? offset : INT64_MAX / 2;
+    pq.q.limit = limit ? limit : 1;
+    pq.sort = sort;
+    if (!(items = cJSON_CreateArray())) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = tmfinv_store_begin(req->store)) < 0)
+        goto out;
+    in_tx = 1;
+    if ((rc = tmfinv_store_instances_page(req->store, &pq, &total, add_instance, items)) < 0)
+        goto out;
+    in_tx = 0;
+    if ((rc = tmfinv_store_commit(req->store)) < 0)
+        goto out;
+    rc = respond_page(res, items, total, offset, limit);
+    items = NULL;
+out:
+    if (in_tx)
+        (void)tmfinv_store_rollback(req->store);
+    for (size_t i = 0; values && i < n_where; i++)
+        cJSON_Delete(values[i]);
+    cJSON_Delete(items);
+    free(values);
+    free(where);
+    free(sort_text);
+    tmfinv_daemon_release(req->app, rt);
+    return rc;
+}
+
+typedef struct found_instance {
+    const tmfinv_model *model;
+    cJSON *detail;      /* the instance as JSON, NULL until found */
+    char id[40];
+} found_instance;
+
+static int take_instance(const tmfinv_instance *inst, void *ctx)
+{
+    found_instance *f = ctx;
+
+    (void)snprintf(f->id, sizeof(f->id), "%s", inst->id);
+    if (f->model && !(f->detail = instance_detail_json(inst, tmfinv_model_find(f->model, inst->definition))))
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    return 1;
+}
+
+/* Finds the instance of the request: by UUID (/instances/{id}...) or by definition and
+ * key (/definitions/{name}/instances/{key}...), removed ones included. Fills f (its
+ * detail when f->model is set); 0, TMFINV_ENOTFOUND with a 404 in res, or a failure. */
+static int find_instance(tmfinv_http_request *req, tmfinv_http_response *res, const tmfinv_runtime *rt,
+                         found_instance *f)
+{
+    tmfinv_query q = {.include_removed = 1};
+    int rc;
+
+    if (req->n_path_params == 1)
+        q.id = req->path_params[0];
+    else {
+        if (!tmfinv_model_find(rt->model, req->path_params[0])) {
+            (void)not_found(res, "no definition '%.200s'", req->path_params[0]);
+            return TMFINV_ENOTFOUND;
+        }
+        q.definition = req->path_params[0];
+        q.key = req->path_params[1];
+    }
+    rc = tmfinv_store_query(req->store, &q, take_instance, f);
+    if (rc < 0)
+        return rc;
+    if (!f->id[0]) {
+        if (q.id)
+            (void)not_found(res, "no instance with id '%.200s'", q.id);
+        else
+            (void)not_found(res, "no %s with key '%.200s'", q.definition, q.key);
+        return TMFINV_ENOTFOUND;
+    }
+    return 0;
+}
+
+static int instance_get(tmfinv_http_request *req, tmfinv_http_response *res)
+{
+    tmfinv_runtime *rt = tmfinv_daemon_acquire(req->app);
+    found_instance f = {.model = rt->model};
+    int rc = find_instance(req, res, rt, &f);
+
+    if (rc == 0) {
+        rc = respond(res, 200, f.detail);
+        f.detail = NULL;
+    } else if (rc == TMFINV_ENOTFOUND)
+        rc = 0;
+    cJSON_Delete(f.detail);
+    tmfinv_daemon_release(req->app, rt);
+    return rc;
+}
+
+static int add_json(const cJSON *o, void *ctx)
+{
+    cJSON *copy = cJSON_Duplicate(o, 1);
+
+    if (!copy || !cJSON_AddItemToArray(ctx, copy)) {
+        cJSON_Delete(copy);
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
+static int instance_history(tmfinv_http_request *req, tmfinv_http_response *res)
+{
+    tmfinv_runtime *rt = tmfinv_daemon_acquire(req->app);
+    found_instance f = {0};
+    cJSON *entries = cJSON_CreateArray();
+    int rc, in_tx = 0;
+
+    if (!entries) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = tmfinv_store_begin(req->store)) < 0)
+        goto out;
+    in_tx = 1;
+    if ((rc = find_instance(req, res, rt, &f)) < 0)
+        goto out;
+    if ((rc = tmfinv_store_history(req->store, f.id, add_json, entries)) < 0)
+        goto out;
+    in_tx = 0;
+    if ((rc = tmfinv_store_commit(req->store)) < 0)
+        goto out;
+    rc = respond(res, 200, entries);
+    entries = NULL;
+out:
+    if (in_tx)
+        (void)tmfinv_store_rollback(req->store);
+    if (rc == TMFINV_ENOTFOUND)
+        rc = 0;
+    cJSON_Delete(entries);
+    tmfinv_daemon_release(req->app, rt);
+    return rc;
+}
+
+/* ---- reports and runs -------------------------------------------------------------------- */
+
+static int rejected_list(tmfinv_http_request *req, tmfinv_http_response *res)
+{
+    static const char *const allowed[] = {"kind", "offset", "limit", NULL};
+    tmfinv_runtime *rt = tmfinv_daemon_acquire(req->app);
+    const char *kind = tmfinv_http_query(req, "kind");
+    cJSON *items = cJSON_CreateArray();
+    int64_t offset, limit, total = 0;
+    int rc = 0, in_tx = 0;
+
+    if (!items) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (only_params(req, allowed) < 0 || paging(req, rt->cfg, &offset, &limit) < 0) {
+        rc = bad_request(res, "%s", tmfinv_error_last());
+        goto out;
+    }
+    if (!kind)
+        kind = "rejected";
+    if (strcmp(kind, "all") == 0)
+        kind = NULL;
+    else if (strcmp(kind, "rejected") != 0 && strcmp(kind, "duplicate") != 0 && strcmp(kind, "empty_key") != 0) {
+        rc = bad_request(res, "kind '%.64s': expected rejected, duplicate, empty_key or all", kind);
+        goto out;
+    }
+    if ((rc = tmfinv_store_begin(req->store)) < 0)
+        goto out;
+    in_tx = 1;
+    /* limit 0 asks for the total only: a page past every row. */
+    if ((rc = tmfinv_store_reports_page(req->store, kind, limit ? offset : INT64_MAX / 2, limit ? limit : 1, &total,
+                                        add_json, items)) < 0)
+        goto out;
+    in_tx = 0;
+    if ((rc = tmfinv_store_commit(req->store)) < 0)
+        goto out;
+    rc = respond_page(res, items, total, offset, limit);
+    items = NULL;
+out:
+    if (in_tx)
+        (void)tmfinv_store_rollback(req->store);
+    cJSON_Delete(items);
+    tmfinv_daemon_release(req->app, rt);
+    return rc;
+}
+
+static int runs_list(tmfinv_http_request *req, tmfinv_http_response *res)
+{
+    static const char *const allowed[] = {"offset", "limit", NULL};
+    tmfinv_runtime *rt = tmfinv_daemon_acquire(req->app);
+    cJSON *items = cJSON_CreateArray();
+    int64_t offset, limit, total = 0;
+    int rc = 0, in_tx = 0;
+
+    if (!items) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (only_params(req, allowed) < 0 || paging(req, rt->cfg, &offset, &limit) < 0) {
+        rc = bad_request(res, "%s", tmfinv_error_last());
+        goto out;
+    }
+    if ((rc = tmfinv_store_begin(req->store)) < 0)
+        goto out;
+    in_tx = 1;
+    if ((rc = tmfinv_store_runs_page(req->store, 0, limit ? offset : INT64_MAX / 2, limit ? limit : 1, &total,
+                                     add_json, items)) < 0)
+        goto out;
+    in_tx = 0;
+    if ((rc = tmfinv_store_commit(req->store)) < 0)
+        goto out;
+    rc = respond_page(res, items, total, offset, limit);
+    items = NULL;
+out:
+    if (in_tx)
+        (void)tmfinv_store_rollback(req->store);
+    cJSON_Delete(items);
+    tmfinv_daemon_release(req->app, rt);
+    return rc;
+}
+
+static int run_get(tmfinv_http_request *req, tmfinv_http_response *res)
+{
+    cJSON *items = NULL;
+    int64_t id, total = 0;
+    int rc;
+
+    if (tmfinv_parse_int64(req->path_params[0], 1, INT64_MAX, &id) < 0)
+        return bad_request(res, "run id '%.64s': expected a whole number, 1 or more", req->path_params[0]);
+    if (!(items = cJSON_CreateArray()))
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    if ((rc = tmfinv_store_runs_page(req->store, id, 0, 1, &total, add_json, items)) < 0)
+        goto out;
+    if (cJSON_GetArraySize(items) == 0)
+        rc = not_found(res, "no run %lld", (long long)id);
+    else
+        rc = tmfinv_http_json(res, 200, cJSON_GetArrayItem(items, 0));
+out:
+    cJSON_Delete(items);
+    return rc;
+}
+
+/* ---- sync ---------------------------------------------------------------------------- */
+
+static int sync_start(tmfinv_http_request *req, tmfinv_http_response *res)
+{
+    int rc = tmfinv_daemon_request_sync(req->app);
+    cJSON *o;
+
+    if (rc == TMFINV_EREFUSED)
+        return tmfinv_http_error(res, 409, "409", "Conflict", "a sync is running or already asked for; try again later");
+    if (rc < 0)
+        return tmfinv_http_error(res, 409, "409", "Conflict", "this daemon has no source to sync");
+    if (!(o = cJSON_CreateObject()))
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    cJSON_AddStringToObject(o, "status", "started");
+    return respond(res, 202, o);
+}
+
+/* ---- the OpenAPI document ---------------------------------------------------------------- */
+
+/* The path of the OpenAPI document (new string in *out). */
+static int openapi_path(char **out)
+{
+    const char *dir = getenv("TMFINV_DATA_DIR");
+
+    if (!dir || !*dir)
+        dir = TMFINV_DATA_DIR;
+    return tmfinv_path_join(dir, "openapi.json", out);
+}
+
+static int openapi(tmfinv_http_request *req, tmfinv_http_response *res)
+{
+    char *path = NULL, *text = NULL, url[400];
+    cJSON *doc = NULL, *servers = NULL, *server;
+    int rc;
+
+    if ((rc = openapi_path(&path)) < 0 || (rc = tmfinv_file_read(path, OPENAPI_MAX_BYTES, &text, NULL)) < 0)
+        goto out;
+    if (!(doc = cJSON_Parse(text)) || !cJSON_IsObject(doc)) {
+        rc = tmfinv_error_set(TMFINV_EPARSE, "%s: not a JSON object", path);
+        goto out;
+    }
+    /* The server is where this client reached us. */
+    (void)snprintf(url, sizeof(url), "%s/api/v1", req->base);
+    if (!(servers = cJSON_CreateArray()) || !(server = cJSON_CreateObject()) ||
+        !cJSON_AddItemToArray(servers, server) || !cJSON_AddStringToObject(server, "url", url)) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(doc, "servers");
+    cJSON_AddItemToObject(doc, "servers", servers);
+    servers = NULL;
+    rc = tmfinv_http_json(res, 200, doc);
+out:
+    cJSON_Delete(servers);
+    cJSON_Delete(doc);
+    free(text);
+    free(path);
+    return rc;
 }
 
 const tmfinv_http_route tmfinv_api_om_routes[] = {
-    {"GET", "/api/v1/definitions", TMFINV_ROLE_READ, not_yet, "om_definitions"},
+    {"GET", "/api/v1/definitions", TMFINV_ROLE_READ, definitions_list, "om_definitions"},
+    {"GET", "/api/v1/definitions/{name}", TMFINV_ROLE_READ, definition_get, "om_definition"},
+    {"GET", "/api/v1/definitions/{name}/instances", TMFINV_ROLE_READ, instances_list, "om_instances"},
+    {"GET", "/api/v1/definitions/{name}/instances/{key}", TMFINV_ROLE_READ, instance_get, "om_instance_by_key"},
+    {"GET", "/api/v1/definitions/{name}/instances/{key}/history", TMFINV_ROLE_READ, instance_history,
+     "om_history_by_key"},
+    {"GET", "/api/v1/instances/{id}", TMFINV_ROLE_READ, instance_get, "om_instance"},
+    {"GET", "/api/v1/instances/{id}/history", TMFINV_ROLE_READ, instance_history, "om_history"},
+    {"GET", "/api/v1/rejected", TMFINV_ROLE_READ, rejected_list, "om_rejected"},
+    {"GET", "/api/v1/runs", TMFINV_ROLE_READ, runs_list, "om_runs"},
+    {"GET", "/api/v1/runs/{id}", TMFINV_ROLE_READ, run_get, "om_run"},
+    {"POST", "/api/v1/sync", TMFINV_ROLE_WRITE, sync_start, "om_sync"},
+    {"GET", "/api/v1/openapi.json", TMFINV_ROLE_READ, openapi, "om_openapi"},
 };
 const size_t tmfinv_api_om_n_routes = sizeof(tmfinv_api_om_routes) / sizeof(tmfinv_api_om_routes[0]);

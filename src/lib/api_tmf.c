@@ -1,14 +1,862 @@
-/* api_tmf.c: the TMF638/TMF639 v4 read API over the mirror, and PATCH of local fields. */
+/* api_tmf.c: the TMF638 Service Inventory and TMF639 Resource Inventory v4 API over the
+ * mirror — list and retrieve with TMF630 paging, projection, attribute filters and sort,
+ * and PATCH of the local and initial fields of an instance (docs/api-tmf.md).
+ *
+ * A collection is the set of instances of the definitions whose `api` is tmf638
+ * (/service: services and carriers) or tmf639 (/resource). An item is the entity as the
+ * source sent it (`raw`), with the stored values of local and initial fields written
+ * where their first source path points, and `href` pointing at tmfinv. Query parameters
+ * are checked here (every bad one is a 400 naming it); the SQL is built by the store
+ * (tmfinv_store_tmf_*), with every value and path bound as a parameter. */
 #include "api.h"
 #include "daemon.h"
 
-static int not_yet(tmfinv_http_request *req, tmfinv_http_response *res)
+#include "tmfinv_error.h"
+#include "tmfinv_misc.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_DEFINITIONS 64  /* definitions in one collection */
+#define MAX_FILTERS 64      /* distinct (attribute, operator) filters in one request */
+#define MAX_VALUES 1000     /* filter values in one request, commas included */
+#define MAX_SORT 8          /* sort keys */
+#define MAX_FIELDS 64       /* names in fields= */
+#define MAX_PATH 256        /* bytes of an attribute path */
+#define MAX_QUERY 256       /* query parameters the router passes at most */
+
+typedef struct collection {
+    const char *api;        /* the definitions' `api` */
+    const char *path;       /* the collection's path, without a trailing '/' */
+    const char *entity;     /* "service" or "resource", for messages */
+} collection;
+
+static const collection services = {"tmf638", "/tmf-api/serviceInventory/v4/service", "service"};
+static const collection resources = {"tmf639", "/tmf-api/resourceInventoryManagement/v4/resource", "resource"};
+
+/* One request's state; everything in it is released by request_end(). */
+typedef struct tmf_request {
+    tmfinv_http_request *req;
+    tmfinv_http_response *res;
+    const collection *coll;
+    tmfinv_runtime *rt;                     /* held until request_end() */
+    const char *definitions[MAX_DEFINITIONS]; /* borrowed from rt->model */
+    size_t n_definitions;
+    char status_path[MAX_PATH];             /* the status fields' common plain path, "" when none */
+    int64_t offset, limit;
+    int include_removed;
+    int has_fields;                         /* fields= given: project */
+    char *field_names[MAX_FIELDS];          /* owned */
+    size_t n_fields;
+    char *paths[MAX_QUERY + MAX_SORT];    /* owned attribute paths of filters and sort keys */
+    size_t n_paths;
+    char *values[MAX_VALUES];               /* owned filter values */
+    const char *value_ptrs[MAX_VALUES];     /* the filters' values, grouped by filter */
+    size_t n_values;
+    tmfinv_tmf_filter filters[MAX_FILTERS];
+    size_t n_filters;
+    tmfinv_tmf_sort sort[MAX_SORT];
+    size_t n_sort;
+    cJSON *items;                           /* list: the page being built */
+} tmf_request;
+
+/* ---- setup -------------------------------------------------------------------------- */
+
+/* 1 when every step of `p` is a plain member name (no selection in arrays). */
+static int path_is_plain(const tmfinv_path *p)
 {
-    (void)req;
-    return tmfinv_http_error(res, 501, "1", "Not Implemented", "the TMF API is being built");
+    if (p->n_steps == 0)
+        return 0;
+    for (size_t i = 0; i < p->n_steps; i++)
+        if (p->steps[i].kind != STEP_PLAIN)
+            return 0;
+    return 1;
 }
 
+/* Holds the runtime and collects the collection's definitions and their common status
+ * path: filters and sort keys on that path use the stored status (what items show,
+ * preserved modem statuses included) rather than the status the source sent. */
+static void request_begin(tmf_request *t, tmfinv_http_request *req, tmfinv_http_response *res,
+                          const collection *coll)
+{
+    const tmfinv_model *m;
+    int status_ok = 1;
+
+    memset(t, 0, sizeof(*t));
+    t->req = req;
+    t->res = res;
+    t->coll = coll;
+    t->rt = tmfinv_daemon_acquire(req->app);
+    m = t->rt->model;
+    for (size_t i = 0; i < m->n_definitions && t->n_definitions < MAX_DEFINITIONS; i++) {
+        const tmfinv_definition *d = m->definitions[i];
+        const tmfinv_field *sf = &d->fields[d->status_field];
+
+        if (strcmp(d->api, coll->api) != 0)
+            continue;
+        t->definitions[t->n_definitions++] = d->name;
+        if (sf->n_from != 1 || sf->is_list || !path_is_plain(&sf->from[0]) || strlen(sf->from[0].text) >= MAX_PATH)
+            status_ok = 0;
+        else if (!t->status_path[0])
+            (void)snprintf(t->status_path, sizeof(t->status_path), "%s", sf->from[0].text);
+        else if (strcmp(t->status_path, sf->from[0].text) != 0)
+            status_ok = 0;
+    }
+    if (!status_ok)
+        t->status_path[0] = '\0';
+}
+
+static void request_end(tmf_request *t)
+{
+    for (size_t i = 0; i < t->n_fields; i++)
+        free(t->field_names[i]);
+    for (size_t i = 0; i < t->n_paths; i++)
+        free(t->paths[i]);
+    for (size_t i = 0; i < t->n_values; i++)
+        free(t->values[i]);
+    cJSON_Delete(t->items);
+    if (t->rt)
+        tmfinv_daemon_release(t->req->app, t->rt);
+}
+
+/* ---- query parameters ---------------------------------------------------------------- */
+
+static int is_reserved(const char *name)
+{
+    return strcmp(name, "offset") == 0 || strcmp(name, "limit") == 0 || strcmp(name, "fields") == 0 ||
+           strcmp(name, "sort") == 0 || strcmp(name, "removed") == 0;
+}
+
+/* 1 when `s` (n bytes) is an attribute name: [A-Za-z@_][A-Za-z0-9@_]*. */
+static int is_name(const char *s, size_t n)
+{
+    static const char rest[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@_";
+
+    if (n == 0 || strchr("0123456789", s[0]))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!s[i] || !strchr(rest, s[i]))
+            return 0;
+    return 1;
+}
+
+/* 1 when `s` is a dotted attribute path: names separated by single dots. */
+static int is_path(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n >= MAX_PATH)
+        return 0;
+    for (;;) {
+        const char *dot = strchr(s, '.');
+        size_t len = dot ? (size_t)(dot - s) : strlen(s);
+
+        if (!is_name(s, len))
+            return 0;
+        if (!dot)
+            return 1;
+        s = dot + 1;
+    }
+}
+
+/* Keeps a new copy of `s` (n bytes) among the request's paths; NULL when out of room. */
+static char *keep_path(tmf_request *t, const char *s, size_t n)
+{
+    char *copy;
+
+    if (t->n_paths >= sizeof(t->paths) / sizeof(t->paths[0]) || !(copy = strndup(s, n)))
+        return NULL;
+    t->paths[t->n_paths++] = copy;
+    return copy;
+}
+
+/* Reads offset, limit and removed. TMFINV_EINVALID with the message naming the
+ * parameter when one is bad. */
+static int parse_paging(tmf_request *t)
+{
+    const char *v;
+    int max = t->rt->cfg->http.max_limit;
+
+    t->offset = 0;
+    t->limit = t->rt->cfg->http.default_limit;
+    if ((v = tmfinv_http_query(t->req, "offset")) && tmfinv_parse_int64(v, 0, INT64_C(1) << 52, &t->offset) < 0)
+        return tmfinv_error_set(TMFINV_EINVALID, "offset: '%.60s' is not a whole number from 0", v);
+    if ((v = tmfinv_http_query(t->req, "limit")) && tmfinv_parse_int64(v, 1, max, &t->limit) < 0)
+        return tmfinv_error_set(TMFINV_EINVALID, "limit: '%.60s' is not a whole number from 1 to %d (the largest page)",
+                                v, max);
+    return 0;
+}
+
+static int parse_removed(tmf_request *t)
+{
+    const char *v = tmfinv_http_query(t->req, "removed");
+
+    if (!v || strcmp(v, "false") == 0)
+        t->include_removed = 0;
+    else if (strcmp(v, "true") == 0)
+        t->include_removed = 1;
+    else
+        return tmfinv_error_set(TMFINV_EINVALID, "removed: '%.60s' is not true or false", v);
+    return 0;
+}
+
+/* Reads fields=a,b (first-level attributes) or fields=none. */
+static int parse_fields(tmf_request *t)
+{
+    const char *v = tmfinv_http_query(t->req, "fields"), *p;
+
+    if (!v)
+        return 0;
+    t->has_fields = 1;
+    if (strcmp(v, "none") == 0)
+        return 0;
+    for (p = v;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+        if (!is_name(p, n))
+            return tmfinv_error_set(TMFINV_EINVALID,
+                                    "fields: '%.*s' is not a first-level attribute name (fields=a,b or fields=none)",
+                                    (int)(n > 100 ? 100 : n), p);
+        if (t->n_fields >= MAX_FIELDS)
+            return tmfinv_error_set(TMFINV_EINVALID, "fields: more than %d names", MAX_FIELDS);
+        if (!(t->field_names[t->n_fields] = strndup(p, n)))
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        t->n_fields++;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+/* Reads sort=a,-b,+c.d. */
+static int parse_sort(tmf_request *t)
+{
+    const char *v = tmfinv_http_query(t->req, "sort"), *p;
+
+    if (!v)
+        return 0;
+    for (p = v;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        tmfinv_tmf_sort *k;
+        char *path;
+
+        if (t->n_sort >= MAX_SORT)
+            return tmfinv_error_set(TMFINV_EINVALID, "sort: more than %d keys", MAX_SORT);
+        k = &t->sort[t->n_sort];
+        memset(k, 0, sizeof(*k));
+        if (n > 0 && (p[0] == '-' || p[0] == '+')) {
+            k->descending = p[0] == '-';
+            p++;
+            n--;
+        }
+        if (!(path = keep_path(t, p, n)))
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        if (!is_path(path))
+            return tmfinv_error_set(TMFINV_EINVALID, "sort: '%.100s' is not an attribute path (sort=a,-b.c)", path);
+        k->path = path;
+        k->on_status = t->status_path[0] && strcmp(path, t->status_path) == 0;
+        t->n_sort++;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+/* Splits a filter parameter into its attribute path (new string in *path), operator
+ * and value: `a=v`, `a.gt=v` (gt, gte, lt, lte, eq), and the URL forms `a>=v`, `a<=v`,
+ * `a>v`, `a<v`. */
+static int filter_name(tmf_request *t, const char *name, const char *value, char **path, tmfinv_tmf_op *op,
+                       const char **out_value)
+{
+    static const struct {
+        const char *suffix;
+        tmfinv_tmf_op op;
+    } ops[] = {{"gt", TMFINV_TMF_GT}, {"gte", TMFINV_TMF_GTE}, {"lt", TMFINV_TMF_LT},
+               {"lte", TMFINV_TMF_LTE}, {"eq", TMFINV_TMF_EQ}};
+    static const char *const unsupported[] = {"ne", "neq", "nin", "in", "regex", "like", "contains", "exists"};
+    size_t n = strlen(name);
+    const char *cmp = strpbrk(name, "<>");
+
+    *op = TMFINV_TMF_EQ;
+    *out_value = value;
+    if (n == 0)
+        return tmfinv_error_set(TMFINV_EINVALID, "a filter with an empty attribute name (=%.60s)", value);
+    if (cmp && cmp[1] == '\0') {
+        /* a>=v, a<=v: the '=' ended the name. */
+        *op = *cmp == '>' ? TMFINV_TMF_GTE : TMFINV_TMF_LTE;
+        n = (size_t)(cmp - name);
+    } else if (cmp && !*value) {
+        /* a>v, a<v: no '=' at all. */
+        *op = *cmp == '>' ? TMFINV_TMF_GT : TMFINV_TMF_LT;
+        *out_value = cmp + 1;
+        n = (size_t)(cmp - name);
+    } else if (n > 0 && (name[n - 1] == '!' || name[n - 1] == '*')) {
+        return tmfinv_error_set(TMFINV_EINVALID, "%.100s: operator '%s=' is not supported (gt, gte, lt, lte, eq are)",
+                                name, name[n - 1] == '!' ? "!" : "*");
+    } else {
+        const char *dot = strrchr(name, '.');
+
+        for (size_t i = 0; dot && i < sizeof(ops) / sizeof(ops[0]); i++)
+            if (strcmp(dot + 1, ops[i].suffix) == 0) {
+                *op = ops[i].op;
+                n = (size_t)(dot - name);
+                break;
+            }
+        for (size_t i = 0; dot && i < sizeof(unsupported) / sizeof(unsupported[0]); i++)
+            if (strcmp(dot + 1, unsupported[i]) == 0)
+                return tmfinv_error_set(TMFINV_EINVALID,
+                                        "%.100s: operator '%s' is not supported (gt, gte, lt, lte, eq are)", name,
+                                        unsupported[i]);
+    }
+    if (n == 0)
+        return tmfinv_error_set(TMFINV_EINVALID, "%.100s: empty attribute name before the operator", name);
+    if (!(*path = keep_path(t, name, n)))
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    if (!is_path(*path))
+        return tmfinv_error_set(TMFINV_EINVALID, "%.100s: '%.100s' is not an attribute path (names of letters, digits,"
+                                                 " '@' and '_' separated by dots)", name, *path);
+    return 0;
+}
+
+/* Adds the comma-separated values of `value` to the value list. */
+static int add_values(tmf_request *t, const char *name, const char *value)
+{
+    for (const char *p = value;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+        if (t->n_values >= MAX_VALUES)
+            return tmfinv_error_set(TMFINV_EINVALID, "%.100s: more than %d filter values in one request", name,
+                                    MAX_VALUES);
+        if (!(t->values[t->n_values] = strndup(p, n)))
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        t->value_ptrs[t->n_values] = t->values[t->n_values];
+        t->n_values++;
+        if (!comma)
+            return 0;
+        p = comma + 1;
+    }
+}
+
+/* Reads every parameter that is not reserved as a filter. Parameters with the same
+ * attribute and operator are one filter whose values are OR-ed (TMF630: `a=x,y` and
+ * repeated `a=x&a=y`); distinct filters are AND-ed. */
+static int parse_filters(tmf_request *t)
+{
+    struct {
+        const char *name;
+        char *path;
+        tmfinv_tmf_op op;
+        const char *value;
+        int grouped;
+    } params[MAX_QUERY];
+    size_t n = 0;
+    int rc;
+
+    for (size_t i = 0; i < t->req->n_query && n < MAX_QUERY; i++) {
+        const tmfinv_http_param *p = &t->req->query[i];
+
+        if (is_reserved(p->name))
+            continue;
+        params[n].name = p->name;
+        params[n].grouped = 0;
+        if ((rc = filter_name(t, p->name, p->value, &params[n].path, &params[n].op, &params[n].value)) < 0)
+            return rc;
+        n++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        tmfinv_tmf_filter *f;
+
+        if (params[i].grouped)
+            continue;
+        if (t->n_filters >= MAX_FILTERS)
+            return tmfinv_error_set(TMFINV_EINVALID, "%.100s: more than %d filters", params[i].name, MAX_FILTERS);
+        f = &t->filters[t->n_filters++];
+        memset(f, 0, sizeof(*f));
+        f->path = params[i].path;
+        f->op = params[i].op;
+        f->on_status = f->op == TMFINV_TMF_EQ && t->status_path[0] && strcmp(f->path, t->status_path) == 0;
+        f->values = &t->value_ptrs[t->n_values];
+        for (size_t k = i; k < n; k++) {
+            if (params[k].grouped || params[k].op != f->op || strcmp(params[k].path, f->path) != 0)
+                continue;
+            params[k].grouped = 1;
+            if ((rc = add_values(t, params[k].name, params[k].value)) < 0)
+                return rc;
+        }
+        f->n_values = (size_t)(&t->value_ptrs[t->n_values] - f->values);
+    }
+    return 0;
+}
+
+/* ---- representation ------------------------------------------------------------------ */
+
+/* Writes `value` (copied; NULL: removes the member) at the plain path `p` of `item`,
+ * creating objects on the way. A non-object on the way leaves the item as it is. */
+static int write_path(cJSON *item, const tmfinv_path *p, const cJSON *value)
+{
+    cJSON *at = item, *copy;
+    const char *last = p->steps[p->n_steps - 1].name;
+
+    for (size_t i = 0; i + 1 < p->n_steps; i++) {
+        cJSON *next = cJSON_GetObjectItemCaseSensitive(at, p->steps[i].name);
+
+        if (!next) {
+            if (!value)
+                return 0;
+            if (!(next = cJSON_AddObjectToObject(at, p->steps[i].name)))
+                return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        } else if (!cJSON_IsObject(next))
+            return 0;
+        at = next;
+    }
+    if (!value) {
+        cJSON_DeleteItemFromObjectCaseSensitive(at, last);
+        return 0;
+    }
+    if (!(copy = cJSON_Duplicate(value, 1)))
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    if (cJSON_GetObjectItemCaseSensitive(at, last))
+        cJSON_ReplaceItemInObjectCaseSensitive(at, last, copy);
+    else
+        cJSON_AddItemToObject(at, last, copy);
+    return 0;
+}
+
+/* Appends `s` percent-encoded (RFC 3986 unreserved characters kept). */
+static int put_encoded(tmfinv_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = 0;
+
+    for (; *s && rc == 0; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c)) {
+            char one = (char)c;
+
+            rc = tmfinv_buf_append(b, &one, 1);
+        } else {
+            char three[3] = {'%', hex[c >> 4], hex[c & 15]};
+
+            rc = tmfinv_buf_append(b, three, 3);
+        }
+    }
+    return rc;
+}
+
+/* The TMF representation of `inst` as a new object in *out: the item as the source
+ * sent it; for each field whose owner for this instance is local or initial and whose
+ * first source path is plain, the stored value written there (removed when unset);
+ * `id` the source's (the instance UUID when the item has none); `href` pointing at
+ * tmfinv; projected to id, href and the fields= names when fields= was given. */
+static int represent(const tmf_request *t, const tmfinv_instance *inst, cJSON **out)
+{
+    const tmfinv_definition *d = tmfinv_model_find(t->rt->model, inst->definition);
+    cJSON *item = cJSON_Parse(inst->raw), *id;
+    tmfinv_buf href;
+    char id_text[64];
+    const char *id_str;
+    int rc = 0;
+
+    tmfinv_buf_init(&href, 64 * 1024);
+    if (!item || !cJSON_IsObject(item)) {
+        rc = tmfinv_error_set(TMFINV_ESTORE, "instance %s: stored item is not a JSON object", inst->id);
+        goto out;
+    }
+    for (size_t i = 0; d && i < d->n_fields; i++) {
+        const tmfinv_field *f = &d->fields[i];
+
+        if (f->n_from == 0 || !path_is_plain(&f->from[0]) || tmfinv_field_owner(f, inst->fields) == TMFINV_OWNER_SOURCE)
+            continue;
+        if ((rc = write_path(item, &f->from[0], cJSON_GetObjectItemCaseSensitive(inst->fields, f->name))) < 0)
+            goto out;
+    }
+    id = cJSON_GetObjectItemCaseSensitive(item, "id");
+    if (cJSON_IsString(id) && id->valuestring[0])
+        id_str = id->valuestring;
+    else if (cJSON_IsNumber(id) && id->valuedouble == (double)(long long)id->valuedouble) {
+        (void)snprintf(id_text, sizeof(id_text), "%lld", (long long)id->valuedouble);
+        id_str = id_text;
+    } else {
+        if (id)
+            cJSON_DeleteItemFromObjectCaseSensitive(item, "id");
+        cJSON_AddStringToObject(item, "id", inst->id);
+        id_str = inst->id;
+    }
+    if (tmfinv_buf_puts(&href, t->req->base) < 0 || tmfinv_buf_puts(&href, t->coll->path) < 0 ||
+        tmfinv_buf_puts(&href, "/") < 0 || put_encoded(&href, id_str) < 0) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "href too long");
+        goto out;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(item, "href"))
+        cJSON_ReplaceItemInObjectCaseSensitive(item, "href", cJSON_CreateString(href.data));
+    else
+        cJSON_AddStringToObject(item, "href", href.data);
+    if (t->has_fields) {
+        cJSON *projected = cJSON_CreateObject(), *member, *next;
+
+        if (!projected) {
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            goto out;
+        }
+        for (member = item->child; member; member = next) {
+            int keep = strcmp(member->string, "id") == 0 || strcmp(member->string, "href") == 0;
+
+            next = member->next;
+            for (size_t k = 0; !keep && k < t->n_fields; k++)
+                keep = strcmp(member->string, t->field_names[k]) == 0;
+            if (keep)
+                cJSON_AddItemToObject(projected, member->string, cJSON_DetachItemViaPointer(item, member));
+        }
+        cJSON_Delete(item);
+        item = projected;
+    }
+out:
+    tmfinv_buf_free(&href);
+    if (rc < 0) {
+        cJSON_Delete(item);
+        return rc;
+    }
+    *out = item;
+    return 0;
+}
+
+/* ---- GET the collection --------------------------------------------------------------- */
+
+static int add_item(const tmfinv_instance *inst, void *ctx)
+{
+    tmf_request *t = ctx;
+    cJSON *item = NULL;
+    int rc = represent(t, inst, &item);
+
+    if (rc < 0)
+        return rc;
+    cJSON_AddItemToArray(t->items, item);
+    return 0;
+}
+
+/* Appends `<URL>; rel="REL"` for the page at `offset`, with the request's other
+ * parameters (filters, fields, sort, removed) as they were. */
+static int add_link(tmfinv_buf *b, const tmf_request *t, int64_t offset, const char *rel)
+{
+    int rc = tmfinv_buf_printf(b, "%s<%s%s?", b->len ? ", " : "", t->req->base, t->coll->path);
+
+    for (size_t i = 0; rc == 0 && i < t->req->n_query; i++) {
+        const tmfinv_http_param *p = &t->req->query[i];
+
+        if (strcmp(p->name, "offset") == 0 || strcmp(p->name, "limit") == 0)
+            continue;
+        if ((rc = put_encoded(b, p->name)) == 0 && (rc = tmfinv_buf_puts(b, "=")) == 0 &&
+            (rc = put_encoded(b, p->value)) == 0)
+            rc = tmfinv_buf_puts(b, "&");
+    }
+    if (rc == 0)
+        rc = tmfinv_buf_printf(b, "offset=%lld&limit=%lld>; rel=\"%s\"", (long long)offset, (long long)t->limit, rel);
+    return rc;
+}
+
+/* Answers 400 with the message of the last error when rc is TMFINV_EINVALID; returns
+ * what the handler should return. */
+static int bad_request(tmf_request *t, int rc)
+{
+    if (rc != TMFINV_EINVALID)
+        return rc;
+    return tmfinv_http_error(t->res, 400, "28", "Bad Request", "%s", tmfinv_error_last());
+}
+
+static int list(tmfinv_http_request *req, tmfinv_http_response *res, const collection *coll)
+{
+    tmf_request t;
+    tmfinv_tmf_query q;
+    tmfinv_buf links;
+    int64_t total = 0, returned;
+    int rc, in_tx = 0;
+
+    request_begin(&t, req, res, coll);
+    tmfinv_buf_init(&links, 256 * 1024);
+    if ((rc = parse_paging(&t)) < 0 || (rc = parse_removed(&t)) < 0 || (rc = parse_fields(&t)) < 0 ||
+        (rc = parse_sort(&t)) < 0 || (rc = parse_filters(&t)) < 0) {
+        rc = bad_request(&t, rc);
+        goto out;
+    }
+    memset(&q, 0, sizeof(q));
+    q.definitions = t.definitions;
+    q.n_definitions = t.n_definitions;
+    q.filters = t.filters;
+    q.n_filters = t.n_filters;
+    q.sort = t.sort;
+    q.n_sort = t.n_sort;
+    q.include_removed = t.include_removed;
+    q.offset = t.offset;
+    q.limit = t.limit;
+    if (!(t.items = cJSON_CreateArray())) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* One read transaction: the count and the page see the same snapshot, so a page
+     * never mixes two syncs. */
+    if ((rc = tmfinv_store_begin(req->store)) < 0)
+        goto out;
+    in_tx = 1;
+    if ((rc = tmfinv_store_tmf_count(req->store, &q, &total)) < 0)
+        goto out;
+    if ((total > 0 && t.offset >= total) || (total == 0 && t.offset > 0)) {
+        rc = tmfinv_http_error(res, 416, "416", "Range Not Satisfiable",
+                               "offset %lld is past the end: %lld item%s match", (long long)t.offset,
+                               (long long)total, total == 1 ? "" : "s");
+        if (rc == 0)
+            rc = tmfinv_http_header_add(res, "Content-Range", "items */%lld", (long long)total);
+        goto out;
+    }
+    if ((rc = tmfinv_store_tmf_list(req->store, &q, add_item, &t)) < 0)
+        goto out;
+    rc = tmfinv_store_commit(req->store);
+    in_tx = 0;
+    if (rc < 0)
+        goto out;
+    returned = cJSON_GetArraySize(t.items);
+    {
+        int64_t last = total > t.offset ? t.offset + (total - 1 - t.offset) / t.limit * t.limit : t.offset;
+
+        if ((rc = add_link(&links, &t, 0, "first")) < 0 ||
+            (t.offset > 0 && (rc = add_link(&links, &t, t.offset > t.limit ? t.offset - t.limit : 0, "prev")) < 0) ||
+            (t.offset + returned < total && (rc = add_link(&links, &t, t.offset + t.limit, "next")) < 0) ||
+            (rc = add_link(&links, &t, last, "last")) < 0) {
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "Link header too long");
+            goto out;
+        }
+    }
+    if ((rc = tmfinv_http_json(res, t.offset + returned < total ? 206 : 200, t.items)) < 0 ||
+        (rc = tmfinv_http_header_add(res, "X-Total-Count", "%lld", (long long)total)) < 0 ||
+        (rc = tmfinv_http_header_add(res, "X-Result-Count", "%lld", (long long)returned)) < 0 ||
+        (rc = tmfinv_http_header_add(res, "Link", "%s", links.data)) < 0)
+        goto out;
+out:
+    if (in_tx)
+        (void)tmfinv_store_rollback(req->store);
+    tmfinv_buf_free(&links);
+    request_end(&t);
+    return rc;
+}
+
+/* ---- GET and PATCH one item -------------------------------------------------------------- */
+
+/* Finds the instance named by the path's {id} (TMF id, or instance UUID). On
+ * TMFINV_ENOTFOUND the 404 is already answered. */
+static int find(tmf_request *t, tmfinv_instance **out)
+{
+    const char *id = t->req->n_path_params ? t->req->path_params[0] : "";
+    int rc = tmfinv_store_tmf_find(t->req->store, t->definitions, t->n_definitions, id, t->include_removed, out);
+
+    if (rc == TMFINV_ENOTFOUND) {
+        int sent = tmfinv_http_error(t->res, 404, "60", "Not Found", "no %s with id '%.200s'%s", t->coll->entity, id,
+                                     t->include_removed ? "" : " (removed ones need removed=true)");
+
+        return sent < 0 ? sent : TMFINV_ENOTFOUND;
+    }
+    return rc;
+}
+
+static int retrieve(tmfinv_http_request *req, tmfinv_http_response *res, const collection *coll)
+{
+    tmf_request t;
+    tmfinv_instance *inst = NULL;
+    cJSON *item = NULL;
+    int rc;
+
+    request_begin(&t, req, res, coll);
+    if ((rc = parse_removed(&t)) < 0 || (rc = parse_fields(&t)) < 0) {
+        rc = bad_request(&t, rc);
+        goto out;
+    }
+    if ((rc = find(&t, &inst)) < 0) {
+        if (rc == TMFINV_ENOTFOUND)
+            rc = 0;
+        goto out;
+    }
+    if ((rc = represent(&t, inst, &item)) < 0)
+        goto out;
+    rc = tmfinv_http_json(res, 200, item);
+out:
+    cJSON_Delete(item);
+    tmfinv_instance_free(inst);
+    request_end(&t);
+    return rc;
+}
+
+/* 1 when `ct` is application/json or application/merge-patch+json, with at most a
+ * charset parameter of utf-8 (any case, quoted or not) among its parameters. */
+static int patch_content_type(const char *ct)
+{
+    const char *semi;
+    size_t n;
+
+    if (!ct)
+        return 0;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    semi = strchr(ct, ';');
+    n = semi ? (size_t)(semi - ct) : strlen(ct);
+    while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
+        n--;
+    if (!((n == 16 && strncasecmp(ct, "application/json", n) == 0) ||
+          (n == 28 && strncasecmp(ct, "application/merge-patch+json", n) == 0)))
+        return 0;
+    while (semi) {
+        const char *p = semi + 1, *next = strchr(p, ';');
+        size_t len;
+
+        while (*p == ' ' || *p == '\t')
+            p++;
+        len = next ? (size_t)(next - p) : strlen(p);
+        if (len >= 8 && strncasecmp(p, "charset=", 8) == 0) {
+            const char *v = p + 8;
+            size_t vlen = len - 8;
+
+            while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+                vlen--;
+            if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
+                v++;
+                vlen -= 2;
+            }
+            if (!(vlen == 5 && strncasecmp(v, "utf-8", 5) == 0))
+                return 0;
+        }
+        semi = next;
+    }
+    return 1;
+}
+
+/* PATCH: the body's members are object-model field names; each must be local or
+ * initial for this instance and its value valid (null unsets). All or nothing, in one
+ * write transaction, each change recorded in the history (run 0). */
+static int patch(tmfinv_http_request *req, tmfinv_http_response *res, const collection *coll)
+{
+    tmf_request t;
+    tmfinv_instance *inst = NULL;
+    const tmfinv_definition *d;
+    cJSON *body = NULL, *member, *item = NULL;
+    char now[32];
+    int rc, in_tx = 0, changed = 0;
+
+    request_begin(&t, req, res, coll);
+    if (!patch_content_type(req->content_type)) {
+        rc = tmfinv_http_error(res, 415, "415", "Unsupported Media Type",
+                               "PATCH takes application/merge-patch+json or application/json (charset utf-8), not '%.100s'",
+                               req->content_type ? req->content_type : "(none)");
+        goto out;
+    }
+    if ((rc = parse_removed(&t)) < 0) {
+        rc = bad_request(&t, rc);
+        goto out;
+    }
+    body = cJSON_ParseWithLength(req->body, req->body_len);
+    if (!body || !cJSON_IsObject(body)) {
+        rc = tmfinv_http_error(res, 400, "21", "Bad Request", "the body must be a JSON object of field names and values%s",
+                               body ? "" : " (it is not valid JSON)");
+        goto out;
+    }
+    if ((rc = tmfinv_store_begin_write(req->store)) < 0)
+        goto out;
+    in_tx = 1;
+    if ((rc = find(&t, &inst)) < 0) {
+        if (rc == TMFINV_ENOTFOUND)
+            rc = 0;
+        goto out;
+    }
+    if (!(d = tmfinv_model_find(t.rt->model, inst->definition))) {
+        rc = tmfinv_error_set(TMFINV_ERROR, "instance %s: definition %s is not loaded", inst->id, inst->definition);
+        goto out;
+    }
+    /* Check every member before changing anything. */
+    cJSON_ArrayForEach(member, body) {
+        const tmfinv_field *f = tmfinv_definition_field(d, member->string);
+        tmfinv_reject why = {0};
+
+        if (!f) {
+            rc = tmfinv_http_error(res, 400, "22", "Bad Request", "%s has no field '%.100s'", d->name, member->string);
+            goto out;
+        }
+        if (tmfinv_field_owner(f, inst->fields) == TMFINV_OWNER_SOURCE) {
+            rc = tmfinv_http_error(res, 400, "23", "Bad Request",
+                                   "field '%s' of %s '%.100s' is owned by the source and would be overwritten by the "
+                                   "next sync; only local and initial fields can be set",
+                                   f->name, d->name, inst->key);
+            goto out;
+        }
+        if (tmfinv_field_validate(f, member, &why) < 0) {
+            rc = tmfinv_http_error(res, 400, "24", "Bad Request", "field '%s': %s", f->name,
+                                   why.reason[0] ? why.reason : "invalid value");
+            goto out;
+        }
+    }
+    tmfinv_time_now(now, sizeof(now));
+    cJSON_ArrayForEach(member, body) {
+        const tmfinv_field *f = tmfinv_definition_field(d, member->string);
+        cJSON *old = cJSON_GetObjectItemCaseSensitive(inst->fields, f->name);
+        char *before = old ? cJSON_PrintUnformatted(old) : NULL;
+        char *after = cJSON_IsNull(member) ? NULL : cJSON_PrintUnformatted(member);
+        int same = (!before && !after) || (before && after && strcmp(before, after) == 0);
+
+        if ((old && !before) || (!cJSON_IsNull(member) && !after))
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        else if (!same && (rc = tmfinv_store_history_add(req->store, inst->id, 0, now, f->name, before, after)) == 0) {
+            cJSON_DeleteItemFromObjectCaseSensitive(inst->fields, f->name);
+            if (!cJSON_IsNull(member))
+                cJSON_AddItemToObject(inst->fields, f->name, cJSON_Duplicate(member, 1));
+            if (f == &d->fields[d->status_field]) {
+                free(inst->status);
+                inst->status = cJSON_IsString(member) ? strdup(member->valuestring) : NULL;
+            }
+            changed = 1;
+        }
+        free(before);
+        free(after);
+        if (rc < 0)
+            goto out;
+    }
+    if (changed) {
+        (void)snprintf(inst->modified, sizeof(inst->modified), "%s", now);
+        if ((rc = tmfinv_store_put(req->store, inst)) < 0)
+            goto out;
+    }
+    rc = tmfinv_store_commit(req->store);
+    in_tx = 0;
+    if (rc < 0 || (rc = represent(&t, inst, &item)) < 0)
+        goto out;
+    rc = tmfinv_http_json(res, 200, item);
+out:
+    if (in_tx)
+        (void)tmfinv_store_rollback(req->store);
+    cJSON_Delete(item);
+    cJSON_Delete(body);
+    tmfinv_instance_free(inst);
+    request_end(&t);
+    return rc;
+}
+
+/* ---- routes ------------------------------------------------------------------------------ */
+
+static int list_services(tmfinv_http_request *req, tmfinv_http_response *res) { return list(req, res, &services); }
+static int list_resources(tmfinv_http_request *req, tmfinv_http_response *res) { return list(req, res, &resources); }
+static int get_service(tmfinv_http_request *req, tmfinv_http_response *res) { return retrieve(req, res, &services); }
+static int get_resource(tmfinv_http_request *req, tmfinv_http_response *res) { return retrieve(req, res, &resources); }
+static int patch_service(tmfinv_http_request *req, tmfinv_http_response *res) { return patch(req, res, &services); }
+static int patch_resource(tmfinv_http_request *req, tmfinv_http_response *res) { return patch(req, res, &resources); }
+
 const tmfinv_http_route tmfinv_api_tmf_routes[] = {
-    {"GET", "/tmf-api/serviceInventory/v4/service", TMFINV_ROLE_READ, not_yet, "tmf638_list"},
+    {"GET", "/tmf-api/serviceInventory/v4/service", TMFINV_ROLE_READ, list_services, "tmf638_list"},
+    {"GET", "/tmf-api/serviceInventory/v4/service/{id}", TMFINV_ROLE_READ, get_service, "tmf638_get"},
+    {"PATCH", "/tmf-api/serviceInventory/v4/service/{id}", TMFINV_ROLE_WRITE, patch_service, "tmf638_patch"},
+    {"GET", "/tmf-api/resourceInventoryManagement/v4/resource", TMFINV_ROLE_READ, list_resources, "tmf639_list"},
+    {"GET", "/tmf-api/resourceInventoryManagement/v4/resource/{id}", TMFINV_ROLE_READ, get_resource, "tmf639_get"},
+    {"PATCH", "/tmf-api/resourceInventoryManagement/v4/resource/{id}", TMFINV_ROLE_WRITE, patch_resource,
+     "tmf639_patch"},
 };
 const size_t tmfinv_api_tmf_n_routes = sizeof(tmfinv_api_tmf_routes) / sizeof(tmfinv_api_tmf_routes[0]);

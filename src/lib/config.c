@@ -5,6 +5,7 @@
 #include "tmfinv_file.h"
 #include "tmfinv_ini.h"
 #include "tmfinv_misc.h"
+#include "http.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -424,9 +425,20 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                 {"ready_max_age", 1, 365 * 86400, offsetof(tmfinv_config, http.ready_max_age_s)},
             };
 
-            if ((e = tmfinv_ini_get(sec, "listen")) && !(c->http.listen = strdup(e->value))) {
-                rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-                goto out;
+            if ((e = tmfinv_ini_get(sec, "listen"))) {
+                int loopback = 0;
+
+                if (tmfinv_http_listen_check(e->value, &loopback) < 0) {
+                    rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [http] listen = '%s': expected IP:PORT or [IPv6]:PORT",
+                                          path, e->line, e->value);
+                    goto out;
+                }
+                if (!(c->http.listen = strdup(e->value))) {
+                    rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+                    goto out;
+                }
+                c->http.listen_line = e->line;
+                c->http.loopback = loopback;
             }
             if ((e = tmfinv_ini_get(sec, "tokens_file")) && (rc = tmfinv_path_join(dir, e->value, &c->http.tokens_file)) < 0)
                 goto out;
@@ -474,8 +486,18 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                 goto out;
             }
     }
-    if (!c->http.listen && !(c->http.listen = strdup("127.0.0.1:8080"))) {
-        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    if (!c->http.listen) {
+        if (!(c->http.listen = strdup("127.0.0.1:8080"))) {
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            goto out;
+        }
+        c->http.loopback = 1;
+    }
+    if (!c->http.loopback && !c->http.tokens_file) {
+        rc = tmfinv_error_set(TMFINV_EINVALID,
+                              "%s:%d: [http] listen = '%s' is not a loopback address: without tokens_file every client "
+                              "would have the write role, so tmfinv only listens on 127.0.0.0/8 or ::1 then",
+                              path, c->http.listen_line, c->http.listen);
         goto out;
     }
     if (c->http.default_limit > c->http.max_limit) {

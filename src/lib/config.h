@@ -54,6 +54,8 @@ typedef struct tmfinv_config {
     int deadline_s;         /* [sync] deadline: longest run, 0: none */
     struct {
         char *listen;           /* [http] listen, default 127.0.0.1:8080 */
+        int listen_line;        /* its line, for messages */
+        int loopback;           /* listen is on the loopback network */
         char *tokens_file;      /* [http] tokens_file, NULL: no tokens (loopback only) */
         int default_limit;      /* items per page when the client gives no limit */
         int max_limit;          /* largest limit a client may ask for */

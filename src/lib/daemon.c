@@ -26,6 +26,7 @@ struct tmfinv_daemon {
     int thread_started;
     volatile sig_atomic_t stop; /* read by the engine between pages */
     int sync_requested;
+    int reloaded;               /* the schedule must be computed again from the new config */
     tmfinv_daemon_status status;
 };
 
@@ -164,7 +165,7 @@ static int wait_until(tmfinv_daemon *d, int64_t until_ms)
     int requested = 0;
 
     pthread_mutex_lock(&d->lock);
-    while (!d->stop && !d->sync_requested) {
+    while (!d->stop && !d->sync_requested && !d->reloaded) {
         int64_t now = tmfinv_time_monotonic_ms();
         struct timespec ts;
 
@@ -181,6 +182,7 @@ static int wait_until(tmfinv_daemon *d, int64_t until_ms)
     }
     requested = d->sync_requested;
     d->sync_requested = 0;
+    d->reloaded = 0;
     pthread_mutex_unlock(&d->lock);
     return requested;
 }
@@ -202,6 +204,9 @@ static void *sync_thread(void *arg)
         requested = wait_until(d, next_refresh < next_full ? next_refresh : next_full);
         if (d->stop)
             break;
+        /* Woken early by a reload: compute the times again from the new intervals. */
+        if (!requested && tmfinv_time_monotonic_ms() < (next_refresh < next_full ? next_refresh : next_full))
+            continue;
         full = requested || tmfinv_time_monotonic_ms() >= next_full;
         last_run = tmfinv_time_monotonic_ms();
         if (full)
@@ -284,6 +289,8 @@ int tmfinv_daemon_reload(tmfinv_daemon *d)
     pthread_mutex_lock(&d->lock);
     old = d->runtime;
     d->runtime = fresh;
+    d->reloaded = 1;
+    pthread_cond_broadcast(&d->wake);
     pthread_mutex_unlock(&d->lock);
     if (strcmp(old->cfg->http.listen, fresh->cfg->http.listen) != 0 ||
         strcmp(old->cfg->store_path, fresh->cfg->store_path) != 0 ||

@@ -30,7 +30,7 @@ typedef struct tmfinv_daemon_status {
     int64_t runs;                   /* runs finished since start */
     int64_t last_run_id;
     int last_complete;              /* the last finished run was complete */
-    int64_t last_complete_unix;     /* end of the last complete run (this process or the store), 0: none */
+    int64_t last_complete_unix;     /* end of the last complete run of this process, 0: none */
     double last_duration_s;
 } tmfinv_daemon_status;
 

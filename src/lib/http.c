@@ -210,6 +210,13 @@ bad:
     return tmfinv_error_set(TMFINV_EINVALID, "listen = '%s': expected IP:PORT or [IPv6]:PORT", listen);
 }
 
+int tmfinv_http_listen_check(const char *listen, int *loopback)
+{
+    struct sockaddr_storage addr;
+
+    return parse_listen(listen, &addr, loopback);
+}
+
 static int load_tokens(tmfinv_http_server *s, const char *path)
 {
     char *text = NULL, *line, *next;
@@ -638,7 +645,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         goto respond;
     }
     req.store = thread_store(s);
-    if (!req.store) {
+    /* Open routes (health checks) run without a store and say so themselves. */
+    if (!req.store && s->routes[route]->role) {
         (void)tmfinv_http_error(&res, 503, "1", "Service Unavailable", "the store cannot be opened");
         goto respond;
     }

@@ -39,7 +39,8 @@ typedef struct tmfinv_http_request {
     const char *principal;      /* token name, or "anonymous" without a tokens file */
     char *path_params[4];       /* captured {…} segments of the route, decoded */
     size_t n_path_params;
-    tmfinv_store *store;        /* this thread's store connection (may be NULL if it failed) */
+    tmfinv_store *store;        /* this thread's store connection; NULL only for open routes (role 0)
+                                 * when the store cannot be opened */
     void *app;                  /* what the server was created with */
     const char *base;           /* "http://host:port" as the client reached us (Host header) */
 } tmfinv_http_request;
@@ -89,6 +90,10 @@ typedef struct tmfinv_http_config {
  * TMFINV_EIO (cannot bind). */
 int tmfinv_http_start(const tmfinv_http_config *cfg, const tmfinv_http_route *const *tables,
                       const size_t *table_sizes, size_t n_tables, void *app, tmfinv_http_server **out);
+
+/* Checks a listen address ("IP:PORT" or "[IPv6]:PORT", "localhost" allowed); *loopback
+ * tells whether it is on the loopback network. TMFINV_EINVALID with a message. */
+int tmfinv_http_listen_check(const char *listen, int *loopback);
 
 /* The port actually listened on. */
 unsigned tmfinv_http_port(const tmfinv_http_server *s);

@@ -118,3 +118,106 @@ int tmfinv_store_reports(tmfinv_store *s, const char *kind, int (*fn)(const cJSO
 {
     return s->ops->reports(s, kind, fn, ctx);
 }
+
+/* ---- object-model API queries (api_om.c) ---- */
+
+#include "tmfinv_error.h"
+
+/* The backend's object-model table, or NULL with the error set. */
+static const tmfinv_store_om_ops *om_ops(const tmfinv_store *s)
+{
+    const tmfinv_store_om_ops *ops = tmfinv_store_sqlite_om_ops(s);
+
+    if (!ops)
+        (void)tmfinv_error_set(TMFINV_ERROR, "this store backend has no object-model queries");
+    return ops;
+}
+
+int tmfinv_store_instances_page(tmfinv_store *s, const tmfinv_instances_page_query *pq, int64_t *total,
+                                int (*fn)(const tmfinv_instance *, void *), void *ctx)
+{
+    const tmfinv_store_om_ops *ops = om_ops(s);
+
+    return ops ? ops->instances_page(s, pq, total, fn, ctx) : TMFINV_ERROR;
+}
+
+int tmfinv_store_reports_page(tmfinv_store *s, const char *kind, int64_t offset, int64_t limit, int64_t *total,
+                              int (*fn)(const cJSON *, void *), void *ctx)
+{
+    const tmfinv_store_om_ops *ops = om_ops(s);
+
+    return ops ? ops->reports_page(s, kind, offset, limit, total, fn, ctx) : TMFINV_ERROR;
+}
+
+int tmfinv_store_runs_page(tmfinv_store *s, int64_t id, int64_t offset, int64_t limit, int64_t *total,
+                           int (*fn)(const cJSON *, void *), void *ctx)
+{
+    const tmfinv_store_om_ops *ops = om_ops(s);
+
+    return ops ? ops->runs_page(s, id, offset, limit, total, fn, ctx) : TMFINV_ERROR;
+}
+
+int tmfinv_store_source_totals(tmfinv_store *s, tmfinv_source_totals **out, size_t *n)
+{
+    const tmfinv_store_om_ops *ops = om_ops(s);
+
+    return ops ? ops->source_totals(s, out, n) : TMFINV_ERROR;
+}
+
+void tmfinv_source_totals_free(tmfinv_source_totals *totals, size_t n)
+{
+    for (size_t i = 0; totals && i < n; i++)
+        free(totals[i].source);
+    free(totals);
+}
+
+int tmfinv_store_last_complete(tmfinv_store *s, double *unix_seconds)
+{
+    const tmfinv_store_om_ops *ops = om_ops(s);
+
+    return ops ? ops->last_complete(s, unix_seconds) : TMFINV_ERROR;
+}
+
+/* ---- TMF API queries (api_tmf.c) ---- */
+
+#include "tmfinv_error.h"
+
+/* The backend's TMF query table, or NULL with the error set. */
+static const tmfinv_store_tmf_ops *tmf_ops(const tmfinv_store *s)
+{
+    const tmfinv_store_tmf_ops *ops = tmfinv_store_sqlite_tmf_ops(s);
+
+    if (!ops)
+        (void)tmfinv_error_set(TMFINV_ERROR, "this store backend has no TMF API queries");
+    return ops;
+}
+
+int tmfinv_store_tmf_count(tmfinv_store *s, const tmfinv_tmf_query *q, int64_t *count)
+{
+    const tmfinv_store_tmf_ops *ops = tmf_ops(s);
+
+    return ops ? ops->count(s, q, count) : TMFINV_ERROR;
+}
+
+int tmfinv_store_tmf_list(tmfinv_store *s, const tmfinv_tmf_query *q,
+                          int (*fn)(const tmfinv_instance *, void *), void *ctx)
+{
+    const tmfinv_store_tmf_ops *ops = tmf_ops(s);
+
+    return ops ? ops->list(s, q, fn, ctx) : TMFINV_ERROR;
+}
+
+int tmfinv_store_tmf_find(tmfinv_store *s, const char *const *definitions, size_t n_definitions,
+                          const char *tmf_id, int include_removed, tmfinv_instance **out)
+{
+    const tmfinv_store_tmf_ops *ops = tmf_ops(s);
+
+    return ops ? ops->find(s, definitions, n_definitions, tmf_id, include_removed, out) : TMFINV_ERROR;
+}
+
+int tmfinv_store_begin_write(tmfinv_store *s)
+{
+    const tmfinv_store_tmf_ops *ops = tmf_ops(s);
+
+    return ops ? ops->begin_write(s) : TMFINV_ERROR;
+}

@@ -153,4 +153,132 @@ int tmfinv_store_report_add(tmfinv_store *s, const tmfinv_report *r, const char 
 /* Calls fn for each report of `kind` (NULL: all kinds), oldest first, as a JSON object. */
 int tmfinv_store_reports(tmfinv_store *s, const char *kind, int (*fn)(const cJSON *report, void *ctx), void *ctx);
 
+/* ---- object-model API queries (api_om.c) ---- */
+
+/* One sort key of an instance list: "key", "status", "created", "modified", "id",
+ * "source", or the name of a field (letters, digits and '_' only). */
+typedef struct tmfinv_instances_sort {
+    const char *field;
+    int descending;
+} tmfinv_instances_sort;
+
+enum { TMFINV_REMOVED_NO = 0, TMFINV_REMOVED_ONLY = 1, TMFINV_REMOVED_ANY = -1 };
+
+/* A page of instances: the filters of `q` (definition, key, id, where, offset, limit;
+ * limit 0: no limit; q.include_removed is ignored), which instances by their removed
+ * flag, and the order (then by definition and key, so that pages are stable). */
+typedef struct tmfinv_instances_page_query {
+    tmfinv_query q;
+    int removed;                        /* TMFINV_REMOVED_* */
+    const tmfinv_instances_sort *sort;  /* borrowed */
+    size_t n_sort;
+} tmfinv_instances_page_query;
+
+/* Counts the instances matching pq (ignoring offset and limit) into *total, then calls
+ * fn for each instance of the page, in order; fn returns non-zero to stop (that value
+ * is returned). The instance is borrowed. A bad sort field fails with TMFINV_EINVALID.
+ * Run it inside a transaction so that the count and the page agree. */
+int tmfinv_store_instances_page(tmfinv_store *s, const tmfinv_instances_page_query *pq, int64_t *total,
+                                int (*fn)(const tmfinv_instance *inst, void *ctx), void *ctx);
+
+/* Reports of `kind` (NULL: all kinds), oldest first: the count into *total, then fn for
+ * each of the page [offset, offset + limit) (limit 0: no limit), as tmfinv_store_reports(). */
+int tmfinv_store_reports_page(tmfinv_store *s, const char *kind, int64_t offset, int64_t limit, int64_t *total,
+                              int (*fn)(const cJSON *report, void *ctx), void *ctx);
+
+/* Runs newest first (only run `id` when id > 0): the count into *total, then fn for each
+ * of the page, each as tmfinv_store_runs() gives it. */
+int tmfinv_store_runs_page(tmfinv_store *s, int64_t id, int64_t offset, int64_t limit, int64_t *total,
+                           int (*fn)(const cJSON *run, void *ctx), void *ctx);
+
+/* The figures of one source summed over every run that scanned it (for /metrics). */
+typedef struct tmfinv_source_totals {
+    char *source;
+    int64_t runs_complete;      /* finished runs in which the source was complete */
+    int64_t runs_incomplete;    /* ... incomplete because of failed pages only */
+    int64_t runs_error;         /* ... incomplete with an error (source stopped, scan not trusted) */
+    int64_t pages, items, created, updated, unchanged, removed, dropped, duplicates, empty_keys, excluded,
+        rejected, failed_pages, requests, retries;
+    int64_t retries_by_status[6]; /* 429, 500, 502, 503, 504, other */
+    double last_success_unix;   /* end of the last finished run in which it was complete; 0: never */
+    double last_duration_s;     /* duration of the last finished run that scanned it; -1: none */
+} tmfinv_source_totals;
+
+/* Sums the figures of every source in the store, in SQL (one row per source). On
+ * success *out is a new array of *n entries ordered by source name (free with
+ * tmfinv_source_totals_free()). */
+int tmfinv_store_source_totals(tmfinv_store *s, tmfinv_source_totals **out, size_t *n);
+void tmfinv_source_totals_free(tmfinv_source_totals *totals, size_t n);
+
+/* The end of the newest complete run, as Unix seconds into *unix_seconds (0: none). Also
+ * the check that the store answers (/readyz). */
+int tmfinv_store_last_complete(tmfinv_store *s, double *unix_seconds);
+
+/* ---- TMF API queries (api_tmf.c) ---- */
+
+/* Comparison of a TMF attribute filter. */
+typedef enum tmfinv_tmf_op {
+    TMFINV_TMF_EQ,  /* attr=v, attr.eq=v */
+    TMFINV_TMF_GT,  /* attr.gt=v */
+    TMFINV_TMF_GTE, /* attr.gte=v */
+    TMFINV_TMF_LT,  /* attr.lt=v */
+    TMFINV_TMF_LTE  /* attr.lte=v */
+} tmfinv_tmf_op;
+
+/* One filter on the items of a TMF collection (the `raw` JSON as the source sent it).
+ * `path` is a dotted attribute path whose steps match [A-Za-z@_][A-Za-z0-9@_]* (the
+ * caller validates it; the store refuses anything else with TMFINV_EINVALID). Through
+ * arrays on the way and at the end, any element may match. The filter holds when any
+ * of `values` compares true: EQ compares strings exactly, numbers numerically (when the
+ * value is a number) and booleans with "true"/"false"; the ordering operators compare
+ * RFC 3339 date-times as instants (when the value is one), else numbers numerically
+ * (when the value is a number), else strings by their bytes. */
+typedef struct tmfinv_tmf_filter {
+    const char *path;
+    tmfinv_tmf_op op;
+    int on_status;              /* EQ on the stored status column instead of `path` */
+    const char *const *values;  /* borrowed; OR-ed */
+    size_t n_values;
+} tmfinv_tmf_filter;
+
+/* One sort key: the value at `path` (objects only; an array on the way gives none), or
+ * the stored status column. Missing values sort first ascending. */
+typedef struct tmfinv_tmf_sort {
+    const char *path;
+    int descending;
+    int on_status;
+} tmfinv_tmf_sort;
+
+typedef struct tmfinv_tmf_query {
+    const char *const *definitions; /* the collection: instances of these definitions */
+    size_t n_definitions;
+    const tmfinv_tmf_filter *filters; /* AND-ed */
+    size_t n_filters;
+    const tmfinv_tmf_sort *sort;    /* then by definition and key, the index order */
+    size_t n_sort;
+    int include_removed;
+    int64_t offset;
+    int64_t limit;                  /* 0: no limit */
+} tmfinv_tmf_query;
+
+/* Counts the instances matching q (offset and limit ignored) into *count. */
+int tmfinv_store_tmf_count(tmfinv_store *s, const tmfinv_tmf_query *q, int64_t *count);
+
+/* Calls fn for each instance of the page of q, in order; fn returns non-zero to stop
+ * (that value is returned). The instance is borrowed. Run it and the count in one
+ * transaction (tmfinv_store_begin) so that both see the same snapshot. */
+int tmfinv_store_tmf_list(tmfinv_store *s, const tmfinv_tmf_query *q,
+                          int (*fn)(const tmfinv_instance *inst, void *ctx), void *ctx);
+
+/* Reads the instance of one of `definitions` whose item has TMF id `tmf_id` (the `id`
+ * inside raw, compared as text), removed ones only when include_removed; the first
+ * by definition and key when several do. *out as tmfinv_store_get(); TMFINV_ENOTFOUND
+ * when none. A scan of the definitions' rows: try the instance UUID and the key first. */
+int tmfinv_store_tmf_find(tmfinv_store *s, const char *const *definitions, size_t n_definitions,
+                          const char *tmf_id, int include_removed, tmfinv_instance **out);
+
+/* Starts a write transaction that takes the write lock at once (SQLite: BEGIN
+ * IMMEDIATE), so that a read-modify-write cannot fail half-way on a concurrent writer. */
+int tmfinv_store_begin_write(tmfinv_store *s);
+
 #endif

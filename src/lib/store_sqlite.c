@@ -873,3 +873,795 @@ static const tmfinv_store_ops sqlite_ops = {
     .report_add = sqlite_report_add,
     .reports = sqlite_reports,
 };
+
+/* ---- object-model API queries (api_om.c) ---- */
+
+/* Appends " ORDER BY …" for pq: its sort keys, then definition and key (unique), so
+ * that paging is stable. Field names are written into the SQL, hence the strict check. */
+static int om_order_by(const tmfinv_instances_page_query *pq, tmfinv_buf *sql)
+{
+    static const char *const columns[] = {"key", "status", "created", "modified", "id", "source", "definition"};
+
+    if (tmfinv_buf_puts(sql, " ORDER BY ") < 0)
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    for (size_t i = 0; i < pq->n_sort; i++) {
+        const char *f = pq->sort[i].field, *dir = pq->sort[i].descending ? "DESC" : "ASC";
+        size_t c, n = strlen(f);
+        int rc = 0;
+
+        for (c = 0; c < sizeof(columns) / sizeof(columns[0]); c++)
+            if (strcmp(f, columns[c]) == 0)
+                break;
+        if (c < sizeof(columns) / sizeof(columns[0]))
+            rc = tmfinv_buf_printf(sql, "%s %s, ", columns[c], dir);
+        else if (n == 0 || n > 128 ||
+                 strspn(f, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
+            return tmfinv_error_set(TMFINV_EINVALID, "cannot sort on '%.128s'", f);
+        else
+            rc = tmfinv_buf_printf(sql, "json_extract(fields, '$.\"%s\"') %s, ", f, dir);
+        if (rc < 0)
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    if (tmfinv_buf_puts(sql, "definition, key") < 0)
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    return 0;
+}
+
+/* Prepares `select` + the WHERE clause of pq (+ ORDER BY and LIMIT when `paged`) into *out. */
+static int om_prepare(sqlite_store *s, const tmfinv_instances_page_query *pq, const char *select, int paged,
+                      sqlite3_stmt **out)
+{
+    tmfinv_query q = pq->q;
+    tmfinv_buf sql;
+    int rc = 0;
+
+    for (size_t i = 0; i < q.n_where; i++)
+        if (strchr(q.where[i].field, '"'))
+            return tmfinv_error_set(TMFINV_EINVALID, "bad field name '%s'", q.where[i].field);
+    q.include_removed = pq->removed != TMFINV_REMOVED_NO;
+    tmfinv_buf_init(&sql, 1 << 20);
+    if (tmfinv_buf_puts(&sql, select) < 0 || query_where(&q, &sql, NULL) < 0 ||
+        (pq->removed == TMFINV_REMOVED_ONLY && tmfinv_buf_puts(&sql, " AND removed = 1") < 0)) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (paged) {
+        if ((rc = om_order_by(pq, &sql)) < 0)
+            goto out;
+        if (tmfinv_buf_printf(&sql, " LIMIT %lld OFFSET %lld", q.limit > 0 ? (long long)q.limit : -1LL,
+                              q.offset > 0 ? (long long)q.offset : 0LL) < 0) {
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            goto out;
+        }
+    }
+    if (sqlite3_prepare_v2(s->db, sql.data, -1, out, NULL) != SQLITE_OK) {
+        rc = fail(s, "querying");
+        goto out;
+    }
+    (void)query_where(&q, NULL, *out);
+out:
+    tmfinv_buf_free(&sql);
+    return rc;
+}
+
+static int sqlite_instances_page(tmfinv_store *base, const tmfinv_instances_page_query *pq, int64_t *total,
+                                 int (*fn)(const tmfinv_instance *, void *), void *ctx)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    int64_t count = 0;
+    int rc, step = SQLITE_DONE;
+
+    if ((rc = om_prepare(s, pq, "SELECT count(*) FROM instance", 0, &st)) < 0)
+        return rc;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        count = sqlite3_column_int64(st, 0);
+    else
+        rc = fail(s, "counting");
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc < 0)
+        return rc;
+    *total = count;
+    if ((rc = om_prepare(s, pq, "SELECT id, definition, key, source, status, removed, removed_reason, created,"
+                                " modified, run_id, content_hash, fields, raw FROM instance", 1, &st)) < 0)
+        return rc;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        tmfinv_instance *inst = NULL;
+
+        if ((rc = row_instance(s, st, &inst)) < 0)
+            break;
+        rc = fn(inst, ctx);
+        tmfinv_instance_free(inst);
+        if (rc)
+            break;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = fail(s, "querying");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Runs `sql` (one integer result) with ?1, when it has one, bound to `text` or else `number`. */
+static int om_count(sqlite_store *s, const char *sql, const char *text, int64_t number, int64_t *out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "counting");
+    if (sqlite3_bind_parameter_count(st) > 0) {
+        if (text)
+            bind_text(st, 1, text);
+        else
+            sqlite3_bind_int64(st, 1, number);
+    }
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *out = sqlite3_column_int64(st, 0);
+    else
+        rc = fail(s, "counting");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sqlite_reports_page(tmfinv_store *base, const char *kind, int64_t offset, int64_t limit, int64_t *total,
+                               int (*fn)(const cJSON *, void *), void *ctx)
+{
+    static const char *const names[] = {"run", "source", "kind", "page", "definition", "key", "itemId", "field",
+                                        "reason", "time"};
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    int64_t count = 0;
+    int rc, step = SQLITE_DONE;
+
+    if (kind)
+        rc = om_count(s, "SELECT count(*) FROM report WHERE kind = ?1", kind, 0, &count);
+    else
+        rc = om_count(s, "SELECT count(*) FROM report", NULL, 0, &count);
+    if (rc < 0)
+        return rc;
+    *total = count;
+    if (sqlite3_prepare_v2(s->db, "SELECT run_id, source, kind, page, definition, key, item_id, field, reason, time"
+                                  " FROM report WHERE ?1 IS NULL OR kind = ?1 ORDER BY id LIMIT ?2 OFFSET ?3",
+                           -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "reading reports");
+    bind_text(st, 1, kind);
+    sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+    sqlite3_bind_int64(st, 3, offset > 0 ? offset : 0);
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        cJSON *o = cJSON_CreateObject();
+
+        if (!o) {
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            break;
+        }
+        for (int i = 0; i < 10; i++) {
+            if (i == 0 || i == 3)
+                cJSON_AddNumberToObject(o, names[i], (double)sqlite3_column_int64(st, i));
+            else
+                add_text_column(o, names[i], st, i);
+        }
+        rc = fn(o, ctx);
+        cJSON_Delete(o);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = fail(s, "reading reports");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The sources of run `run_id` as tmfinv_store_runs() writes them, added to `sources`. */
+static int om_run_sources(sqlite_store *s, sqlite3_stmt *src, int64_t run_id, cJSON *sources)
+{
+    static const char *const counters[] = {"pages", "items", "created", "updated", "unchanged", "removed",
+                                           "dropped", "duplicates", "emptyKeys", "excluded", "rejected",
+                                           "failedPages"};
+    int step;
+
+    sqlite3_reset(src);
+    sqlite3_bind_int64(src, 1, run_id);
+    while ((step = sqlite3_step(src)) == SQLITE_ROW) {
+        cJSON *o = cJSON_CreateObject();
+
+        if (!o)
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        cJSON_AddItemToArray(sources, o);
+        add_text_column(o, "name", src, 0);
+        for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+            cJSON_AddNumberToObject(o, counters[i], (double)sqlite3_column_int64(src, (int)i + 1));
+        cJSON_AddBoolToObject(o, "complete", sqlite3_column_int(src, 13));
+        add_text_column(o, "error", src, 14);
+        add_json_column(o, "failed", src, 15);
+        cJSON_AddNumberToObject(o, "requests", (double)sqlite3_column_int64(src, 16));
+        cJSON_AddNumberToObject(o, "retries", (double)sqlite3_column_int64(src, 17));
+        add_json_column(o, "retriesByStatus", src, 18);
+        cJSON_AddNumberToObject(o, "tokenFetches", (double)sqlite3_column_int64(src, 19));
+        cJSON_AddNumberToObject(o, "writes", (double)sqlite3_column_int64(src, 20));
+    }
+    return step == SQLITE_DONE ? 0 : fail(s, "reading runs");
+}
+
+static int sqlite_runs_page(tmfinv_store *base, int64_t id, int64_t offset, int64_t limit, int64_t *total,
+                            int (*fn)(const cJSON *, void *), void *ctx)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL, *src = NULL;
+    int64_t count = 0;
+    int rc, step = SQLITE_DONE;
+
+    if ((rc = om_count(s, "SELECT count(*) FROM run WHERE ?1 <= 0 OR id = ?1", NULL, id, &count)) < 0)
+        return rc;
+    if (sqlite3_prepare_v2(s->db, "SELECT id, kind, started, ended, complete FROM run WHERE ?1 <= 0 OR id = ?1"
+                                  " ORDER BY id DESC LIMIT ?2 OFFSET ?3", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(s->db, "SELECT source, pages, items, created, updated, unchanged, removed, dropped,"
+                                  " duplicates, empty_keys, excluded, rejected, failed, complete, error,"
+                                  " failed_pages, requests, retries, retries_by_status, token_fetches, writes"
+                                  " FROM run_source WHERE run_id = ?1 ORDER BY source", -1, &src,
+                           NULL) != SQLITE_OK) {
+        rc = fail(s, "reading runs");
+        goto out;
+    }
+    *total = count;
+    sqlite3_bind_int64(st, 1, id);
+    sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+    sqlite3_bind_int64(st, 3, offset > 0 ? offset : 0);
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        cJSON *run = cJSON_CreateObject(), *sources = cJSON_CreateArray();
+
+        if (!run || !sources) {
+            cJSON_Delete(run);
+            cJSON_Delete(sources);
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            break;
+        }
+        cJSON_AddNumberToObject(run, "id", (double)sqlite3_column_int64(st, 0));
+        add_text_column(run, "kind", st, 1);
+        add_text_column(run, "started", st, 2);
+        add_text_column(run, "ended", st, 3);
+        if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+            cJSON_AddNullToObject(run, "complete");
+        else
+            cJSON_AddBoolToObject(run, "complete", sqlite3_column_int(st, 4));
+        cJSON_AddItemToObject(run, "sources", sources);
+        if ((rc = om_run_sources(s, src, sqlite3_column_int64(st, 0), sources)) == 0)
+            rc = fn(run, ctx);
+        cJSON_Delete(run);
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = fail(s, "reading runs");
+out:
+    sqlite3_finalize(st);
+    sqlite3_finalize(src);
+    return rc;
+}
+
+static int sqlite_source_totals(tmfinv_store *base, tmfinv_source_totals **out, size_t *n_out)
+{
+    /* Outcomes count finished runs only, so that a counter never goes back when a run in
+     * progress ends; the other figures include the run in progress (they only grow). */
+    static const char sql[] =
+        "SELECT rs.source,"
+        " coalesce(sum(r.ended IS NOT NULL AND rs.complete = 1), 0),"
+        " coalesce(sum(r.ended IS NOT NULL AND rs.complete = 0 AND rs.error IS NULL), 0),"
+        " coalesce(sum(r.ended IS NOT NULL AND rs.complete = 0 AND rs.error IS NOT NULL), 0),"
+        " coalesce(sum(rs.pages), 0), coalesce(sum(rs.items), 0), coalesce(sum(rs.created), 0),"
+        " coalesce(sum(rs.updated), 0), coalesce(sum(rs.unchanged), 0), coalesce(sum(rs.removed), 0),"
+        " coalesce(sum(rs.dropped), 0), coalesce(sum(rs.duplicates), 0), coalesce(sum(rs.empty_keys), 0),"
+        " coalesce(sum(rs.excluded), 0), coalesce(sum(rs.rejected), 0), coalesce(sum(rs.failed), 0),"
+        " coalesce(sum(rs.requests), 0), coalesce(sum(rs.retries), 0),"
+        " coalesce(sum(json_extract(rs.retries_by_status, '$.\"429\"')), 0),"
+        " coalesce(sum(json_extract(rs.retries_by_status, '$.\"500\"')), 0),"
+        " coalesce(sum(json_extract(rs.retries_by_status, '$.\"502\"')), 0),"
+        " coalesce(sum(json_extract(rs.retries_by_status, '$.\"503\"')), 0),"
+        " coalesce(sum(json_extract(rs.retries_by_status, '$.\"504\"')), 0),"
+        " coalesce(sum(json_extract(rs.retries_by_status, '$.\"other\"')), 0),"
+        " (SELECT (julianday(max(r2.ended)) - 2440587.5) * 86400.0 FROM run_source x JOIN run r2 ON r2.id = x.run_id"
+        "   WHERE x.source = rs.source AND x.complete = 1 AND r2.ended IS NOT NULL),"
+        " (SELECT (julianday(r3.ended) - julianday(r3.started)) * 86400.0 FROM run_source y JOIN run r3"
+        "   ON r3.id = y.run_id WHERE y.source = rs.source AND r3.ended IS NOT NULL ORDER BY r3.id DESC LIMIT 1)"
+        " FROM run_source rs JOIN run r ON r.id = rs.run_id GROUP BY rs.source ORDER BY rs.source";
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    tmfinv_source_totals *totals = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0, step;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "summing runs");
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        tmfinv_source_totals *t;
+        int c = 1;
+
+        if (n == cap) {
+            size_t grown_cap = cap ? 2 * cap : 8;
+            tmfinv_source_totals *grown = realloc(totals, grown_cap * sizeof(*grown));
+
+            if (!grown) {
+                rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+                goto out;
+            }
+            totals = grown;
+            cap = grown_cap;
+        }
+        t = &totals[n];
+        memset(t, 0, sizeof(*t));
+        if (!(t->source = column_dup(st, 0))) {
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            goto out;
+        }
+        n++;
+        {
+            /* In the order of the columns of `sql`. */
+            int64_t *const figures[] = {&t->runs_complete, &t->runs_incomplete, &t->runs_error, &t->pages,
+                                        &t->items,         &t->created,         &t->updated,    &t->unchanged,
+                                        &t->removed,       &t->dropped,         &t->duplicates, &t->empty_keys,
+                                        &t->excluded,      &t->rejected,        &t->failed_pages, &t->requests,
+                                        &t->retries};
+
+            for (size_t i = 0; i < sizeof(figures) / sizeof(figures[0]); i++)
+                *figures[i] = sqlite3_column_int64(st, c++);
+        }
+        for (int i = 0; i < 6; i++)
+            t->retries_by_status[i] = sqlite3_column_int64(st, c++);
+        t->last_success_unix = sqlite3_column_type(st, c) == SQLITE_NULL ? 0 : sqlite3_column_double(st, c);
+        c++;
+        t->last_duration_s = sqlite3_column_type(st, c) == SQLITE_NULL ? -1 : sqlite3_column_double(st, c);
+    }
+    if (step != SQLITE_DONE)
+        rc = fail(s, "summing runs");
+out:
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        tmfinv_source_totals_free(totals, n);
+        return rc;
+    }
+    *out = totals;
+    *n_out = n;
+    return 0;
+}
+
+static int sqlite_last_complete(tmfinv_store *base, double *unix_seconds)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+
+    if (sqlite3_prepare_v2(s->db, "SELECT (julianday(max(ended)) - 2440587.5) * 86400.0 FROM run"
+                                  " WHERE complete = 1 AND ended IS NOT NULL", -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "reading runs");
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *unix_seconds = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_double(st, 0);
+    else
+        rc = fail(s, "reading runs");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static const tmfinv_store_om_ops sqlite_om_ops = {
+    .instances_page = sqlite_instances_page,
+    .reports_page = sqlite_reports_page,
+    .runs_page = sqlite_runs_page,
+    .source_totals = sqlite_source_totals,
+    .last_complete = sqlite_last_complete,
+};
+
+const tmfinv_store_om_ops *tmfinv_store_sqlite_om_ops(const tmfinv_store *s)
+{
+    return s && s->ops == &sqlite_ops ? &sqlite_om_ops : NULL;
+}
+
+/* ---- TMF API queries (api_tmf.c) ---- */
+
+#include "tmfinv_misc.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+
+#define TMF_COLUMNS "id, definition, key, source, status, removed, removed_reason, created, modified, run_id," \
+                    " content_hash, fields, raw"
+#define TMF_MAX_STEPS 16     /* steps of an attribute path */
+#define TMF_MAX_BINDS 30000  /* below SQLite's default limit of 32766 host parameters */
+
+/* A host parameter of a statement being built. */
+typedef struct tmf_bind {
+    enum { TMF_BIND_TEXT, TMF_BIND_DOUBLE, TMF_BIND_INT64, TMF_BIND_NULL } kind;
+    char *text;             /* owned */
+    double number;
+    int64_t integer;
+} tmf_bind;
+
+/* A statement being built: its text and its parameters, numbered from 1 in order. */
+typedef struct tmf_sql {
+    tmfinv_buf text;
+    tmf_bind *binds;
+    size_t n_binds, cap_binds;
+} tmf_sql;
+
+static void tmf_sql_init(tmf_sql *b)
+{
+    memset(b, 0, sizeof(*b));
+    tmfinv_buf_init(&b->text, 4 * 1024 * 1024);
+}
+
+static void tmf_sql_free(tmf_sql *b)
+{
+    for (size_t i = 0; i < b->n_binds; i++)
+        free(b->binds[i].text);
+    free(b->binds);
+    tmfinv_buf_free(&b->text);
+}
+
+/* Adds a parameter; its number (1-based) into *n. `text` is copied. */
+static int tmf_bind_add(tmf_sql *b, int kind, const char *text, double number, int64_t integer, int *n)
+{
+    tmf_bind *p;
+
+    if (b->n_binds >= TMF_MAX_BINDS)
+        return tmfinv_error_set(TMFINV_ELIMIT, "a query with more than %d values", TMF_MAX_BINDS);
+    if (b->n_binds == b->cap_binds) {
+        size_t cap = b->cap_binds ? b->cap_binds * 2 : 32;
+        tmf_bind *grown = realloc(b->binds, cap * sizeof(*grown));
+
+        if (!grown)
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        b->binds = grown;
+        b->cap_binds = cap;
+    }
+    p = &b->binds[b->n_binds];
+    memset(p, 0, sizeof(*p));
+    p->kind = kind;
+    p->number = number;
+    p->integer = integer;
+    if (text && !(p->text = strdup(text)))
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    *n = (int)++b->n_binds;
+    return 0;
+}
+
+static int tmf_text(tmf_sql *b, const char *text, int *n)
+{
+    return tmf_bind_add(b, TMF_BIND_TEXT, text, 0, 0, n);
+}
+
+static int tmf_puts(tmf_sql *b, const char *s)
+{
+    return tmfinv_buf_puts(&b->text, s) < 0 ? tmfinv_error_set(TMFINV_ENOMEM, "query too long") : 0;
+}
+
+static int tmf_printf(tmf_sql *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int tmf_printf(tmf_sql *b, const char *fmt, ...)
+{
+    char chunk[1024];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(chunk, sizeof(chunk), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(chunk))
+        return tmfinv_error_set(TMFINV_ELIMIT, "query fragment too long");
+    return tmf_puts(b, chunk);
+}
+
+/* Splits an attribute path into its steps (pointers into `copy`, a modifiable copy of
+ * the path); TMFINV_EINVALID unless every step matches [A-Za-z@_][A-Za-z0-9@_]*. */
+static int tmf_steps(const char *path, char *copy, size_t size, char **steps, size_t *n_steps)
+{
+    size_t n = 0;
+    char *p;
+
+    if (snprintf(copy, size, "%s", path) >= (int)size)
+        return tmfinv_error_set(TMFINV_EINVALID, "attribute path too long");
+    for (p = copy;;) {
+        char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+
+        if (n >= TMF_MAX_STEPS)
+            return tmfinv_error_set(TMFINV_EINVALID, "attribute path with more than %d steps", TMF_MAX_STEPS);
+        if (len == 0 || !(isalpha((unsigned char)p[0]) || p[0] == '@' || p[0] == '_') ||
+            strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@_") != len)
+            return tmfinv_error_set(TMFINV_EINVALID, "bad attribute path '%.100s'", path);
+        steps[n++] = p;
+        if (!dot)
+            break;
+        *dot = '\0';
+        p = dot + 1;
+    }
+    *n_steps = n;
+    return 0;
+}
+
+/* Binds the JSON path '$."s1"."s2"…' of `steps` (names already checked: no quote can
+ * occur in them). */
+static int tmf_json_path(tmf_sql *b, char *const *steps, size_t n_steps, int *n)
+{
+    char path[1024];
+    size_t at = 1;
+
+    path[0] = '$';
+    path[1] = '\0';
+    for (size_t i = 0; i < n_steps; i++) {
+        int w = snprintf(path + at, sizeof(path) - at, ".\"%s\"", steps[i]);
+
+        if (w < 0 || (size_t)w >= sizeof(path) - at)
+            return tmfinv_error_set(TMFINV_EINVALID, "attribute path too long");
+        at += (size_t)w;
+    }
+    return tmf_text(b, path, n);
+}
+
+static const char *tmf_op_sql(tmfinv_tmf_op op)
+{
+    switch (op) {
+    case TMFINV_TMF_GT: return ">";
+    case TMFINV_TMF_GTE: return ">=";
+    case TMFINV_TMF_LT: return "<";
+    case TMFINV_TMF_LTE: return "<=";
+    default: return "=";
+    }
+}
+
+/* The test of one level's values (alias l<level>, columns v: the value, t: its JSON
+ * type) against the filter's values, OR-ed. */
+static int tmf_leaf(tmf_sql *b, const tmfinv_tmf_filter *f, int level)
+{
+    int rc = 0, n;
+
+    if ((rc = tmf_puts(b, "(0")) < 0)
+        return rc;
+    for (size_t i = 0; i < f->n_values && rc == 0; i++) {
+        const char *v = f->values[i];
+        double number;
+        int is_number = tmfinv_parse_double(v, &number) == 0;
+
+        if (f->op == TMFINV_TMF_EQ) {
+            if ((rc = tmf_text(b, v, &n)) < 0 ||
+                (rc = tmf_printf(b, " OR (l%d.t = 'text' AND l%d.v = ?%d)", level, level, n)) < 0)
+                break;
+            if (is_number && ((rc = tmf_bind_add(b, TMF_BIND_DOUBLE, NULL, number, 0, &n)) < 0 ||
+                              (rc = tmf_printf(b, " OR (l%d.t IN ('integer', 'real') AND l%d.v = ?%d)", level,
+                                               level, n)) < 0))
+                break;
+            if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+                rc = tmf_printf(b, " OR l%d.t = '%s'", level, v[0] == 't' ? "true" : "false");
+        } else if (tmfinv_is_datetime(v)) {
+            /* julianday() reads RFC 3339 with 'Z' or an offset: instants compare rightly
+             * whatever zone each side is written in. The GLOB keeps it off other text. */
+            if ((rc = tmf_text(b, v, &n)) < 0)
+                break;
+            rc = tmf_printf(b, " OR (l%d.t = 'text' AND l%d.v GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][Tt]*'"
+                               " AND julianday(l%d.v) %s julianday(?%d))", level, level, level, tmf_op_sql(f->op), n);
+        } else if (is_number) {
+            if ((rc = tmf_bind_add(b, TMF_BIND_DOUBLE, NULL, number, 0, &n)) < 0)
+                break;
+            rc = tmf_printf(b, " OR (l%d.t IN ('integer', 'real') AND l%d.v %s ?%d)", level, level,
+                            tmf_op_sql(f->op), n);
+        } else {
+            if ((rc = tmf_text(b, v, &n)) < 0)
+                break;
+            rc = tmf_printf(b, " OR (l%d.t = 'text' AND l%d.v %s ?%d)", level, level, tmf_op_sql(f->op), n);
+        }
+    }
+    return rc < 0 ? rc : tmf_puts(b, ")");
+}
+
+/* One filter as an EXISTS over nested expansions: at each step, the member of the
+ * container; an array there stands for each of its elements. */
+static int tmf_filter(tmf_sql *b, const tmfinv_tmf_filter *f)
+{
+    char copy[512], *steps[TMF_MAX_STEPS];
+    size_t n_steps, i;
+    int rc, n;
+
+    if (f->on_status) {
+        if ((rc = tmf_puts(b, " AND status IN (NULL")) < 0)
+            return rc;
+        for (i = 0; i < f->n_values; i++)
+            if ((rc = tmf_text(b, f->values[i], &n)) < 0 || (rc = tmf_printf(b, ", ?%d", n)) < 0)
+                return rc;
+        return tmf_puts(b, ")");
+    }
+    if ((rc = tmf_steps(f->path, copy, sizeof(copy), steps, &n_steps)) < 0)
+        return rc;
+    if ((rc = tmf_puts(b, " AND ")) < 0)
+        return rc;
+    for (i = 0; i < n_steps; i++) {
+        char container[32];
+
+        if (i == 0)
+            (void)snprintf(container, sizeof(container), "instance.raw");
+        else
+            (void)snprintf(container, sizeof(container), "l%zu.v", i);
+        if ((rc = tmf_json_path(b, &steps[i], 1, &n)) < 0)
+            return rc;
+        rc = tmf_printf(b, "EXISTS (SELECT 1 FROM (SELECT e.value AS v, e.type AS t FROM json_each(%s, ?%d) AS e"
+                           " WHERE json_type(%s, ?%d) = 'array' UNION ALL SELECT json_extract(%s, ?%d),"
+                           " json_type(%s, ?%d) WHERE json_type(%s, ?%d) <> 'array') AS l%zu WHERE ",
+                        container, n, container, n, container, n, container, n, container, n, i + 1);
+        if (rc < 0)
+            return rc;
+        if (i + 1 < n_steps && (rc = tmf_printf(b, "l%zu.t = 'object' AND ", i + 1)) < 0)
+            return rc;
+    }
+    if ((rc = tmf_leaf(b, f, (int)n_steps)) < 0)
+        return rc;
+    for (i = 0; i < n_steps; i++)
+        if ((rc = tmf_puts(b, ")")) < 0)
+            return rc;
+    return 0;
+}
+
+/* FROM and WHERE of a TMF query. */
+static int tmf_where(tmf_sql *b, const tmfinv_tmf_query *q)
+{
+    int rc, n;
+
+    if ((rc = tmf_puts(b, " FROM instance WHERE definition IN (NULL")) < 0)
+        return rc;
+    for (size_t i = 0; i < q->n_definitions; i++)
+        if ((rc = tmf_text(b, q->definitions[i], &n)) < 0 || (rc = tmf_printf(b, ", ?%d", n)) < 0)
+            return rc;
+    if ((rc = tmf_puts(b, ")")) < 0 || (!q->include_removed && (rc = tmf_puts(b, " AND removed = 0")) < 0))
+        return rc;
+    for (size_t i = 0; i < q->n_filters; i++)
+        if ((rc = tmf_filter(b, &q->filters[i])) < 0)
+            return rc;
+    return 0;
+}
+
+static int tmf_prepare(sqlite_store *s, tmf_sql *b, sqlite3_stmt **out)
+{
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(s->db, b->text.data, -1, &st, NULL) != SQLITE_OK)
+        return fail(s, "querying");
+    for (size_t i = 0; i < b->n_binds; i++) {
+        const tmf_bind *p = &b->binds[i];
+        int at = (int)i + 1;
+
+        if (p->kind == TMF_BIND_TEXT)
+            sqlite3_bind_text(st, at, p->text, -1, SQLITE_STATIC);
+        else if (p->kind == TMF_BIND_DOUBLE)
+            sqlite3_bind_double(st, at, p->number);
+        else if (p->kind == TMF_BIND_INT64)
+            sqlite3_bind_int64(st, at, p->integer);
+        else
+            sqlite3_bind_null(st, at);
+    }
+    *out = st;
+    return 0;
+}
+
+static int sqlite_tmf_count(tmfinv_store *base, const tmfinv_tmf_query *q, int64_t *count)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    tmf_sql b;
+    int rc;
+
+    tmf_sql_init(&b);
+    if ((rc = tmf_puts(&b, "SELECT count(*)")) < 0 || (rc = tmf_where(&b, q)) < 0 || (rc = tmf_prepare(s, &b, &st)) < 0)
+        goto out;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *count = sqlite3_column_int64(st, 0);
+    else
+        rc = fail(s, "counting");
+out:
+    sqlite3_finalize(st);
+    tmf_sql_free(&b);
+    return rc;
+}
+
+static int sqlite_tmf_list(tmfinv_store *base, const tmfinv_tmf_query *q, int (*fn)(const tmfinv_instance *, void *),
+                           void *ctx)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    tmf_sql b;
+    int rc, n, step = SQLITE_DONE;
+
+    tmf_sql_init(&b);
+    if ((rc = tmf_puts(&b, "SELECT " TMF_COLUMNS)) < 0 || (rc = tmf_where(&b, q)) < 0 ||
+        (rc = tmf_puts(&b, " ORDER BY ")) < 0)
+        goto out;
+    for (size_t i = 0; i < q->n_sort; i++) {
+        const tmfinv_tmf_sort *k = &q->sort[i];
+
+        if (k->on_status)
+            rc = tmf_printf(&b, "status %s, ", k->descending ? "DESC" : "ASC");
+        else {
+            char copy[512], *steps[TMF_MAX_STEPS];
+            size_t n_steps;
+
+            if ((rc = tmf_steps(k->path, copy, sizeof(copy), steps, &n_steps)) < 0 ||
+                (rc = tmf_json_path(&b, steps, n_steps, &n)) < 0)
+                goto out;
+            rc = tmf_printf(&b, "json_extract(raw, ?%d) %s, ", n, k->descending ? "DESC" : "ASC");
+        }
+        if (rc < 0)
+            goto out;
+    }
+    if ((rc = tmf_puts(&b, "definition, key")) < 0 ||
+        (rc = tmf_bind_add(&b, TMF_BIND_INT64, NULL, 0, q->limit > 0 ? q->limit : -1, &n)) < 0 ||
+        (rc = tmf_printf(&b, " LIMIT ?%d", n)) < 0 ||
+        (rc = tmf_bind_add(&b, TMF_BIND_INT64, NULL, 0, q->offset > 0 ? q->offset : 0, &n)) < 0 ||
+        (rc = tmf_printf(&b, " OFFSET ?%d", n)) < 0 || (rc = tmf_prepare(s, &b, &st)) < 0)
+        goto out;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        tmfinv_instance *inst = NULL;
+
+        if ((rc = row_instance(s, st, &inst)) < 0)
+            break;
+        rc = fn(inst, ctx);
+        tmfinv_instance_free(inst);
+        if (rc)
+            break;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = fail(s, "querying");
+out:
+    sqlite3_finalize(st);
+    tmf_sql_free(&b);
+    return rc;
+}
+
+static int sqlite_tmf_find(tmfinv_store *base, const char *const *definitions, size_t n_definitions,
+                           const char *tmf_id, int include_removed, tmfinv_instance **out)
+{
+    /* Cheapest first: the instance UUID (primary key), then the key when the key is
+     * the TMF id ((definition, key) index), then a scan of the collection. */
+    static const char *const how[] = {
+        " AND id = ?1",
+        " AND key = ?1 AND CAST(json_extract(raw, '$.id') AS TEXT) = ?1",
+        " AND CAST(json_extract(raw, '$.id') AS TEXT) = ?1",
+    };
+    sqlite_store *s = (sqlite_store *)base;
+    int rc = TMFINV_ENOTFOUND;
+
+    for (size_t k = 0; k < sizeof(how) / sizeof(how[0]) && rc == TMFINV_ENOTFOUND; k++) {
+        sqlite3_stmt *st = NULL;
+        tmf_sql b;
+        int n, step;
+
+        tmf_sql_init(&b);
+        if ((rc = tmf_puts(&b, "SELECT " TMF_COLUMNS " FROM instance WHERE definition IN (NULL")) < 0 ||
+            (rc = tmf_text(&b, tmf_id, &n)) < 0)
+            goto next;
+        for (size_t i = 0; i < n_definitions; i++)
+            if ((rc = tmf_text(&b, definitions[i], &n)) < 0 || (rc = tmf_printf(&b, ", ?%d", n)) < 0)
+                goto next;
+        if ((rc = tmf_printf(&b, ")%s%s ORDER BY definition, key LIMIT 1", include_removed ? "" : " AND removed = 0",
+                             how[k])) < 0 ||
+            (rc = tmf_prepare(s, &b, &st)) < 0)
+            goto next;
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW)
+            rc = row_instance(s, st, out);
+        else if (step == SQLITE_DONE)
+            rc = TMFINV_ENOTFOUND;
+        else
+            rc = fail(s, "reading an instance");
+    next:
+        sqlite3_finalize(st);
+        tmf_sql_free(&b);
+    }
+    return rc;
+}
+
+static int sqlite_tmf_begin_write(tmfinv_store *base)
+{
+    return exec((sqlite_store *)base, "BEGIN IMMEDIATE");
+}
+
+static const tmfinv_store_tmf_ops sqlite_tmf_ops = {
+    .count = sqlite_tmf_count,
+    .list = sqlite_tmf_list,
+    .find = sqlite_tmf_find,
+    .begin_write = sqlite_tmf_begin_write,
+};
+
+const tmfinv_store_tmf_ops *tmfinv_store_sqlite_tmf_ops(const tmfinv_store *s)
+{
+    return s && s->ops == &sqlite_ops ? &sqlite_tmf_ops : NULL;
+}
