@@ -764,18 +764,18 @@ out:
 }
 
 const tmfinv_http_route tmfinv_api_om_routes[] = {
-    {"GET", "/api/v1/definitions", TMFINV_ROLE_READ, definitions_list, "om_definitions"},
-    {"GET", "/api/v1/definitions/{name}", TMFINV_ROLE_READ, definition_get, "om_definition"},
-    {"GET", "/api/v1/definitions/{name}/instances", TMFINV_ROLE_READ, instances_list, "om_instances"},
-    {"GET", "/api/v1/definitions/{name}/instances/{key}", TMFINV_ROLE_READ, instance_get, "om_instance_by_key"},
+    {"GET", "/api/v1/definitions", TMFINV_ROLE_READ, definitions_list, "om_definitions", 1},
+    {"GET", "/api/v1/definitions/{name}", TMFINV_ROLE_READ, definition_get, "om_definition", 1},
+    {"GET", "/api/v1/definitions/{name}/instances", TMFINV_ROLE_READ, instances_list, "om_instances", 1},
+    {"GET", "/api/v1/definitions/{name}/instances/{key}", TMFINV_ROLE_READ, instance_get, "om_instance_by_key", 1},
     {"GET", "/api/v1/definitions/{name}/instances/{key}/history", TMFINV_ROLE_READ, instance_history,
-     "om_history_by_key"},
-    {"GET", "/api/v1/instances/{id}", TMFINV_ROLE_READ, instance_get, "om_instance"},
-    {"GET", "/api/v1/instances/{id}/history", TMFINV_ROLE_READ, instance_history, "om_history"},
-    {"GET", "/api/v1/rejected", TMFINV_ROLE_READ, rejected_list, "om_rejected"},
-    {"GET", "/api/v1/runs", TMFINV_ROLE_READ, runs_list, "om_runs"},
-    {"GET", "/api/v1/runs/{id}", TMFINV_ROLE_READ, run_get, "om_run"},
-    {"POST", "/api/v1/sync", TMFINV_ROLE_WRITE, sync_start, "om_sync"},
-    {"GET", "/api/v1/openapi.json", TMFINV_ROLE_READ, openapi, "om_openapi"},
+     "om_history_by_key", 1},
+    {"GET", "/api/v1/instances/{id}", TMFINV_ROLE_READ, instance_get, "om_instance", 1},
+    {"GET", "/api/v1/instances/{id}/history", TMFINV_ROLE_READ, instance_history, "om_history", 1},
+    {"GET", "/api/v1/rejected", TMFINV_ROLE_READ, rejected_list, "om_rejected", 1},
+    {"GET", "/api/v1/runs", TMFINV_ROLE_READ, runs_list, "om_runs", 1},
+    {"GET", "/api/v1/runs/{id}", TMFINV_ROLE_READ, run_get, "om_run", 1},
+    {"POST", "/api/v1/sync", TMFINV_ROLE_WRITE, sync_start, "om_sync", 0},
+    {"GET", "/api/v1/openapi.json", TMFINV_ROLE_READ, openapi, "om_openapi", 1},
 };
 const size_t tmfinv_api_om_n_routes = sizeof(tmfinv_api_om_routes) / sizeof(tmfinv_api_om_routes[0]);

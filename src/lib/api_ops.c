@@ -298,8 +298,8 @@ out:
 }
 
 const tmfinv_http_route tmfinv_api_ops_routes[] = {
-    {"GET", "/healthz", 0, healthz, "healthz"},
-    {"GET", "/readyz", 0, readyz, "readyz"},
-    {"GET", "/metrics", TMFINV_ROLE_READ, metrics, "metrics"},
+    {"GET", "/healthz", 0, healthz, "healthz", 0},
+    {"GET", "/readyz", 0, readyz, "readyz", 0},
+    {"GET", "/metrics", TMFINV_ROLE_READ, metrics, "metrics", 0},
 };
 const size_t tmfinv_api_ops_n_routes = sizeof(tmfinv_api_ops_routes) / sizeof(tmfinv_api_ops_routes[0]);

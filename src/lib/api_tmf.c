@@ -851,12 +851,12 @@ static int patch_service(tmfinv_http_request *req, tmfinv_http_response *res) { 
 static int patch_resource(tmfinv_http_request *req, tmfinv_http_response *res) { return patch(req, res, &resources); }
 
 const tmfinv_http_route tmfinv_api_tmf_routes[] = {
-    {"GET", "/tmf-api/serviceInventory/v4/service", TMFINV_ROLE_READ, list_services, "tmf638_list"},
-    {"GET", "/tmf-api/serviceInventory/v4/service/{id}", TMFINV_ROLE_READ, get_service, "tmf638_get"},
-    {"PATCH", "/tmf-api/serviceInventory/v4/service/{id}", TMFINV_ROLE_WRITE, patch_service, "tmf638_patch"},
-    {"GET", "/tmf-api/resourceInventoryManagement/v4/resource", TMFINV_ROLE_READ, list_resources, "tmf639_list"},
-    {"GET", "/tmf-api/resourceInventoryManagement/v4/resource/{id}", TMFINV_ROLE_READ, get_resource, "tmf639_get"},
+    {"GET", "/tmf-api/serviceInventory/v4/service", TMFINV_ROLE_READ, list_services, "tmf638_list", 1},
+    {"GET", "/tmf-api/serviceInventory/v4/service/{id}", TMFINV_ROLE_READ, get_service, "tmf638_get", 1},
+    {"PATCH", "/tmf-api/serviceInventory/v4/service/{id}", TMFINV_ROLE_WRITE, patch_service, "tmf638_patch", 0},
+    {"GET", "/tmf-api/resourceInventoryManagement/v4/resource", TMFINV_ROLE_READ, list_resources, "tmf639_list", 1},
+    {"GET", "/tmf-api/resourceInventoryManagement/v4/resource/{id}", TMFINV_ROLE_READ, get_resource, "tmf639_get", 1},
     {"PATCH", "/tmf-api/resourceInventoryManagement/v4/resource/{id}", TMFINV_ROLE_WRITE, patch_resource,
-     "tmf639_patch"},
+     "tmf639_patch", 0},
 };
 const size_t tmfinv_api_tmf_n_routes = sizeof(tmfinv_api_tmf_routes) / sizeof(tmfinv_api_tmf_routes[0]);

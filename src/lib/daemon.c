@@ -292,6 +292,8 @@ int tmfinv_daemon_reload(tmfinv_daemon *d)
     d->reloaded = 1;
     pthread_cond_broadcast(&d->wake);
     pthread_mutex_unlock(&d->lock);
+    if (d->http)
+        tmfinv_http_invalidate(d->http);
     if (strcmp(old->cfg->http.listen, fresh->cfg->http.listen) != 0 ||
         strcmp(old->cfg->store_path, fresh->cfg->store_path) != 0 ||
         (old->cfg->http.tokens_file == NULL) != (fresh->cfg->http.tokens_file == NULL))

@@ -36,6 +36,32 @@ typedef struct route_stats {
     _Atomic uint64_t sum_us;
 } route_stats;
 
+/* Answers kept per server thread for routes marked `cache`: reused only while the
+ * store version, the configuration generation, the request target, Host and the
+ * client's roles are the same. Bounded in entries and bytes. */
+#define CACHE_ENTRIES 64
+#define CACHE_MAX_ANSWER (1024 * 1024)
+#define CACHE_MAX_BYTES (16 * 1024 * 1024)
+
+typedef struct cache_entry {
+    char *key;
+    uint64_t version[2];
+    uint64_t generation;
+    int status;
+    char content_type[96];
+    tmfinv_http_header headers[16];
+    size_t n_headers;
+    char *body;
+    size_t len;
+    uint64_t used;              /* for evicting the least recently used */
+} cache_entry;
+
+typedef struct answer_cache {
+    cache_entry entries[CACHE_ENTRIES];
+    size_t bytes;
+    uint64_t clock;
+} answer_cache;
+
 struct tmfinv_http_server {
     tmfinv_http_config cfg;
     struct MHD_Daemon *mhd;
@@ -48,8 +74,123 @@ struct tmfinv_http_server {
     void *app;
     unsigned port;
     pthread_key_t store_key;
+    pthread_key_t cache_key;
+    _Atomic uint64_t generation;
     char *store_path;
 };
+
+static void cache_entry_clear(answer_cache *c, cache_entry *e)
+{
+    c->bytes -= e->len;
+    free(e->key);
+    free(e->body);
+    for (size_t i = 0; i < e->n_headers; i++)
+        free(e->headers[i].value);
+    memset(e, 0, sizeof(*e));
+}
+
+static void cache_free(void *p)
+{
+    answer_cache *c = p;
+
+    for (size_t i = 0; c && i < CACHE_ENTRIES; i++)
+        cache_entry_clear(c, &c->entries[i]);
+    free(c);
+}
+
+static answer_cache *thread_cache(tmfinv_http_server *s)
+{
+    answer_cache *c = pthread_getspecific(s->cache_key);
+
+    if (!c && (c = calloc(1, sizeof(*c))) != NULL)
+        pthread_setspecific(s->cache_key, c);
+    return c;
+}
+
+/* Fills `res` from the cache when it holds an answer for `key` at this version. */
+static int cache_get(answer_cache *c, const char *key, const uint64_t version[2], uint64_t generation,
+                     tmfinv_http_response *res)
+{
+    for (size_t i = 0; i < CACHE_ENTRIES; i++) {
+        cache_entry *e = &c->entries[i];
+
+        if (!e->key || strcmp(e->key, key) != 0)
+            continue;
+        if (e->version[0] != version[0] || e->version[1] != version[1] || e->generation != generation) {
+            cache_entry_clear(c, e);
+            return 0;
+        }
+        tmfinv_buf_reset(&res->body);
+        if (tmfinv_buf_append(&res->body, e->body, e->len) < 0)
+            return 0;
+        res->status = e->status;
+        memcpy(res->content_type, e->content_type, sizeof(res->content_type));
+        for (size_t h = 0; h < e->n_headers; h++)
+            (void)tmfinv_http_header_add(res, e->headers[h].name, "%s", e->headers[h].value);
+        e->used = ++c->clock;
+        return 1;
+    }
+    return 0;
+}
+
+static void cache_put(answer_cache *c, const char *key, const uint64_t version[2], uint64_t generation,
+                      const tmfinv_http_response *res)
+{
+    cache_entry *slot = &c->entries[0];
+
+    if (res->body.len > CACHE_MAX_ANSWER)
+        return;
+    for (size_t i = 0; i < CACHE_ENTRIES; i++) {
+        if (!c->entries[i].key) {
+            slot = &c->entries[i];
+            break;
+        }
+        if (c->entries[i].used < slot->used)
+            slot = &c->entries[i];
+    }
+    cache_entry_clear(c, slot);
+    /* Keep the bytes bounded: evict the least recently used until the answer fits. */
+    while (c->bytes + res->body.len > CACHE_MAX_BYTES) {
+        cache_entry *old = NULL;
+
+        for (size_t i = 0; i < CACHE_ENTRIES; i++)
+            if (c->entries[i].key && (!old || c->entries[i].used < old->used))
+                old = &c->entries[i];
+        if (!old)
+            return;
+        cache_entry_clear(c, old);
+    }
+    slot->key = strdup(key);
+    slot->body = malloc(res->body.len + 1);
+    if (!slot->key || !slot->body) {
+        cache_entry_clear(c, slot);
+        return;
+    }
+    memcpy(slot->body, res->body.data ? res->body.data : "", res->body.len);
+    slot->len = res->body.len;
+    c->bytes += slot->len;
+    slot->version[0] = version[0];
+    slot->version[1] = version[1];
+    slot->generation = generation;
+    slot->status = res->status;
+    memcpy(slot->content_type, res->content_type, sizeof(slot->content_type));
+    for (size_t h = 0; h < res->n_headers; h++) {
+        slot->headers[h] = res->headers[h];
+        slot->headers[h].value = strdup(res->headers[h].value);
+        if (!slot->headers[h].value) {
+            slot->n_headers = h;
+            cache_entry_clear(c, slot);
+            return;
+        }
+        slot->n_headers = h + 1;
+    }
+    slot->used = ++c->clock;
+}
+
+void tmfinv_http_invalidate(tmfinv_http_server *s)
+{
+    atomic_fetch_add(&s->generation, 1);
+}
 
 /* Per-request state, created by the URI log callback before anything else. */
 typedef struct request_ctx {
@@ -651,10 +792,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
         goto respond;
     }
     tmfinv_error_clear();
-    if (s->routes[route]->fn(&req, &res) < 0 || res.status == 0) {
-        response_clear(&res);
-        tmfinv_buf_init(&res.body, 1024 * 1024);
-        (void)tmfinv_http_error(&res, 500, "1", "Internal Server Error", "the request could not be served");
+    {
+        const tmfinv_http_route *rt = s->routes[route];
+        answer_cache *cache = rt->cache && req.store ? thread_cache(s) : NULL;
+        uint64_t store_version[2] = {0, 0}, generation = atomic_load(&s->generation);
+        char key[2048] = "";
+
+        if (cache && tmfinv_store_version(req.store, store_version) == 0 &&
+            snprintf(key, sizeof(key), "%s?%s|%s|%d", url, req.raw_query, req.base, req.roles) < (int)sizeof(key)) {
+            if (cache_get(cache, key, store_version, generation, &res)) {
+                (void)tmfinv_http_header_add(&res, "X-Cache", "hit");
+                goto respond;
+            }
+        } else
+            cache = NULL;
+        if (rt->fn(&req, &res) < 0 || res.status == 0) {
+            response_clear(&res);
+            tmfinv_buf_init(&res.body, 1024 * 1024);
+            (void)tmfinv_http_error(&res, 500, "1", "Internal Server Error", "the request could not be served");
+        } else if (cache && (res.status == 200 || res.status == 206)) {
+            uint64_t after[2] = {0, 0};
+
+            /* Keep it only if nothing changed while it was built. */
+            if (tmfinv_store_version(req.store, after) == 0 && after[0] == store_version[0] && after[1] == store_version[1])
+                cache_put(cache, key, store_version, generation, &res);
+            (void)tmfinv_http_header_add(&res, "X-Cache", "miss");
+        }
     }
 respond:
     if (strcmp(method, "HEAD") == 0)
@@ -698,6 +861,11 @@ int tmfinv_http_start(const tmfinv_http_config *cfg, const tmfinv_http_route *co
     s->cfg = *cfg;
     s->app = app;
     if (pthread_key_create(&s->store_key, close_store) != 0) {
+        free(s);
+        return tmfinv_error_set(TMFINV_ENOMEM, "no thread key");
+    }
+    if (pthread_key_create(&s->cache_key, cache_free) != 0) {
+        pthread_key_delete(s->store_key);
         free(s);
         return tmfinv_error_set(TMFINV_ENOMEM, "no thread key");
     }
@@ -765,6 +933,7 @@ void tmfinv_http_stop(tmfinv_http_server *s)
     if (s->mhd)
         MHD_stop_daemon(s->mhd);
     pthread_key_delete(s->store_key);
+    pthread_key_delete(s->cache_key);
     free(s->tokens);
     free(s->store_path);
     free(s);

@@ -68,6 +68,7 @@ typedef struct tmfinv_http_route {
     int role;                   /* TMFINV_ROLE_READ or TMFINV_ROLE_WRITE; 0: open (health) */
     tmfinv_http_handler fn;
     const char *name;           /* route name in logs and metrics */
+    int cache;                  /* GET answers may be reused while the store has not changed */
 } tmfinv_http_route;
 
 typedef struct tmfinv_http_config {
@@ -100,6 +101,9 @@ unsigned tmfinv_http_port(const tmfinv_http_server *s);
 
 /* Stops accepting, finishes or drops what is in flight, and frees the server. */
 void tmfinv_http_stop(tmfinv_http_server *s);
+
+/* Makes every cached answer stale (the configuration changed). */
+void tmfinv_http_invalidate(tmfinv_http_server *s);
 
 /* Appends the server's own metrics in Prometheus text format: requests by route and
  * status, and a latency histogram per route. */

@@ -89,6 +89,11 @@ int tmfinv_store_summary(tmfinv_store *s, int (*fn)(const cJSON *, void *), void
     return s->ops->summary(s, fn, ctx);
 }
 
+int tmfinv_store_version(tmfinv_store *s, uint64_t version[2])
+{
+    return s->ops->version(s, version);
+}
+
 int tmfinv_store_run_begin(tmfinv_store *s, const char *started, const char *kind, int64_t *run_id)
 {
     return s->ops->run_begin(s, started, kind, run_id);

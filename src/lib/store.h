@@ -133,6 +133,10 @@ int tmfinv_store_count(tmfinv_store *s, const tmfinv_query *q, int64_t *count);
  * {definition, status, removed, count}, ordered by definition, removed, status. */
 int tmfinv_store_summary(tmfinv_store *s, int (*fn)(const cJSON *group, void *ctx), void *ctx);
 
+/* A value that changes whenever the store's content may have changed, by this
+ * connection or another one (SQLite: data_version and total_changes); for caches. */
+int tmfinv_store_version(tmfinv_store *s, uint64_t version[2]);
+
 /* Starts a run record; its id goes to *run_id. */
 int tmfinv_store_run_begin(tmfinv_store *s, const char *started, const char *kind, int64_t *run_id);
 

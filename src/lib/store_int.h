@@ -20,6 +20,7 @@ typedef struct tmfinv_store_ops {
     int (*query)(tmfinv_store *s, const tmfinv_query *q, int (*fn)(const tmfinv_instance *, void *), void *ctx);
     int (*count)(tmfinv_store *s, const tmfinv_query *q, int64_t *count);
     int (*summary)(tmfinv_store *s, int (*fn)(const cJSON *, void *), void *ctx);
+    int (*version)(tmfinv_store *s, uint64_t version[2]);
     int (*run_begin)(tmfinv_store *s, const char *started, const char *kind, int64_t *run_id);
     int (*run_end)(tmfinv_store *s, int64_t run_id, const char *ended, int complete);
     int (*run_source_put)(tmfinv_store *s, int64_t run_id, const tmfinv_run_source *rs);

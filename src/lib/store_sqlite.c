@@ -80,6 +80,10 @@ static const char *const migrations[] = {
     " coalesce(item_id, ''), coalesce(field, ''), coalesce(reason, ''));",
     /* 2 -> 3: lookups by key go through (definition, key); one index less to write per row. */
     "DROP INDEX instance_by_key;",
+    /* 3 -> 4: the API pages active instances in key order from a covering index, and finds
+     * an instance by the TMF id the source gave it. */
+    "CREATE INDEX instance_active ON instance (definition, removed, key);"
+    "CREATE INDEX instance_by_tmf_id ON instance (definition, json_extract(raw, '$.id'));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -90,6 +94,7 @@ enum {
     ST_HISTORY_ADD,
     ST_SEEN_MARK,
     ST_REPORT_ADD,
+    ST_DATA_VERSION,
     ST_COUNT
 };
 
@@ -104,16 +109,28 @@ static const char *const statement_sql[ST_COUNT] = {
                " content_hash = ?11, fields = ?12, raw = ?13",
     [ST_HISTORY_ADD] = "INSERT INTO history (instance_id, run_id, time, field, before, after)"
                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_SEEN_MARK] = "INSERT OR IGNORE INTO temp.seen (definition, key) VALUES (?1, ?2)",
     [ST_REPORT_ADD] = "INSERT OR IGNORE INTO report (run_id, source, kind, page, definition, key, item_id, field, reason,"
                       " time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 };
+
+#define COUNT_CACHE 8
+
+/* A count remembered for a query (its SQL and values) at a store version. */
+typedef struct count_memo {
+    char *key;
+    uint64_t version[2];
+    int64_t count;
+} count_memo;
 
 typedef struct sqlite_store {
     tmfinv_store base;
     sqlite3 *db;
     char *path;
     sqlite3_stmt *st[ST_COUNT];
+    count_memo counts[COUNT_CACHE];
+    unsigned next_count;        /* round-robin slot for the next memo */
 } sqlite_store;
 
 static int fail(sqlite_store *s, const char *what)
@@ -165,6 +182,8 @@ static void sqlite_close(tmfinv_store *base)
 
     for (i = 0; i < ST_COUNT; i++)
         sqlite3_finalize(s->st[i]);
+    for (i = 0; i < COUNT_CACHE; i++)
+        free(s->counts[i].key);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -641,6 +660,21 @@ static int sqlite_summary(tmfinv_store *base, int (*fn)(const cJSON *, void *), 
     return rc;
 }
 
+static int sqlite_version(tmfinv_store *base, uint64_t version[2])
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = stmt(s, ST_DATA_VERSION);
+    int rc = 0;
+
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        version[0] = (uint64_t)sqlite3_column_int64(st, 0);
+        version[1] = (uint64_t)sqlite3_total_changes64(s->db);
+    } else
+        rc = fail(s, "reading the data version");
+    sqlite3_reset(st);
+    return rc;
+}
+
 static int sqlite_run_begin(tmfinv_store *base, const char *started, const char *kind, int64_t *run_id)
 {
     sqlite_store *s = (sqlite_store *)base;
@@ -866,6 +900,7 @@ static const tmfinv_store_ops sqlite_ops = {
     .query = sqlite_query,
     .count = sqlite_count,
     .summary = sqlite_summary,
+    .version = sqlite_version,
     .run_begin = sqlite_run_begin,
     .run_end = sqlite_run_end,
     .run_source_put = sqlite_run_source_put,
@@ -1533,25 +1568,78 @@ static int tmf_prepare(sqlite_store *s, tmf_sql *b, sqlite3_stmt **out)
     return 0;
 }
 
+/* The SQL of `b` and its values as one string (new, in *key; NULL when too long). */
+static int tmf_memo_key(const tmf_sql *b, char **key)
+{
+    tmfinv_buf k;
+
+    *key = NULL;
+    tmfinv_buf_init(&k, 64 * 1024);
+    if (tmfinv_buf_append(&k, b->text.data, b->text.len) < 0)
+        goto too_long;
+    for (size_t i = 0; i < b->n_binds; i++) {
+        const tmf_bind *p = &b->binds[i];
+        int rc = p->kind == TMF_BIND_TEXT     ? tmfinv_buf_printf(&k, "\037t%zu:%s", strlen(p->text), p->text)
+                 : p->kind == TMF_BIND_DOUBLE ? tmfinv_buf_printf(&k, "\037d%.17g", p->number)
+                 : p->kind == TMF_BIND_INT64  ? tmfinv_buf_printf(&k, "\037i%lld", (long long)p->integer)
+                                              : tmfinv_buf_puts(&k, "\037n");
+
+        if (rc < 0)
+            goto too_long;
+    }
+    *key = tmfinv_buf_steal(&k);
+    return *key ? 0 : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+too_long:
+    tmfinv_buf_free(&k);
+    return 0;
+}
+
 static int sqlite_tmf_count(tmfinv_store *base, const tmfinv_tmf_query *q, int64_t *count)
 {
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st = NULL;
     tmf_sql b;
+    char *key = NULL;
+    uint64_t version[2];
     int rc;
 
     tmf_sql_init(&b);
-    if ((rc = tmf_puts(&b, "SELECT count(*)")) < 0 || (rc = tmf_where(&b, q)) < 0 || (rc = tmf_prepare(s, &b, &st)) < 0)
+    if ((rc = tmf_puts(&b, "SELECT count(*)")) < 0 || (rc = tmf_where(&b, q)) < 0)
         goto out;
-    if (sqlite3_step(st) == SQLITE_ROW)
+    /* Paging through a collection asks the same count again and again: remember it
+     * while the store has not changed. The key is the SQL and its values. */
+    if ((rc = sqlite_version(base, version)) < 0 || (rc = tmf_memo_key(&b, &key)) < 0)
+        goto out;
+    for (int i = 0; key && i < COUNT_CACHE; i++)
+        if (s->counts[i].key && strcmp(s->counts[i].key, key) == 0 && s->counts[i].version[0] == version[0] &&
+            s->counts[i].version[1] == version[1]) {
+            *count = s->counts[i].count;
+            goto out;
+        }
+    if ((rc = tmf_prepare(s, &b, &st)) < 0)
+        goto out;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        count_memo *m = &s->counts[s->next_count++ % COUNT_CACHE];
+
         *count = sqlite3_column_int64(st, 0);
-    else
+        if (key) {
+            free(m->key);
+            m->key = key;
+            key = NULL;
+            m->version[0] = version[0];
+            m->version[1] = version[1];
+            m->count = *count;
+        }
+    } else
         rc = fail(s, "counting");
 out:
+    free(key);
     sqlite3_finalize(st);
     tmf_sql_free(&b);
     return rc;
 }
+
+static int tmf_order(tmf_sql *b, const tmfinv_tmf_query *q);
 
 static int sqlite_tmf_list(tmfinv_store *base, const tmfinv_tmf_query *q, int (*fn)(const tmfinv_instance *, void *),
                            void *ctx)
@@ -1562,31 +1650,16 @@ static int sqlite_tmf_list(tmfinv_store *base, const tmfinv_tmf_query *q, int (*
     int rc, n, step = SQLITE_DONE;
 
     tmf_sql_init(&b);
-    if ((rc = tmf_puts(&b, "SELECT " TMF_COLUMNS)) < 0 || (rc = tmf_where(&b, q)) < 0 ||
-        (rc = tmf_puts(&b, " ORDER BY ")) < 0)
-        goto out;
-    for (size_t i = 0; i < q->n_sort; i++) {
-        const tmfinv_tmf_sort *k = &q->sort[i];
-
-        if (k->on_status)
-            rc = tmf_printf(&b, "status %s, ", k->descending ? "DESC" : "ASC");
-        else {
-            char copy[512], *steps[TMF_MAX_STEPS];
-            size_t n_steps;
-
-            if ((rc = tmf_steps(k->path, copy, sizeof(copy), steps, &n_steps)) < 0 ||
-                (rc = tmf_json_path(&b, steps, n_steps, &n)) < 0)
-                goto out;
-            rc = tmf_printf(&b, "json_extract(raw, ?%d) %s, ", n, k->descending ? "DESC" : "ASC");
-        }
-        if (rc < 0)
-            goto out;
-    }
-    if ((rc = tmf_puts(&b, "definition, key")) < 0 ||
+    /* The page is chosen on rowids only (from the covering index when there is no filter
+     * on the JSON), then its few rows are read and put in order again: skipping `offset`
+     * rows never reads their large columns. */
+    if ((rc = tmf_puts(&b, "SELECT " TMF_COLUMNS " FROM instance WHERE rowid IN (SELECT rowid")) < 0 ||
+        (rc = tmf_where(&b, q)) < 0 || (rc = tmf_order(&b, q)) < 0 ||
         (rc = tmf_bind_add(&b, TMF_BIND_INT64, NULL, 0, q->limit > 0 ? q->limit : -1, &n)) < 0 ||
         (rc = tmf_printf(&b, " LIMIT ?%d", n)) < 0 ||
         (rc = tmf_bind_add(&b, TMF_BIND_INT64, NULL, 0, q->offset > 0 ? q->offset : 0, &n)) < 0 ||
-        (rc = tmf_printf(&b, " OFFSET ?%d", n)) < 0 || (rc = tmf_prepare(s, &b, &st)) < 0)
+        (rc = tmf_printf(&b, " OFFSET ?%d)", n)) < 0 || (rc = tmf_order(&b, q)) < 0 ||
+        (rc = tmf_prepare(s, &b, &st)) < 0)
         goto out;
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         tmfinv_instance *inst = NULL;
@@ -1606,6 +1679,33 @@ out:
     return rc;
 }
 
+/* " ORDER BY" with the query's sort keys, then definition and key. */
+static int tmf_order(tmf_sql *b, const tmfinv_tmf_query *q)
+{
+    int rc, n;
+
+    if ((rc = tmf_puts(b, " ORDER BY ")) < 0)
+        return rc;
+    for (size_t i = 0; i < q->n_sort; i++) {
+        const tmfinv_tmf_sort *k = &q->sort[i];
+
+        if (k->on_status)
+            rc = tmf_printf(b, "status %s, ", k->descending ? "DESC" : "ASC");
+        else {
+            char copy[512], *steps[TMF_MAX_STEPS];
+            size_t n_steps;
+
+            if ((rc = tmf_steps(k->path, copy, sizeof(copy), steps, &n_steps)) < 0 ||
+                (rc = tmf_json_path(b, steps, n_steps, &n)) < 0)
+                return rc;
+            rc = tmf_printf(b, "json_extract(raw, ?%d) %s, ", n, k->descending ? "DESC" : "ASC");
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return tmf_puts(b, "definition, key");
+}
+
 static int sqlite_tmf_find(tmfinv_store *base, const char *const *definitions, size_t n_definitions,
                            const char *tmf_id, int include_removed, tmfinv_instance **out)
 {
@@ -1613,8 +1713,8 @@ static int sqlite_tmf_find(tmfinv_store *base, const char *const *definitions, s
      * the TMF id ((definition, key) index), then a scan of the collection. */
     static const char *const how[] = {
         " AND id = ?1",
-        " AND key = ?1 AND CAST(json_extract(raw, '$.id') AS TEXT) = ?1",
-        " AND CAST(json_extract(raw, '$.id') AS TEXT) = ?1",
+        " AND key = ?1 AND json_extract(raw, '$.id') = ?1",
+        " AND json_extract(raw, '$.id') = ?1",
     };
     sqlite_store *s = (sqlite_store *)base;
     int rc = TMFINV_ENOTFOUND;
