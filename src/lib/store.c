@@ -131,7 +131,7 @@ int tmfinv_store_reports(tmfinv_store *s, const char *kind, int (*fn)(const cJSO
 /* The backend's object-model table, or NULL with the error set. */
 static const tmfinv_store_om_ops *om_ops(const tmfinv_store *s)
 {
-    const tmfinv_store_om_ops *ops = tmfinv_store_sqlite_om_ops(s);
+    const tmfinv_store_om_ops *ops = s ? s->ops->om : NULL;
 
     if (!ops)
         (void)tmfinv_error_set(TMFINV_ERROR, "this store backend has no object-model queries");
@@ -190,7 +190,7 @@ int tmfinv_store_last_complete(tmfinv_store *s, double *unix_seconds)
 /* The backend's TMF query table, or NULL with the error set. */
 static const tmfinv_store_tmf_ops *tmf_ops(const tmfinv_store *s)
 {
-    const tmfinv_store_tmf_ops *ops = tmfinv_store_sqlite_tmf_ops(s);
+    const tmfinv_store_tmf_ops *ops = s ? s->ops->tmf : NULL;
 
     if (!ops)
         (void)tmfinv_error_set(TMFINV_ERROR, "this store backend has no TMF API queries");

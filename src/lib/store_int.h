@@ -4,6 +4,34 @@
 
 #include "store.h"
 
+/* ---- object-model API queries (api_om.c) ---- */
+
+/* The operations behind the object-model API queries of store.h (a part of the
+ * operations table, kept together so that a backend can fill them as one). */
+typedef struct tmfinv_store_om_ops {
+    int (*instances_page)(tmfinv_store *s, const tmfinv_instances_page_query *pq, int64_t *total,
+                          int (*fn)(const tmfinv_instance *, void *), void *ctx);
+    int (*reports_page)(tmfinv_store *s, const char *kind, int64_t offset, int64_t limit, int64_t *total,
+                        int (*fn)(const cJSON *, void *), void *ctx);
+    int (*runs_page)(tmfinv_store *s, int64_t id, int64_t offset, int64_t limit, int64_t *total,
+                     int (*fn)(const cJSON *, void *), void *ctx);
+    int (*source_totals)(tmfinv_store *s, tmfinv_source_totals **out, size_t *n);
+    int (*last_complete)(tmfinv_store *s, double *unix_seconds);
+} tmfinv_store_om_ops;
+
+
+/* ---- TMF API queries (api_tmf.c) ---- */
+
+/* The operations behind the TMF API queries of store.h (a part of the operations
+ * table, kept together so that a backend can fill them as one). */
+typedef struct tmfinv_store_tmf_ops {
+    int (*count)(tmfinv_store *s, const tmfinv_tmf_query *q, int64_t *count);
+    int (*list)(tmfinv_store *s, const tmfinv_tmf_query *q, int (*fn)(const tmfinv_instance *, void *), void *ctx);
+    int (*find)(tmfinv_store *s, const char *const *definitions, size_t n_definitions, const char *tmf_id,
+                int include_removed, tmfinv_instance **out);
+    int (*begin_write)(tmfinv_store *s);
+} tmfinv_store_tmf_ops;
+
 typedef struct tmfinv_store_ops {
     void (*close)(tmfinv_store *s);
     int (*exec_tx)(tmfinv_store *s, const char *what); /* "BEGIN", "COMMIT", "ROLLBACK" */
@@ -27,6 +55,8 @@ typedef struct tmfinv_store_ops {
     int (*runs)(tmfinv_store *s, int64_t limit, int (*fn)(const cJSON *, void *), void *ctx);
     int (*report_add)(tmfinv_store *s, const tmfinv_report *r, const char *time, int *added);
     int (*reports)(tmfinv_store *s, const char *kind, int (*fn)(const cJSON *, void *), void *ctx);
+    const tmfinv_store_om_ops *om;      /* the object-model API queries */
+    const tmfinv_store_tmf_ops *tmf;    /* the TMF API queries */
 } tmfinv_store_ops;
 
 /* Every backend's handle starts with this. */
@@ -36,38 +66,5 @@ struct tmfinv_store {
 
 /* The SQLite backend: opens `path`. */
 int tmfinv_store_sqlite_open(const char *path, tmfinv_store **out);
-
-/* ---- object-model API queries (api_om.c) ---- */
-
-/* The operations behind the object-model API queries of store.h. They sit in their own
- * table, beside tmfinv_store_ops, so that a backend can add them separately. */
-typedef struct tmfinv_store_om_ops {
-    int (*instances_page)(tmfinv_store *s, const tmfinv_instances_page_query *pq, int64_t *total,
-                          int (*fn)(const tmfinv_instance *, void *), void *ctx);
-    int (*reports_page)(tmfinv_store *s, const char *kind, int64_t offset, int64_t limit, int64_t *total,
-                        int (*fn)(const cJSON *, void *), void *ctx);
-    int (*runs_page)(tmfinv_store *s, int64_t id, int64_t offset, int64_t limit, int64_t *total,
-                     int (*fn)(const cJSON *, void *), void *ctx);
-    int (*source_totals)(tmfinv_store *s, tmfinv_source_totals **out, size_t *n);
-    int (*last_complete)(tmfinv_store *s, double *unix_seconds);
-} tmfinv_store_om_ops;
-
-/* The SQLite backend's table when `s` is a SQLite store, else NULL. */
-const tmfinv_store_om_ops *tmfinv_store_sqlite_om_ops(const tmfinv_store *s);
-
-/* ---- TMF API queries (api_tmf.c) ---- */
-
-/* The operations behind the TMF API queries of store.h, in their own table beside
- * tmfinv_store_ops so that a backend can add them separately. */
-typedef struct tmfinv_store_tmf_ops {
-    int (*count)(tmfinv_store *s, const tmfinv_tmf_query *q, int64_t *count);
-    int (*list)(tmfinv_store *s, const tmfinv_tmf_query *q, int (*fn)(const tmfinv_instance *, void *), void *ctx);
-    int (*find)(tmfinv_store *s, const char *const *definitions, size_t n_definitions, const char *tmf_id,
-                int include_removed, tmfinv_instance **out);
-    int (*begin_write)(tmfinv_store *s);
-} tmfinv_store_tmf_ops;
-
-/* The SQLite backend's table when `s` is a SQLite store, else NULL. */
-const tmfinv_store_tmf_ops *tmfinv_store_sqlite_tmf_ops(const tmfinv_store *s);
 
 #endif

@@ -886,6 +886,10 @@ static int sqlite_reports(tmfinv_store *base, const char *kind, int (*fn)(const 
     return rc;
 }
 
+/* Defined with their queries further down. */
+static const tmfinv_store_om_ops sqlite_om_ops;
+static const tmfinv_store_tmf_ops sqlite_tmf_ops;
+
 static const tmfinv_store_ops sqlite_ops = {
     .close = sqlite_close,
     .exec_tx = sqlite_exec_tx,
@@ -907,6 +911,8 @@ static const tmfinv_store_ops sqlite_ops = {
     .runs = sqlite_runs,
     .report_add = sqlite_report_add,
     .reports = sqlite_reports,
+    .om = &sqlite_om_ops,
+    .tmf = &sqlite_tmf_ops,
 };
 
 /* ---- object-model API queries (api_om.c) ---- */
@@ -1280,10 +1286,7 @@ static const tmfinv_store_om_ops sqlite_om_ops = {
     .last_complete = sqlite_last_complete,
 };
 
-const tmfinv_store_om_ops *tmfinv_store_sqlite_om_ops(const tmfinv_store *s)
-{
-    return s && s->ops == &sqlite_ops ? &sqlite_om_ops : NULL;
-}
+
 
 /* ---- TMF API queries (api_tmf.c) ---- */
 
@@ -1761,7 +1764,4 @@ static const tmfinv_store_tmf_ops sqlite_tmf_ops = {
     .begin_write = sqlite_tmf_begin_write,
 };
 
-const tmfinv_store_tmf_ops *tmfinv_store_sqlite_tmf_ops(const tmfinv_store *s)
-{
-    return s && s->ops == &sqlite_ops ? &sqlite_tmf_ops : NULL;
-}
+
