@@ -332,29 +332,6 @@ static int cmd_serve(app *a, int argc, char **argv)
 
 /* ---- instances ------------------------------------------------------------------- */
 
-static cJSON *instance_json(const tmfinv_instance *inst)
-{
-    cJSON *o = cJSON_CreateObject();
-
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "id", inst->id);
-    cJSON_AddStringToObject(o, "definition", inst->definition);
-    cJSON_AddStringToObject(o, "key", inst->key);
-    if (inst->status)
-        cJSON_AddStringToObject(o, "status", inst->status);
-    else
-        cJSON_AddNullToObject(o, "status");
-    cJSON_AddBoolToObject(o, "removed", inst->removed);
-    if (inst->removed_reason)
-        cJSON_AddStringToObject(o, "removedReason", inst->removed_reason);
-    cJSON_AddStringToObject(o, "source", inst->source);
-    cJSON_AddStringToObject(o, "created", inst->created);
-    cJSON_AddStringToObject(o, "modified", inst->modified);
-    cJSON_AddItemToObject(o, "fields", cJSON_Duplicate(inst->fields, 1));
-    return o;
-}
-
 typedef struct query_print {
     int json;
     int64_t count;
@@ -366,7 +343,7 @@ static int print_instance_row(const tmfinv_instance *inst, void *ctx)
 
     p->count++;
     if (p->json) {
-        cJSON *o = instance_json(inst);
+        cJSON *o = tmfinv_instance_json(inst);
 
         if (!o)
             return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
@@ -657,7 +634,7 @@ static int cmd_show(app *a, int argc, char **argv, int history)
         return 0;
     }
     if (json) {
-        cJSON *o = instance_json(inst);
+        cJSON *o = tmfinv_instance_json(inst);
 
         if (o) {
             cJSON_AddStringToObject(o, "raw", "");

@@ -261,31 +261,11 @@ static int definition_get(tmfinv_http_request *req, tmfinv_http_response *res)
 /* ---- instances ------------------------------------------------------------------------- */
 
 /* An instance as `tmfinv show --json` prints it, without `raw`. */
-static cJSON *instance_json(const tmfinv_instance *inst)
-{
-    cJSON *o = cJSON_CreateObject();
-
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "id", inst->id);
-    cJSON_AddStringToObject(o, "definition", inst->definition);
-    cJSON_AddStringToObject(o, "key", inst->key);
-    cJSON_AddItemToObject(o, "status", string_or_null(inst->status));
-    cJSON_AddBoolToObject(o, "removed", inst->removed);
-    if (inst->removed_reason)
-        cJSON_AddStringToObject(o, "removedReason", inst->removed_reason);
-    cJSON_AddStringToObject(o, "source", inst->source);
-    cJSON_AddStringToObject(o, "created", inst->created);
-    cJSON_AddStringToObject(o, "modified", inst->modified);
-    cJSON_AddItemToObject(o, "fields", cJSON_Duplicate(inst->fields, 1));
-    return o;
-}
-
 /* An instance with `raw` and its fields by section of its definition (`d` may be NULL
  * when the model no longer has it: no sections then). */
 static cJSON *instance_detail_json(const tmfinv_instance *inst, const tmfinv_definition *d)
 {
-    cJSON *o = instance_json(inst), *sections = cJSON_CreateArray(), *raw = cJSON_Parse(inst->raw);
+    cJSON *o = tmfinv_instance_json(inst), *sections = cJSON_CreateArray(), *raw = cJSON_Parse(inst->raw);
 
     if (!o || !sections) {
         cJSON_Delete(o);
@@ -321,7 +301,7 @@ static cJSON *instance_detail_json(const tmfinv_instance *inst, const tmfinv_def
 
 static int add_instance(const tmfinv_instance *inst, void *ctx)
 {
-    cJSON *o = instance_json(inst);
+    cJSON *o = tmfinv_instance_json(inst);
 
     if (!o || !cJSON_AddItemToArray(ctx, o)) {
         cJSON_Delete(o);

@@ -29,6 +29,29 @@ void tmfinv_instance_free(tmfinv_instance *inst)
     free(inst);
 }
 
+cJSON *tmfinv_instance_json(const tmfinv_instance *inst)
+{
+    cJSON *o = cJSON_CreateObject();
+
+    if (!o)
+        return NULL;
+    cJSON_AddStringToObject(o, "id", inst->id);
+    cJSON_AddStringToObject(o, "definition", inst->definition);
+    cJSON_AddStringToObject(o, "key", inst->key);
+    if (inst->status)
+        cJSON_AddStringToObject(o, "status", inst->status);
+    else
+        cJSON_AddNullToObject(o, "status");
+    cJSON_AddBoolToObject(o, "removed", inst->removed);
+    if (inst->removed_reason)
+        cJSON_AddStringToObject(o, "removedReason", inst->removed_reason);
+    cJSON_AddStringToObject(o, "source", inst->source);
+    cJSON_AddStringToObject(o, "created", inst->created);
+    cJSON_AddStringToObject(o, "modified", inst->modified);
+    cJSON_AddItemToObject(o, "fields", cJSON_Duplicate(inst->fields, 1));
+    return o;
+}
+
 int tmfinv_store_begin(tmfinv_store *s) { return s->ops->exec_tx(s, "BEGIN"); }
 int tmfinv_store_commit(tmfinv_store *s) { return s->ops->exec_tx(s, "COMMIT"); }
 int tmfinv_store_rollback(tmfinv_store *s) { return s->ops->exec_tx(s, "ROLLBACK"); }

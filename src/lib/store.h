@@ -34,6 +34,11 @@ typedef struct tmfinv_instance {
 /* Frees an instance returned by the store (NULL is fine). */
 void tmfinv_instance_free(tmfinv_instance *inst);
 
+/* The instance as JSON, the shape shared by `show --json`, `query --json` and /api/v1:
+ * {id, definition, key, status, removed, removedReason?, source, created, modified,
+ * fields}. New object (cJSON_Delete it), NULL when out of memory. */
+cJSON *tmfinv_instance_json(const tmfinv_instance *inst);
+
 /* A filter on a field: `value` (typed JSON, borrowed) equals the field's value, or is
  * an element of it for list fields. Field "status" and "key" use the columns. */
 typedef struct tmfinv_where {
