@@ -18,46 +18,9 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tmfinv_testlib import BIN, TestCase, main  # noqa: E402
+from tmfinv_testlib import BIN, Serve, TestCase, main  # noqa: E402
 
 JSON_TYPE = "application/json;charset=utf-8"
-
-
-class Server:
-    """`tmfinv -c CONFIG serve`, started and stopped with SIGTERM."""
-
-    def __init__(self, config):
-        # The log (one line per request) goes to a file: a pipe nobody reads would fill up.
-        self.log_path = config + ".log"
-        self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen([BIN, "-c", config, "serve"], stdout=subprocess.PIPE, stderr=self.log,
-                                     text=True)
-        line = self.proc.stdout.readline().strip()
-        if not line.startswith("listening on http://"):
-            self.proc.kill()
-            self.proc.wait()
-            self.log.close()
-            raise RuntimeError("serve did not start: %r %s" % (line, self.log_tail()))
-        self.base = line[len("listening on "):]
-
-    def log_tail(self):
-        with open(self.log_path) as f:
-            return f.read()[-3000:]
-
-    def stop(self):
-        """SIGTERM; returns the exit code."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc.stdout.close()
-        self.log.close()
-        if self.proc.returncode != 0:
-            sys.stderr.write("serve exited %d; its log ends with:\n%s\n" % (self.proc.returncode, self.log_tail()))
-        return self.proc.returncode
 
 
 class ApiTestCase(TestCase):
@@ -87,7 +50,7 @@ class ApiTestCase(TestCase):
             resources.update(source_keys)
             sources = [("services", services), ("resources", resources)]
         self.ws.write_config(sources, extra="\n[http]\nlisten = 127.0.0.1:0\n" + http + "\n" + sync)
-        self.server = Server(self.ws.config)
+        self.server = Serve(self.ws.config)
         if wait:
             self.wait_runs(1)
 

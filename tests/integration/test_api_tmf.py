@@ -21,32 +21,19 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tmfinv_testlib import BIN, EXCLUDED_TYPES, Sim, Workspace, main  # noqa: E402
+from tmfinv_testlib import BIN, EXCLUDED_TYPES, Serve, Sim, Workspace, main  # noqa: E402
 
 SERVICE = "/tmf-api/serviceInventory/v4/service"
 RESOURCE = "/tmf-api/resourceInventoryManagement/v4/resource"
 JSON_TYPE = "application/json;charset=utf-8"
 
 
-class Server:
-    """A running `tmfinv -c CONFIG serve`."""
+class Server(Serve):
+    """A running `tmfinv -c CONFIG serve` for the workspace `ws`."""
 
     def __init__(self, ws):
+        super().__init__(ws.config, os.path.join(ws.dir, "serve.log"))
         self.ws = ws
-        # The request log goes to a file: a pipe nobody reads would fill and block the server.
-        self.log_path = os.path.join(ws.dir, "serve.log")
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen([BIN, "-c", ws.config, "serve"], stdout=subprocess.PIPE, stderr=self.log,
-                                     text=True)
-        line = self.proc.stdout.readline().strip()
-        m = re.match(r"^listening on (http://127\.0\.0\.1:\d+)$", line)
-        if not m:
-            self.proc.kill()
-            self.proc.wait()
-            self.log.close()
-            with open(self.log_path) as f:
-                raise RuntimeError("tmfinv serve did not start: %r %s" % (line, f.read()))
-        self.base = m.group(1)
 
     def wait_synced(self, timeout=120):
         deadline = time.time() + timeout
@@ -58,21 +45,6 @@ class Server:
                     return
             time.sleep(0.2)
         raise AssertionError("no complete sync within %d s" % timeout)
-
-    def stop(self):
-        """SIGTERM; returns the exit status."""
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            rc = self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            rc = self.proc.wait()
-        self.proc.stdout.close()
-        self.log.close()
-        if rc != 0:
-            with open(self.log_path) as f:
-                sys.stderr.write(f.read()[-4000:])
-        return rc
 
 
 class Response:

@@ -3,60 +3,41 @@ password file, and the source sees exactly them (a stub TMF server that checks t
 Authorization header and serves a small inventory only to the right user)."""
 
 import base64
-import http.server
 import json
 import os
 import sys
-import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tmfinv_testlib import TestCase, main  # noqa: E402
+from tmfinv_testlib import StubServer, TestCase, main  # noqa: E402
 
 
-class AuthServer:
+class AuthServer(StubServer):
     """Serves /svc (TMF638) to alice:pw-a and /res (TMF639) to bob:pw-b, offset paging."""
 
     def __init__(self):
-        self.seen = []
         services = [{"id": "s%d" % i, "externalId": "CFS-%d" % i, "@type": "Service", "status": "Operational",
                      "name": "service %d" % i} for i in range(7)]
         resources = [{"id": "r%d" % i, "@type": "Antenna", "status": "Operational", "name": "ant %d" % i}
                      for i in range(5)]
         routes = {"/svc": ("alice", "pw-a", services), "/res": ("bob", "pw-b", resources)}
-        outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        def answer(method, full_path, headers, body):
+            path, _, query = full_path.partition("?")
+            params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
+            user, password, items = routes.get(path, (None, None, []))
+            expected = "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
+            if headers.get("Authorization", "") != expected:
+                return 401, [("Content-Type", "application/json")], b'{"code":"401","reason":"Unauthorized"}'
+            offset, limit = int(params.get("offset", 0)), int(params.get("limit", 100))
+            return 200, [("Content-Type", "application/json;charset=utf-8")], json.dumps(items[offset:offset + limit])
 
-            def do_GET(self):
-                path, _, query = self.path.partition("?")
-                params = dict(p.split("=", 1) for p in query.split("&") if "=" in p)
-                user, password, items = routes.get(path, (None, None, []))
-                auth = self.headers.get("Authorization", "")
-                outer.seen.append((path, auth))
-                expected = "Basic " + base64.b64encode(("%s:%s" % (user, password)).encode()).decode()
-                if auth != expected:
-                    body, status = b'{"code":"401","reason":"Unauthorized"}', 401
-                else:
-                    offset, limit = int(params.get("offset", 0)), int(params.get("limit", 100))
-                    body, status = json.dumps(items[offset:offset + limit]).encode(), 200
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json;charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+        super().__init__(answer)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = "http://127.0.0.1:%d" % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+    @property
+    def seen(self):
+        """(path without query, Authorization header) of each request."""
+        with self.lock:
+            return [(path.partition("?")[0], h.get("Authorization", "")) for _, _, path, h in self.requests]
 
 
 class AuthTest(TestCase):

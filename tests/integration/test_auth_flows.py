@@ -9,19 +9,17 @@ report and the raw bytes of the database files for every secret, including the t
 the simulator issued (recorded by a small proxy in front of its token endpoint)."""
 
 import base64
-import http.server
 import json
 import os
 import re
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tmfinv_testlib import BIN, TestCase, Workspace, main  # noqa: E402
+from tmfinv_testlib import BIN, StubServer, TestCase, Workspace, main  # noqa: E402
 
 # Secrets the test controls; letters, digits and '-' only, so they look the same URL-encoded.
 PW_BASIC = "pw-basic-Zq81xVt3"
@@ -39,51 +37,31 @@ ENV_NAME = "TMFINV_TEST_BEARER_TOKEN"
 SIM_TOKEN_SHAPE = re.compile(rb"(?<![0-9A-Za-z])[0-9a-f]{32}(?![0-9A-Za-z])")
 
 
-class TokenProxy:
+class TokenProxy(StubServer):
     """Forwards POSTs to the simulator's token endpoint and records the tokens it hands out."""
 
     def __init__(self, target):
         self.tokens = set()
-        self.requests = 0
-        outer = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                headers = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "authorization",
-                                                                                  "accept")}
-                req = urllib.request.Request(target, data=body, headers=headers, method="POST")
-                try:
-                    with urllib.request.urlopen(req, timeout=30) as r:
-                        status, answer = r.status, r.read()
-                except urllib.error.HTTPError as e:
-                    status, answer = e.code, e.read()
-                outer.requests += 1
-                try:
-                    doc = json.loads(answer)
-                    for k in ("access_token", "refresh_token"):
-                        if isinstance(doc, dict) and doc.get(k):
-                            outer.tokens.add(doc[k])
-                except ValueError:
-                    pass
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args):
+        def answer(method, path, headers, body):
+            forwarded = {k: v for k, v in headers.items() if k.lower() in ("content-type", "authorization", "accept")}
+            req = urllib.request.Request(target, data=body, headers=forwarded, method="POST")
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    status, data = r.status, r.read()
+            except urllib.error.HTTPError as e:
+                status, data = e.code, e.read()
+            try:
+                doc = json.loads(data)
+                for k in ("access_token", "refresh_token"):
+                    if isinstance(doc, dict) and doc.get(k):
+                        self.tokens.add(doc[k])
+            except ValueError:
                 pass
+            return status, [("Content-Type", "application/json")], data
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d/oauth_token.do" % self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(answer)
+        self.url = self.base + "/oauth_token.do"
 
 
 class AuthFlowsTest(TestCase):

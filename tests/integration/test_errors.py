@@ -13,13 +13,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-import http.server
 import json
 import socket
 import subprocess
-import threading
 
-from tmfinv_testlib import BIN, TestCase, main
+from tmfinv_testlib import BIN, StubServer, TestCase, main
 
 SMALL = dict(services=60, carriers=30, resources=60)
 SECRET = "s3cr3t-Pa55word-xyzzy"
@@ -35,41 +33,12 @@ def free_port():
         s.close()
 
 
-class StubServer:
-    """A tiny HTTP server on 127.0.0.1:0 that answers every GET with one fixed reply,
-    and records the requests it got."""
-
-    def __init__(self, status, content_type, body):
-        self.requests = []
-        stub = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):
-                stub.requests.append((self.path, dict(self.headers)))
-                data = body.encode() if isinstance(body, str) else body
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                if status == 401:
-                    self.send_header("WWW-Authenticate", 'Basic realm="tmf"')
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = "http://127.0.0.1:%d" % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)
+def fixed_reply(status, content_type, body):
+    """A StubServer handler that answers every request with one fixed reply."""
+    headers = [("Content-Type", content_type)]
+    if status == 401:
+        headers.append(("WWW-Authenticate", 'Basic realm="tmf"'))
+    return lambda method, path, request_headers, request_body: (status, headers, body)
 
 
 class ErrorTestCase(TestCase):
@@ -83,7 +52,7 @@ class ErrorTestCase(TestCase):
         super().tearDown()
 
     def stub(self, status, content_type, body):
-        s = StubServer(status, content_type, body)
+        s = StubServer(fixed_reply(status, content_type, body))
         self.stubs.append(s)
         return s
 
@@ -306,7 +275,7 @@ class FailingSource(ErrorTestCase):
         self.assert_error_line(p, 1, "'services'", "page 1", "401")
         # The password was sent (so the test would notice it leaking from a real request) ...
         self.assertTrue(stub.requests)
-        self.assertTrue(any("Authorization" in h for _, h in stub.requests), stub.requests)
+        self.assertTrue(any("Authorization" in h for _, _, _, h in stub.requests), stub.requests)
         # ... and appears nowhere in what tmfinv printed or stored as a run.
         for out in (p.stdout, p.stderr, self.ws.run("runs", "--json", check=0).stdout,
                     self.ws.run("runs", check=0).stdout):
@@ -344,7 +313,7 @@ class FailingSource(ErrorTestCase):
         self.assertIn("page 1", p.stderr)
         self.assertIn(what, p.stderr)
         # Each page was tried 1 + retries times, and the scan stopped after max_failed_pages (3).
-        self.assertEqual(len(stub.requests), 3 * 2, [r[0] for r in stub.requests])
+        self.assertEqual(len(stub.requests), 3 * 2, [r[2] for r in stub.requests])
         # The run is recorded as incomplete, with its failed pages.
         runs = self.runs()
         self.assertEqual(len(runs), n_runs + 1)

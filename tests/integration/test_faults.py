@@ -30,10 +30,9 @@ import time
 import urllib.parse
 from collections import Counter
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tmfinv_testlib import EXCLUDED_TYPES, Sim, TestCase, Workspace, main  # noqa: E402
+from tmfinv_testlib import EXCLUDED_TYPES, Sim, StubServer, TestCase, Workspace, main  # noqa: E402
 
 SIZES = {"services": 200, "carriers": 100, "resources": 300}
 PATHS = {
@@ -85,42 +84,21 @@ def json_list(body):
     return v if isinstance(v, list) else None
 
 
-class Stub:
-    """A tiny threaded HTTP/1.1 server: handler(path) -> (status, [(header, value)], body bytes).
-    Every request is logged as (monotonic time, path with query)."""
+class Stub(StubServer):
+    """A StubServer whose handler(path) -> (status, [(header, value)], body bytes) serves
+    JSON; `log` lists the requests as (monotonic time, path with query)."""
 
     def __init__(self, handler):
-        self.log = []
-        self.lock = threading.Lock()
-        stub = self
+        def answer(method, path, headers, body):
+            status, extra, data = handler(path)
+            return status, list(extra) + [("Content-Type", "application/json;charset=utf-8")], data
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+        super().__init__(answer)
 
-            def do_GET(self):
-                with stub.lock:
-                    stub.log.append((time.monotonic(), self.path))
-                status, headers, body = handler(self.path)
-                self.send_response(status)
-                for k, v in headers:
-                    self.send_header(k, v)
-                self.send_header("Content-Type", "application/json;charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = "http://127.0.0.1:%d" % self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+    @property
+    def log(self):
+        with self.lock:
+            return [(t, path) for t, _, path, _ in self.requests]
 
 
 def query_of(path):

@@ -196,3 +196,91 @@ def expected_ses(services_items, resource_items):
 
 def main():
     unittest.main(verbosity=2)
+
+
+class StubServer:
+    """A small threaded HTTP server on 127.0.0.1:0 for sources the simulator cannot play.
+
+    `handler(method, path, headers, body)` returns (status, [(name, value), ...], body
+    bytes); Content-Length is added. Every request is recorded in `requests` as
+    (monotonic time, method, path, headers dict)."""
+
+    def __init__(self, handler):
+        import http.server
+        import threading
+
+        self.requests = []
+        self.lock = threading.Lock()
+        stub = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def answer(self):
+                length = int(self.headers.get("Content-Length", "0") or 0)
+                body = self.rfile.read(length) if length else b""
+                with stub.lock:
+                    stub.requests.append((time.monotonic(), self.command, self.path, dict(self.headers)))
+                status, headers, data = handler(self.command, self.path, self.headers, body)
+                if isinstance(data, str):
+                    data = data.encode()
+                self.send_response(status)
+                for name, value in headers:
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PATCH = answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+class Serve:
+    """A running `tmfinv -c CONFIG serve`; its request log goes to a file (a pipe nobody
+    reads would fill up and block the server)."""
+
+    def __init__(self, config, log_path=None):
+        self.log_path = log_path or config + ".log"
+        self.log = open(self.log_path, "a")
+        self.proc = subprocess.Popen([BIN, "-c", config, "serve"], stdout=subprocess.PIPE, stderr=self.log,
+                                     text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("listening on http://"):
+            self.proc.kill()
+            self.proc.wait()
+            self.log.close()
+            raise RuntimeError("tmfinv serve did not start: %r %s" % (line, self.log_tail()))
+        self.base = line[len("listening on "):]
+
+    def log_tail(self, n=3000):
+        with open(self.log_path) as f:
+            return f.read()[-n:]
+
+    def stop(self):
+        """SIGTERM; returns the exit code (and prints the log's end when it is not 0)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+        self.log.close()
+        if self.proc.returncode != 0:
+            import sys
+            sys.stderr.write("serve exited %d; its log ends with:\n%s\n" % (self.proc.returncode, self.log_tail()))
+        return self.proc.returncode
