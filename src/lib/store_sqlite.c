@@ -763,70 +763,14 @@ static int sqlite_run_source_put(tmfinv_store *base, int64_t run_id, const tmfin
     return rc;
 }
 
+static int sqlite_runs_page(tmfinv_store *base, int64_t id, int64_t offset, int64_t limit, int64_t *total,
+                            int (*fn)(const cJSON *, void *), void *ctx);
+
 static int sqlite_runs(tmfinv_store *base, int64_t limit, int (*fn)(const cJSON *, void *), void *ctx)
 {
-    static const char *const counters[] = {"pages", "items", "created", "updated", "unchanged", "removed",
-                                           "dropped", "duplicates", "emptyKeys", "excluded", "rejected",
-                                           "failedPages"};
-    sqlite_store *s = (sqlite_store *)base;
-    sqlite3_stmt *st = NULL, *src = NULL;
-    int rc = 0, step;
+    int64_t total;
 
-    if (sqlite3_prepare_v2(s->db, "SELECT id, kind, started, ended, complete FROM run ORDER BY id DESC LIMIT ?1",
-                           -1, &st, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(s->db, "SELECT source, pages, items, created, updated, unchanged, removed, dropped,"
-                                  " duplicates, empty_keys, excluded, rejected, failed, complete, error,"
-                                  " failed_pages, requests, retries, retries_by_status, token_fetches, writes"
-                                  " FROM run_source WHERE run_id = ?1 ORDER BY source", -1, &src,
-                           NULL) != SQLITE_OK) {
-        rc = fail(s, "reading runs");
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, limit > 0 ? limit : -1);
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        cJSON *run = cJSON_CreateObject(), *sources = cJSON_CreateArray();
-        size_t i;
-
-        if (!run || !sources) {
-            cJSON_Delete(run);
-            cJSON_Delete(sources);
-            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-            break;
-        }
-        cJSON_AddNumberToObject(run, "id", (double)sqlite3_column_int64(st, 0));
-        add_text_column(run, "kind", st, 1);
-        add_text_column(run, "started", st, 2);
-        add_text_column(run, "ended", st, 3);
-        if (sqlite3_column_type(st, 4) == SQLITE_NULL)
-            cJSON_AddNullToObject(run, "complete");
-        else
-            cJSON_AddBoolToObject(run, "complete", sqlite3_column_int(st, 4));
-        cJSON_AddItemToObject(run, "sources", sources);
-        sqlite3_reset(src);
-        sqlite3_bind_int64(src, 1, sqlite3_column_int64(st, 0));
-        while (sqlite3_step(src) == SQLITE_ROW) {
-            cJSON *o = cJSON_CreateObject();
-
-            add_text_column(o, "name", src, 0);
-            for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
-                cJSON_AddNumberToObject(o, counters[i], (double)sqlite3_column_int64(src, (int)i + 1));
-            cJSON_AddBoolToObject(o, "complete", sqlite3_column_int(src, 13));
-            add_text_column(o, "error", src, 14);
-            add_json_column(o, "failed", src, 15);
-            cJSON_AddNumberToObject(o, "requests", (double)sqlite3_column_int64(src, 16));
-            cJSON_AddNumberToObject(o, "retries", (double)sqlite3_column_int64(src, 17));
-            add_json_column(o, "retriesByStatus", src, 18);
-            cJSON_AddNumberToObject(o, "tokenFetches", (double)sqlite3_column_int64(src, 19));
-            cJSON_AddNumberToObject(o, "writes", (double)sqlite3_column_int64(src, 20));
-            cJSON_AddItemToArray(sources, o);
-        }
-        rc = fn(run, ctx);
-        cJSON_Delete(run);
-    }
-out:
-    sqlite3_finalize(st);
-    sqlite3_finalize(src);
-    return rc;
+    return sqlite_runs_page(base, 0, 0, limit, &total, fn, ctx);
 }
 
 static int sqlite_report_add(tmfinv_store *base, const tmfinv_report *r, const char *time, int *added)
