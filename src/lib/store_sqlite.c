@@ -303,6 +303,25 @@ static int row_instance(sqlite_store *s, sqlite3_stmt *st, tmfinv_instance **out
     return 0;
 }
 
+/* Calls fn for each row of `st` (laid out as in ST_GET) as an instance; stops when fn
+ * returns non-zero (that value is returned). Does not finalize `st`. */
+static int each_instance(sqlite_store *s, sqlite3_stmt *st, int (*fn)(const tmfinv_instance *, void *), void *ctx)
+{
+    int rc = 0, step;
+
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        tmfinv_instance *inst = NULL;
+
+        if ((rc = row_instance(s, st, &inst)) < 0)
+            return rc;
+        rc = fn(inst, ctx);
+        tmfinv_instance_free(inst);
+        if (rc)
+            return rc;
+    }
+    return step == SQLITE_DONE ? 0 : fail(s, "querying");
+}
+
 static int sqlite_get(tmfinv_store *base, const char *definition, const char *key, tmfinv_instance **out)
 {
     sqlite_store *s = (sqlite_store *)base;
@@ -593,24 +612,13 @@ static int sqlite_query(tmfinv_store *base, const tmfinv_query *q, int (*fn)(con
 {
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st = NULL;
-    int rc, step;
+    int rc;
 
     rc = prepare_query(s, q, "SELECT id, definition, key, source, status, removed, removed_reason, created,"
                              " modified, run_id, content_hash, fields, raw FROM instance", 1, &st);
     if (rc < 0)
         return rc;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        tmfinv_instance *inst = NULL;
-
-        if ((rc = row_instance(s, st, &inst)) < 0)
-            break;
-        rc = fn(inst, ctx);
-        tmfinv_instance_free(inst);
-        if (rc)
-            break;
-    }
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = fail(s, "querying");
+    rc = each_instance(s, st, fn, ctx);
     sqlite3_finalize(st);
     return rc;
 }
@@ -935,7 +943,7 @@ static int sqlite_instances_page(tmfinv_store *base, const tmfinv_instances_page
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st = NULL;
     int64_t count = 0;
-    int rc, step = SQLITE_DONE;
+    int rc;
 
     if ((rc = om_prepare(s, pq, "SELECT count(*) FROM instance", 0, &st)) < 0)
         return rc;
@@ -951,18 +959,7 @@ static int sqlite_instances_page(tmfinv_store *base, const tmfinv_instances_page
     if ((rc = om_prepare(s, pq, "SELECT id, definition, key, source, status, removed, removed_reason, created,"
                                 " modified, run_id, content_hash, fields, raw FROM instance", 1, &st)) < 0)
         return rc;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        tmfinv_instance *inst = NULL;
-
-        if ((rc = row_instance(s, st, &inst)) < 0)
-            break;
-        rc = fn(inst, ctx);
-        tmfinv_instance_free(inst);
-        if (rc)
-            break;
-    }
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = fail(s, "querying");
+    rc = each_instance(s, st, fn, ctx);
     sqlite3_finalize(st);
     return rc;
 }
@@ -1594,7 +1591,7 @@ static int sqlite_tmf_list(tmfinv_store *base, const tmfinv_tmf_query *q, int (*
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st = NULL;
     tmf_sql b;
-    int rc, n, step = SQLITE_DONE;
+    int rc, n;
 
     tmf_sql_init(&b);
     /* The page is chosen on rowids only (from the covering index when there is no filter
@@ -1608,18 +1605,7 @@ static int sqlite_tmf_list(tmfinv_store *base, const tmfinv_tmf_query *q, int (*
         (rc = tmf_printf(&b, " OFFSET ?%d)", n)) < 0 || (rc = tmf_order(&b, q)) < 0 ||
         (rc = tmf_prepare(s, &b, &st)) < 0)
         goto out;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        tmfinv_instance *inst = NULL;
-
-        if ((rc = row_instance(s, st, &inst)) < 0)
-            break;
-        rc = fn(inst, ctx);
-        tmfinv_instance_free(inst);
-        if (rc)
-            break;
-    }
-    if (rc == 0 && step != SQLITE_DONE)
-        rc = fail(s, "querying");
+    rc = each_instance(s, st, fn, ctx);
 out:
     sqlite3_finalize(st);
     tmf_sql_free(&b);
