@@ -1,5 +1,6 @@
 /* http.c: the HTTP server (see http.h). */
 #include "http.h"
+#include "tmfinv_net.h"
 
 #include "tmfinv_error.h"
 #include "tmfinv_file.h"
@@ -297,66 +298,6 @@ void tmfinv_http_token_hash(const char *token, char hex[65])
 
 /* ---- configuration ------------------------------------------------------------------- */
 
-/* Parses "HOST:PORT" or "[V6]:PORT" into `addr`; *loopback says whether it is one. */
-static int parse_listen(const char *listen, struct sockaddr_storage *addr, int *loopback)
-{
-    char host[128];
-    const char *colon;
-    int64_t port;
-    size_t n;
-
-    memset(addr, 0, sizeof(*addr));
-    if (listen[0] == '[') {
-        const char *close = strchr(listen, ']');
-
-        if (!close || close[1] != ':')
-            goto bad;
-        n = (size_t)(close - listen - 1);
-        colon = close + 1;
-        if (n >= sizeof(host))
-            goto bad;
-        memcpy(host, listen + 1, n);
-    } else {
-        colon = strrchr(listen, ':');
-        if (!colon)
-            goto bad;
-        n = (size_t)(colon - listen);
-        if (n >= sizeof(host))
-            goto bad;
-        memcpy(host, listen, n);
-    }
-    host[n] = '\0';
-    if (tmfinv_parse_int64(colon + 1, 0, 65535, &port) < 0)
-        goto bad;
-    if (strcmp(host, "localhost") == 0)
-        (void)snprintf(host, sizeof(host), "127.0.0.1");
-    {
-        struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
-        struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)addr;
-
-        if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-            v4->sin_family = AF_INET;
-            v4->sin_port = htons((uint16_t)port);
-            *loopback = (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
-            return 0;
-        }
-        if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
-            v6->sin6_family = AF_INET6;
-            v6->sin6_port = htons((uint16_t)port);
-            *loopback = IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
-            return 0;
-        }
-    }
-bad:
-    return tmfinv_error_set(TMFINV_EINVALID, "listen = '%s': expected IP:PORT or [IPv6]:PORT", listen);
-}
-
-int tmfinv_http_listen_check(const char *listen, int *loopback)
-{
-    struct sockaddr_storage addr;
-
-    return parse_listen(listen, &addr, loopback);
-}
 
 static int load_tokens(tmfinv_http_server *s, const char *path)
 {
@@ -881,7 +822,7 @@ int tmfinv_http_start(const tmfinv_http_config *cfg, const tmfinv_http_route *co
             }
             s->routes[s->n_routes++] = &tables[t][i];
         }
-    if ((rc = parse_listen(cfg->listen, &addr, &loopback)) < 0)
+    if ((rc = tmfinv_listen_parse(cfg->listen, &addr, &loopback)) < 0)
         goto out;
     if (cfg->tokens_file) {
         if ((rc = load_tokens(s, cfg->tokens_file)) < 0)

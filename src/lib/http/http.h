@@ -92,9 +92,6 @@ typedef struct tmfinv_http_config {
 int tmfinv_http_start(const tmfinv_http_config *cfg, const tmfinv_http_route *const *tables,
                       const size_t *table_sizes, size_t n_tables, void *app, tmfinv_http_server **out);
 
-/* Checks a listen address ("IP:PORT" or "[IPv6]:PORT", "localhost" allowed); *loopback
- * tells whether it is on the loopback network. TMFINV_EINVALID with a message. */
-int tmfinv_http_listen_check(const char *listen, int *loopback);
 
 /* The port actually listened on. */
 unsigned tmfinv_http_port(const tmfinv_http_server *s);

@@ -15,43 +15,6 @@ void tmfinv_store_close(tmfinv_store *s)
         s->ops->close(s);
 }
 
-void tmfinv_instance_free(tmfinv_instance *inst)
-{
-    if (!inst)
-        return;
-    free(inst->definition);
-    free(inst->key);
-    free(inst->source);
-    free(inst->status);
-    free(inst->removed_reason);
-    cJSON_Delete(inst->fields);
-    free(inst->raw);
-    free(inst);
-}
-
-cJSON *tmfinv_instance_json(const tmfinv_instance *inst)
-{
-    cJSON *o = cJSON_CreateObject();
-
-    if (!o)
-        return NULL;
-    cJSON_AddStringToObject(o, "id", inst->id);
-    cJSON_AddStringToObject(o, "definition", inst->definition);
-    cJSON_AddStringToObject(o, "key", inst->key);
-    if (inst->status)
-        cJSON_AddStringToObject(o, "status", inst->status);
-    else
-        cJSON_AddNullToObject(o, "status");
-    cJSON_AddBoolToObject(o, "removed", inst->removed);
-    if (inst->removed_reason)
-        cJSON_AddStringToObject(o, "removedReason", inst->removed_reason);
-    cJSON_AddStringToObject(o, "source", inst->source);
-    cJSON_AddStringToObject(o, "created", inst->created);
-    cJSON_AddStringToObject(o, "modified", inst->modified);
-    cJSON_AddItemToObject(o, "fields", cJSON_Duplicate(inst->fields, 1));
-    return o;
-}
-
 int tmfinv_store_begin(tmfinv_store *s) { return s->ops->exec_tx(s, "BEGIN"); }
 int tmfinv_store_commit(tmfinv_store *s) { return s->ops->exec_tx(s, "COMMIT"); }
 int tmfinv_store_rollback(tmfinv_store *s) { return s->ops->exec_tx(s, "ROLLBACK"); }
@@ -190,13 +153,6 @@ int tmfinv_store_source_totals(tmfinv_store *s, tmfinv_source_totals **out, size
     const tmfinv_store_om_ops *ops = om_ops(s);
 
     return ops ? ops->source_totals(s, out, n) : TMFINV_ERROR;
-}
-
-void tmfinv_source_totals_free(tmfinv_source_totals *totals, size_t n)
-{
-    for (size_t i = 0; totals && i < n; i++)
-        free(totals[i].source);
-    free(totals);
 }
 
 int tmfinv_store_last_complete(tmfinv_store *s, double *unix_seconds)

@@ -5,7 +5,7 @@
 #include "tmfinv_file.h"
 #include "tmfinv_ini.h"
 #include "tmfinv_misc.h"
-#include "http.h"
+#include "tmfinv_net.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -426,9 +426,10 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             };
 
             if ((e = tmfinv_ini_get(sec, "listen"))) {
+                struct sockaddr_storage addr;
                 int loopback = 0;
 
-                if (tmfinv_http_listen_check(e->value, &loopback) < 0) {
+                if (tmfinv_listen_parse(e->value, &addr, &loopback) < 0) {
                     rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [http] listen = '%s': expected IP:PORT or [IPv6]:PORT",
                                           path, e->line, e->value);
                     goto out;

@@ -1,0 +1,83 @@
+/* store_sqlite_int.h: what the files of the SQLite backend share (private to src/lib/store):
+ * the handle, its prepared statements and the helpers that translate SQLite's errors.
+ * store_sqlite.c: open, schema, migrations and the sync's writes; store_sqlite_om.c and
+ * store_sqlite_tmf.c: the object-model and TMF API queries. */
+#ifndef TMFINV_STORE_SQLITE_INT_H
+#define TMFINV_STORE_SQLITE_INT_H
+
+#include "store_int.h"
+
+#include "tmfinv_buf.h"
+
+#include <sqlite3.h>
+
+enum {
+    ST_STATE,
+    ST_GET,
+    ST_PUT,
+    ST_HISTORY_ADD,
+    ST_SEEN_MARK,
+    ST_REPORT_ADD,
+    ST_DATA_VERSION,
+    ST_COUNT
+};
+
+#define COUNT_CACHE 8
+
+/* A count remembered for a query (its SQL and values) at a store version. */
+typedef struct count_memo {
+    char *key;
+    uint64_t version[2];
+    int64_t count;
+} count_memo;
+
+typedef struct sqlite_store {
+    tmfinv_store base;
+    sqlite3 *db;
+    char *path;
+    sqlite3_stmt *st[ST_COUNT];
+    count_memo counts[COUNT_CACHE];
+    unsigned next_count;        /* round-robin slot for the next memo */
+} sqlite_store;
+
+/* Sets and returns TMFINV_ESTORE with "store PATH: WHAT: sqlite's message". */
+int store_sqlite_fail(sqlite_store *s, const char *what);
+
+/* Runs SQL without results; TMFINV_ESTORE with the message on failure. */
+int store_sqlite_exec(sqlite_store *s, const char *sql);
+
+/* The prepared statement `which`, reset and with its bindings cleared. */
+sqlite3_stmt *store_sqlite_stmt(sqlite_store *s, int which);
+
+/* Binds `v` as text, or NULL when v is NULL (copied: SQLITE_TRANSIENT). */
+void store_sqlite_bind_text(sqlite3_stmt *st, int i, const char *v);
+
+/* A malloc'd copy of column i, or NULL when it is NULL (or out of memory). */
+char *store_sqlite_column_dup(sqlite3_stmt *st, int i);
+
+/* Builds an instance from a row laid out as in ST_GET; the caller frees it with
+ * tmfinv_instance_free(). */
+int store_sqlite_row_instance(sqlite_store *s, sqlite3_stmt *st, tmfinv_instance **out);
+
+/* Calls fn for each row of `st` (laid out as in ST_GET) as an instance; stops when fn
+ * returns non-zero (that value is returned). Does not finalize `st`. */
+int store_sqlite_each_instance(sqlite_store *s, sqlite3_stmt *st, int (*fn)(const tmfinv_instance *, void *),
+                               void *ctx);
+
+/* Appends the WHERE clause of q to sql and, when st is not NULL, binds its values. */
+int store_sqlite_query_where(const tmfinv_query *q, tmfinv_buf *sql, sqlite3_stmt *st);
+
+/* Adds column i (JSON text) to o as parsed JSON under `name` (null when NULL). */
+void store_sqlite_add_json_column(cJSON *o, const char *name, sqlite3_stmt *st, int i);
+
+/* Adds column i to o as a string under `name` (null when NULL). */
+void store_sqlite_add_text_column(cJSON *o, const char *name, sqlite3_stmt *st, int i);
+
+/* One page of runs (all when id is 0), newest first, as store_int.h's runs_page. */
+int store_sqlite_runs_page(tmfinv_store *base, int64_t id, int64_t offset, int64_t limit, int64_t *total,
+                           int (*fn)(const cJSON *, void *), void *ctx);
+
+extern const tmfinv_store_om_ops store_sqlite_om_ops;   /* store_sqlite_om.c */
+extern const tmfinv_store_tmf_ops store_sqlite_tmf_ops; /* store_sqlite_tmf.c */
+
+#endif

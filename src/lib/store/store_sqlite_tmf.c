@@ -1,0 +1,477 @@
+/* store_sqlite_tmf.c: the SQLite backend's queries behind the TMF638/TMF639 API: filters
+ * and sorts turned into SQL with bound values, counts remembered per store version. */
+#include "store_sqlite_int.h"
+
+#include "tmfinv_buf.h"
+#include "tmfinv_error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- TMF API queries (api_tmf.c) ---- */
+
+#include "tmfinv_misc.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+
+#define TMF_COLUMNS "id, definition, key, source, status, removed, removed_reason, created, modified, run_id," \
+                    " content_hash, fields, raw"
+#define TMF_MAX_STEPS 16     /* steps of an attribute path */
+#define TMF_MAX_BINDS 30000  /* below SQLite's default limit of 32766 host parameters */
+
+/* A host parameter of a statement being built. */
+typedef struct tmf_bind {
+    enum { TMF_BIND_TEXT, TMF_BIND_DOUBLE, TMF_BIND_INT64, TMF_BIND_NULL } kind;
+    char *text;             /* owned */
+    double number;
+    int64_t integer;
+} tmf_bind;
+
+/* A statement being built: its text and its parameters, numbered from 1 in order. */
+typedef struct tmf_sql {
+    tmfinv_buf text;
+    tmf_bind *binds;
+    size_t n_binds, cap_binds;
+} tmf_sql;
+
+static void tmf_sql_init(tmf_sql *b)
+{
+    memset(b, 0, sizeof(*b));
+    tmfinv_buf_init(&b->text, 4 * 1024 * 1024);
+}
+
+static void tmf_sql_free(tmf_sql *b)
+{
+    for (size_t i = 0; i < b->n_binds; i++)
+        free(b->binds[i].text);
+    free(b->binds);
+    tmfinv_buf_free(&b->text);
+}
+
+/* Adds a parameter; its number (1-based) into *n. `text` is copied. */
+static int tmf_bind_add(tmf_sql *b, int kind, const char *text, double number, int64_t integer, int *n)
+{
+    tmf_bind *p;
+
+    if (b->n_binds >= TMF_MAX_BINDS)
+        return tmfinv_error_set(TMFINV_ELIMIT, "a query with more than %d values", TMF_MAX_BINDS);
+    if (b->n_binds == b->cap_binds) {
+        size_t cap = b->cap_binds ? b->cap_binds * 2 : 32;
+        tmf_bind *grown = realloc(b->binds, cap * sizeof(*grown));
+
+        if (!grown)
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        b->binds = grown;
+        b->cap_binds = cap;
+    }
+    p = &b->binds[b->n_binds];
+    memset(p, 0, sizeof(*p));
+    p->kind = kind;
+    p->number = number;
+    p->integer = integer;
+    if (text && !(p->text = strdup(text)))
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    *n = (int)++b->n_binds;
+    return 0;
+}
+
+static int tmf_text(tmf_sql *b, const char *text, int *n)
+{
+    return tmf_bind_add(b, TMF_BIND_TEXT, text, 0, 0, n);
+}
+
+static int tmf_puts(tmf_sql *b, const char *s)
+{
+    return tmfinv_buf_puts(&b->text, s) < 0 ? tmfinv_error_set(TMFINV_ENOMEM, "query too long") : 0;
+}
+
+static int tmf_printf(tmf_sql *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int tmf_printf(tmf_sql *b, const char *fmt, ...)
+{
+    char chunk[1024];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(chunk, sizeof(chunk), fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= sizeof(chunk))
+        return tmfinv_error_set(TMFINV_ELIMIT, "query fragment too long");
+    return tmf_puts(b, chunk);
+}
+
+/* Splits an attribute path into its steps (pointers into `copy`, a modifiable copy of
+ * the path); TMFINV_EINVALID unless every step matches [A-Za-z@_][A-Za-z0-9@_]*. */
+static int tmf_steps(const char *path, char *copy, size_t size, char **steps, size_t *n_steps)
+{
+    size_t n = 0;
+    char *p;
+
+    if (snprintf(copy, size, "%s", path) >= (int)size)
+        return tmfinv_error_set(TMFINV_EINVALID, "attribute path too long");
+    for (p = copy;;) {
+        char *dot = strchr(p, '.');
+        size_t len = dot ? (size_t)(dot - p) : strlen(p);
+
+        if (n >= TMF_MAX_STEPS)
+            return tmfinv_error_set(TMFINV_EINVALID, "attribute path with more than %d steps", TMF_MAX_STEPS);
+        if (len == 0 || !(isalpha((unsigned char)p[0]) || p[0] == '@' || p[0] == '_') ||
+            strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@_") != len)
+            return tmfinv_error_set(TMFINV_EINVALID, "bad attribute path '%.100s'", path);
+        steps[n++] = p;
+        if (!dot)
+            break;
+        *dot = '\0';
+        p = dot + 1;
+    }
+    *n_steps = n;
+    return 0;
+}
+
+/* Binds the JSON path '$."s1"."s2"…' of `steps` (names already checked: no quote can
+ * occur in them). */
+static int tmf_json_path(tmf_sql *b, char *const *steps, size_t n_steps, int *n)
+{
+    char path[1024];
+    size_t at = 1;
+
+    path[0] = '$';
+    path[1] = '\0';
+    for (size_t i = 0; i < n_steps; i++) {
+        int w = snprintf(path + at, sizeof(path) - at, ".\"%s\"", steps[i]);
+
+        if (w < 0 || (size_t)w >= sizeof(path) - at)
+            return tmfinv_error_set(TMFINV_EINVALID, "attribute path too long");
+        at += (size_t)w;
+    }
+    return tmf_text(b, path, n);
+}
+
+static const char *tmf_op_sql(tmfinv_tmf_op op)
+{
+    switch (op) {
+    case TMFINV_TMF_GT: return ">";
+    case TMFINV_TMF_GTE: return ">=";
+    case TMFINV_TMF_LT: return "<";
+    case TMFINV_TMF_LTE: return "<=";
+    default: return "=";
+    }
+}
+
+/* The test of one level's values (alias l<level>, columns v: the value, t: its JSON
+ * type) against the filter's values, OR-ed. */
+static int tmf_leaf(tmf_sql *b, const tmfinv_tmf_filter *f, int level)
+{
+    int rc = 0, n;
+
+    if ((rc = tmf_puts(b, "(0")) < 0)
+        return rc;
+    for (size_t i = 0; i < f->n_values && rc == 0; i++) {
+        const char *v = f->values[i];
+        double number;
+        int is_number = tmfinv_parse_double(v, &number) == 0;
+
+        if (f->op == TMFINV_TMF_EQ) {
+            if ((rc = tmf_text(b, v, &n)) < 0 ||
+                (rc = tmf_printf(b, " OR (l%d.t = 'text' AND l%d.v = ?%d)", level, level, n)) < 0)
+                break;
+            if (is_number && ((rc = tmf_bind_add(b, TMF_BIND_DOUBLE, NULL, number, 0, &n)) < 0 ||
+                              (rc = tmf_printf(b, " OR (l%d.t IN ('integer', 'real') AND l%d.v = ?%d)", level,
+                                               level, n)) < 0))
+                break;
+            if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+                rc = tmf_printf(b, " OR l%d.t = '%s'", level, v[0] == 't' ? "true" : "false");
+        } else if (tmfinv_is_datetime(v)) {
+            /* julianday() reads RFC 3339 with 'Z' or an offset: instants compare rightly
+             * whatever zone each side is written in. The GLOB keeps it off other text. */
+            if ((rc = tmf_text(b, v, &n)) < 0)
+                break;
+            rc = tmf_printf(b, " OR (l%d.t = 'text' AND l%d.v GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][Tt]*'"
+                               " AND julianday(l%d.v) %s julianday(?%d))", level, level, level, tmf_op_sql(f->op), n);
+        } else if (is_number) {
+            if ((rc = tmf_bind_add(b, TMF_BIND_DOUBLE, NULL, number, 0, &n)) < 0)
+                break;
+            rc = tmf_printf(b, " OR (l%d.t IN ('integer', 'real') AND l%d.v %s ?%d)", level, level,
+                            tmf_op_sql(f->op), n);
+        } else {
+            if ((rc = tmf_text(b, v, &n)) < 0)
+                break;
+            rc = tmf_printf(b, " OR (l%d.t = 'text' AND l%d.v %s ?%d)", level, level, tmf_op_sql(f->op), n);
+        }
+    }
+    return rc < 0 ? rc : tmf_puts(b, ")");
+}
+
+/* One filter as an EXISTS over nested expansions: at each step, the member of the
+ * container; an array there stands for each of its elements. */
+static int tmf_filter(tmf_sql *b, const tmfinv_tmf_filter *f)
+{
+    char copy[512], *steps[TMF_MAX_STEPS];
+    size_t n_steps, i;
+    int rc, n;
+
+    if (f->on_status) {
+        if ((rc = tmf_puts(b, " AND status IN (NULL")) < 0)
+            return rc;
+        for (i = 0; i < f->n_values; i++)
+            if ((rc = tmf_text(b, f->values[i], &n)) < 0 || (rc = tmf_printf(b, ", ?%d", n)) < 0)
+                return rc;
+        return tmf_puts(b, ")");
+    }
+    if ((rc = tmf_steps(f->path, copy, sizeof(copy), steps, &n_steps)) < 0)
+        return rc;
+    if ((rc = tmf_puts(b, " AND ")) < 0)
+        return rc;
+    for (i = 0; i < n_steps; i++) {
+        char container[32];
+
+        if (i == 0)
+            (void)snprintf(container, sizeof(container), "instance.raw");
+        else
+            (void)snprintf(container, sizeof(container), "l%zu.v", i);
+        if ((rc = tmf_json_path(b, &steps[i], 1, &n)) < 0)
+            return rc;
+        rc = tmf_printf(b, "EXISTS (SELECT 1 FROM (SELECT e.value AS v, e.type AS t FROM json_each(%s, ?%d) AS e"
+                           " WHERE json_type(%s, ?%d) = 'array' UNION ALL SELECT json_extract(%s, ?%d),"
+                           " json_type(%s, ?%d) WHERE json_type(%s, ?%d) <> 'array') AS l%zu WHERE ",
+                        container, n, container, n, container, n, container, n, container, n, i + 1);
+        if (rc < 0)
+            return rc;
+        if (i + 1 < n_steps && (rc = tmf_printf(b, "l%zu.t = 'object' AND ", i + 1)) < 0)
+            return rc;
+    }
+    if ((rc = tmf_leaf(b, f, (int)n_steps)) < 0)
+        return rc;
+    for (i = 0; i < n_steps; i++)
+        if ((rc = tmf_puts(b, ")")) < 0)
+            return rc;
+    return 0;
+}
+
+/* FROM and WHERE of a TMF query. */
+static int tmf_where(tmf_sql *b, const tmfinv_tmf_query *q)
+{
+    int rc, n;
+
+    if ((rc = tmf_puts(b, " FROM instance WHERE definition IN (NULL")) < 0)
+        return rc;
+    for (size_t i = 0; i < q->n_definitions; i++)
+        if ((rc = tmf_text(b, q->definitions[i], &n)) < 0 || (rc = tmf_printf(b, ", ?%d", n)) < 0)
+            return rc;
+    if ((rc = tmf_puts(b, ")")) < 0 || (!q->include_removed && (rc = tmf_puts(b, " AND removed = 0")) < 0))
+        return rc;
+    for (size_t i = 0; i < q->n_filters; i++)
+        if ((rc = tmf_filter(b, &q->filters[i])) < 0)
+            return rc;
+    return 0;
+}
+
+static int tmf_prepare(sqlite_store *s, tmf_sql *b, sqlite3_stmt **out)
+{
+    sqlite3_stmt *st = NULL;
+
+    if (sqlite3_prepare_v2(s->db, b->text.data, -1, &st, NULL) != SQLITE_OK)
+        return store_sqlite_fail(s, "querying");
+    for (size_t i = 0; i < b->n_binds; i++) {
+        const tmf_bind *p = &b->binds[i];
+        int at = (int)i + 1;
+
+        if (p->kind == TMF_BIND_TEXT)
+            sqlite3_bind_text(st, at, p->text, -1, SQLITE_STATIC);
+        else if (p->kind == TMF_BIND_DOUBLE)
+            sqlite3_bind_double(st, at, p->number);
+        else if (p->kind == TMF_BIND_INT64)
+            sqlite3_bind_int64(st, at, p->integer);
+        else
+            sqlite3_bind_null(st, at);
+    }
+    *out = st;
+    return 0;
+}
+
+/* The SQL of `b` and its values as one string (new, in *key; NULL when too long). */
+static int tmf_memo_key(const tmf_sql *b, char **key)
+{
+    tmfinv_buf k;
+
+    *key = NULL;
+    tmfinv_buf_init(&k, 64 * 1024);
+    if (tmfinv_buf_append(&k, b->text.data, b->text.len) < 0)
+        goto too_long;
+    for (size_t i = 0; i < b->n_binds; i++) {
+        const tmf_bind *p = &b->binds[i];
+        int rc = p->kind == TMF_BIND_TEXT     ? tmfinv_buf_printf(&k, "\037t%zu:%s", strlen(p->text), p->text)
+                 : p->kind == TMF_BIND_DOUBLE ? tmfinv_buf_printf(&k, "\037d%.17g", p->number)
+                 : p->kind == TMF_BIND_INT64  ? tmfinv_buf_printf(&k, "\037i%lld", (long long)p->integer)
+                                              : tmfinv_buf_puts(&k, "\037n");
+
+        if (rc < 0)
+            goto too_long;
+    }
+    *key = tmfinv_buf_steal(&k);
+    return *key ? 0 : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+too_long:
+    tmfinv_buf_free(&k);
+    return 0;
+}
+
+static int sqlite_tmf_count(tmfinv_store *base, const tmfinv_tmf_query *q, int64_t *count)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    tmf_sql b;
+    char *key = NULL;
+    uint64_t version[2];
+    int rc;
+
+    tmf_sql_init(&b);
+    if ((rc = tmf_puts(&b, "SELECT count(*)")) < 0 || (rc = tmf_where(&b, q)) < 0)
+        goto out;
+    /* Paging through a collection asks the same count again and again: remember it
+     * while the store has not changed. The key is the SQL and its values. */
+    if ((rc = base->ops->version(base, version)) < 0 || (rc = tmf_memo_key(&b, &key)) < 0)
+        goto out;
+    for (int i = 0; key && i < COUNT_CACHE; i++)
+        if (s->counts[i].key && strcmp(s->counts[i].key, key) == 0 && s->counts[i].version[0] == version[0] &&
+            s->counts[i].version[1] == version[1]) {
+            *count = s->counts[i].count;
+            goto out;
+        }
+    if ((rc = tmf_prepare(s, &b, &st)) < 0)
+        goto out;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        count_memo *m = &s->counts[s->next_count++ % COUNT_CACHE];
+
+        *count = sqlite3_column_int64(st, 0);
+        if (key) {
+            free(m->key);
+            m->key = key;
+            key = NULL;
+            m->version[0] = version[0];
+            m->version[1] = version[1];
+            m->count = *count;
+        }
+    } else
+        rc = store_sqlite_fail(s, "counting");
+out:
+    free(key);
+    sqlite3_finalize(st);
+    tmf_sql_free(&b);
+    return rc;
+}
+
+static int tmf_order(tmf_sql *b, const tmfinv_tmf_query *q);
+
+static int sqlite_tmf_list(tmfinv_store *base, const tmfinv_tmf_query *q, int (*fn)(const tmfinv_instance *, void *),
+                           void *ctx)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    tmf_sql b;
+    int rc, n;
+
+    tmf_sql_init(&b);
+    /* The page is chosen on rowids only (from the covering index when there is no filter
+     * on the JSON), then its few rows are read and put in order again: skipping `offset`
+     * rows never reads their large columns. */
+    if ((rc = tmf_puts(&b, "SELECT " TMF_COLUMNS " FROM instance WHERE rowid IN (SELECT rowid")) < 0 ||
+        (rc = tmf_where(&b, q)) < 0 || (rc = tmf_order(&b, q)) < 0 ||
+        (rc = tmf_bind_add(&b, TMF_BIND_INT64, NULL, 0, q->limit > 0 ? q->limit : -1, &n)) < 0 ||
+        (rc = tmf_printf(&b, " LIMIT ?%d", n)) < 0 ||
+        (rc = tmf_bind_add(&b, TMF_BIND_INT64, NULL, 0, q->offset > 0 ? q->offset : 0, &n)) < 0 ||
+        (rc = tmf_printf(&b, " OFFSET ?%d)", n)) < 0 || (rc = tmf_order(&b, q)) < 0 ||
+        (rc = tmf_prepare(s, &b, &st)) < 0)
+        goto out;
+    rc = store_sqlite_each_instance(s, st, fn, ctx);
+out:
+    sqlite3_finalize(st);
+    tmf_sql_free(&b);
+    return rc;
+}
+
+/* " ORDER BY" with the query's sort keys, then definition and key. */
+static int tmf_order(tmf_sql *b, const tmfinv_tmf_query *q)
+{
+    int rc, n;
+
+    if ((rc = tmf_puts(b, " ORDER BY ")) < 0)
+        return rc;
+    for (size_t i = 0; i < q->n_sort; i++) {
+        const tmfinv_tmf_sort *k = &q->sort[i];
+
+        if (k->on_status)
+            rc = tmf_printf(b, "status %s, ", k->descending ? "DESC" : "ASC");
+        else {
+            char copy[512], *steps[TMF_MAX_STEPS];
+            size_t n_steps;
+
+            if ((rc = tmf_steps(k->path, copy, sizeof(copy), steps, &n_steps)) < 0 ||
+                (rc = tmf_json_path(b, steps, n_steps, &n)) < 0)
+                return rc;
+            rc = tmf_printf(b, "json_extract(raw, ?%d) %s, ", n, k->descending ? "DESC" : "ASC");
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return tmf_puts(b, "definition, key");
+}
+
+static int sqlite_tmf_find(tmfinv_store *base, const char *const *definitions, size_t n_definitions,
+                           const char *tmf_id, int include_removed, tmfinv_instance **out)
+{
+    /* Cheapest first: the instance UUID (primary key), then the key when the key is
+     * the TMF id ((definition, key) index), then a scan of the collection. */
+    static const char *const how[] = {
+        " AND id = ?1",
+        " AND key = ?1 AND json_extract(raw, '$.id') = ?1",
+        " AND json_extract(raw, '$.id') = ?1",
+    };
+    sqlite_store *s = (sqlite_store *)base;
+    int rc = TMFINV_ENOTFOUND;
+
+    for (size_t k = 0; k < sizeof(how) / sizeof(how[0]) && rc == TMFINV_ENOTFOUND; k++) {
+        sqlite3_stmt *st = NULL;
+        tmf_sql b;
+        int n, step;
+
+        tmf_sql_init(&b);
+        if ((rc = tmf_puts(&b, "SELECT " TMF_COLUMNS " FROM instance WHERE definition IN (NULL")) < 0 ||
+            (rc = tmf_text(&b, tmf_id, &n)) < 0)
+            goto next;
+        for (size_t i = 0; i < n_definitions; i++)
+            if ((rc = tmf_text(&b, definitions[i], &n)) < 0 || (rc = tmf_printf(&b, ", ?%d", n)) < 0)
+                goto next;
+        if ((rc = tmf_printf(&b, ")%s%s ORDER BY definition, key LIMIT 1", include_removed ? "" : " AND removed = 0",
+                             how[k])) < 0 ||
+            (rc = tmf_prepare(s, &b, &st)) < 0)
+            goto next;
+        step = sqlite3_step(st);
+        if (step == SQLITE_ROW)
+            rc = store_sqlite_row_instance(s, st, out);
+        else if (step == SQLITE_DONE)
+            rc = TMFINV_ENOTFOUND;
+        else
+            rc = store_sqlite_fail(s, "reading an instance");
+    next:
+        sqlite3_finalize(st);
+        tmf_sql_free(&b);
+    }
+    return rc;
+}
+
+static int sqlite_tmf_begin_write(tmfinv_store *base)
+{
+    return store_sqlite_exec((sqlite_store *)base, "BEGIN IMMEDIATE");
+}
+
+const tmfinv_store_tmf_ops store_sqlite_tmf_ops = {
+    .count = sqlite_tmf_count,
+    .list = sqlite_tmf_list,
+    .find = sqlite_tmf_find,
+    .begin_write = sqlite_tmf_begin_write,
+};
+
+
