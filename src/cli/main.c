@@ -31,7 +31,7 @@ static const char usage_text[] =
     "usage: tmfinv [-c FILE] COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
-    "  sync [--once]                    one full sync (--once), or the refresh schedule\n"
+    "  sync [--once [--allow-mass-remove]]  one full sync (--once), or the refresh schedule\n"
     "  serve                            the daemon: sync schedule + HTTP API ([http] listen)\n"
     "  query DEFINITION [--where FIELD=VALUE]... [--all] [--count] [--json] [--limit N]\n"
     "  show KEY|UUID [--definition DEF] [--json]\n"
@@ -159,9 +159,10 @@ static void warn_insecure(const app *a)
 }
 
 /* One run; prints its outcome. Returns the exit code it deserves, or -1 on a store error. */
-static int run_once(app *a, int incremental)
+static int run_once(app *a, int incremental, int allow_mass_remove)
 {
-    tmfinv_sync_options opt = {.incremental = incremental, .stop = &stop_requested, .log = log_line};
+    tmfinv_sync_options opt = {.incremental = incremental, .allow_mass_remove = allow_mass_remove,
+                               .stop = &stop_requested, .log = log_line};
     tmfinv_sync_result result;
 
     if (tmfinv_sync_run(a->store, a->model, a->cfg, &opt, &result) < 0) {
@@ -171,7 +172,8 @@ static int run_once(app *a, int incremental)
     printf("run %lld: %s\n", (long long)result.run_id,
            result.errors ? "FAILED (a source could not be read; nothing removed)"
            : result.interrupted ? "INTERRUPTED (nothing removed)"
-           : result.complete ? "complete" : "INCOMPLETE (nothing removed)");
+           : result.complete ? "complete"
+           : result.withheld ? "INCOMPLETE (removals withheld; see tmfinv runs)" : "INCOMPLETE (nothing removed)");
     fflush(stdout);
     if (result.errors)
         return 1;
@@ -197,19 +199,25 @@ static void sleep_until(int64_t until_ms)
 
 static int cmd_sync(app *a, int argc, char **argv)
 {
-    static const struct option opts[] = {{"once", no_argument, NULL, 'o'}, {NULL, 0, NULL, 0}};
-    int once = 0, c, rc;
+    static const struct option opts[] = {{"once", no_argument, NULL, 'o'},
+                                         {"allow-mass-remove", no_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
+    int once = 0, allow_mass_remove = 0, c, rc;
     int64_t last_full, last_run;
 
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'o')
             once = 1;
+        else if (c == 'm')
+            allow_mass_remove = 1;
         else
             return bad_option("sync", argv);
     }
     if (optind < argc)
         return usage_error("sync: unexpected argument '%s'", argv[optind]);
+    /* A confirmation is for the one run the operator has looked at, never for a schedule. */
+    if (allow_mass_remove && !once)
+        return usage_error("sync: --allow-mass-remove confirms one run: use it with --once");
     if ((rc = app_open(a, 1)) != 0)
         return rc;
     if (a->cfg->n_sources == 0) {
@@ -223,14 +231,14 @@ static int cmd_sync(app *a, int argc, char **argv)
     warn_insecure(a);
     catch_stop_signals();
     if (once) {
-        rc = run_once(a, 0);
+        rc = run_once(a, 0, allow_mass_remove);
         return rc < 0 ? 1 : rc;
     }
     /* The schedule: a full sync now, a refresh every interval, a full reconcile every
      * full_interval; SIGTERM or SIGINT ends it between pages. */
     printf("schedule: refresh every %d s, full sync every %d s\n", a->cfg->interval_s, a->cfg->full_interval_s);
     last_full = last_run = tmfinv_time_monotonic_ms();
-    if (run_once(a, 0) < 0)
+    if (run_once(a, 0, 0) < 0)
         return 1;
     while (!stop_requested) {
         int64_t next_refresh = last_run + (int64_t)a->cfg->interval_s * 1000;
@@ -244,7 +252,7 @@ static int cmd_sync(app *a, int argc, char **argv)
         last_run = tmfinv_time_monotonic_ms();
         if (full)
             last_full = last_run;
-        if (run_once(a, !full) < 0)
+        if (run_once(a, !full, 0) < 0)
             return 1;
     }
     printf("stopped\n");

@@ -207,6 +207,7 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
     s->retry_max_delay_ms = 30000;
     s->concurrency = 4;
     s->max_failed_pages = 3;
+    s->max_remove_fraction = -1; /* not set: [sync] max_remove_fraction, applied once all is read */
     if (!(s->name = strdup(name)))
         return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
     if (!(e = tmfinv_ini_get(sec, "api")))
@@ -354,6 +355,9 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
     if ((e = tmfinv_ini_get(sec, "max_failed_pages")) &&
         (rc = int_value(file, sec->name, e, 1, 1000, &s->max_failed_pages)) < 0)
         return rc;
+    if ((e = tmfinv_ini_get(sec, "max_remove_fraction")) &&
+        (rc = double_value(file, sec->name, e, 0, 1, &s->max_remove_fraction)) < 0)
+        return rc;
     if ((e = tmfinv_ini_get(sec, "definitions")) &&
         (rc = split_list(e->value, &s->definitions, &s->n_definitions)) < 0)
         return rc;
@@ -386,6 +390,7 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
         goto out;
     c->interval_s = 3600;
     c->full_interval_s = 86400;
+    c->max_remove_fraction = 0.1;
     c->http.default_limit = 1000;
     c->http.max_limit = 10000;
     c->http.max_body = 1024 * 1024;
@@ -460,6 +465,9 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             if ((e = tmfinv_ini_get(sec, "deadline")) &&
                 (rc = int_value(path, sec->name, e, 0, 7 * 86400, &c->deadline_s)) < 0)
                 goto out;
+            if ((e = tmfinv_ini_get(sec, "max_remove_fraction")) &&
+                (rc = double_value(path, sec->name, e, 0, 1, &c->max_remove_fraction)) < 0)
+                goto out;
         } else if (strncmp(sec->name, "source ", 7) == 0) {
             const char *name = sec->name + 7;
 
@@ -506,6 +514,10 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                               c->http.default_limit, c->http.max_limit);
         goto out;
     }
+    /* [sync] may follow the sources in the file: their default is applied once all is read. */
+    for (i = 0; i < c->n_sources; i++)
+        if (c->sources[i].max_remove_fraction < 0)
+            c->sources[i].max_remove_fraction = c->max_remove_fraction;
     if (!c->http.ready_max_age_s)
         c->http.ready_max_age_s = 2 * c->full_interval_s;
     if (!c->store_path) {

@@ -38,6 +38,7 @@ typedef struct tmfinv_source_config {
     int retry_max_delay_ms; /* cap of the back-off delay */
     int insecure;           /* TLS verification off (explicit, logged) */
     int max_failed_pages;   /* consecutive failed pages that stop a scan */
+    double max_remove_fraction; /* most of its active instances one scan may remove (else withheld) */
     char **definitions;     /* the definitions this source feeds; NULL: all of its API */
     size_t n_definitions;
     char **exclude_types;   /* overrides the definitions' excluded types; NULL: keep them */
@@ -51,6 +52,7 @@ typedef struct tmfinv_config {
     char *store_path;
     int interval_s;         /* [sync] interval: refresh period of the schedule */
     int full_interval_s;    /* [sync] full_interval: period of full reconciles */
+    double max_remove_fraction; /* [sync] max_remove_fraction: the sources' default */
     int deadline_s;         /* [sync] deadline: longest run, 0: none */
     struct {
         char *listen;           /* [http] listen, default 127.0.0.1:8080 */

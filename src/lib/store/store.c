@@ -59,6 +59,18 @@ int tmfinv_store_sweep(tmfinv_store *s, const char *source, const char *definiti
     return s->ops->sweep(s, source, definition, run_id, time, removed);
 }
 
+int tmfinv_store_sweep_count(tmfinv_store *s, const char *source, const char *definition, int64_t *active,
+                             int64_t *unseen)
+{
+    return s->ops->sweep_count(s, source, definition, active, unseen);
+}
+
+int tmfinv_store_written_by(tmfinv_store *s, const char *definition, const char *key, const char *tmf_id,
+                            int *same)
+{
+    return s->ops->written_by(s, definition, key, tmf_id, same);
+}
+
 int tmfinv_store_query(tmfinv_store *s, const tmfinv_query *q, int (*fn)(const tmfinv_instance *, void *),
                        void *ctx)
 {

@@ -126,6 +126,18 @@ int tmfinv_store_seen_mark(tmfinv_store *s, const char *definition, const char *
 int tmfinv_store_sweep(tmfinv_store *s, const char *source, const char *definition, int64_t run_id,
                        const char *time, int64_t *removed);
 
+/* What tmfinv_store_sweep() would do, without doing it: the active instances of
+ * `definition` written by `source` into *active, and how many of them were not seen in
+ * this run (would be removed) into *unseen. */
+int tmfinv_store_sweep_count(tmfinv_store *s, const char *source, const char *definition, int64_t *active,
+                             int64_t *unseen);
+
+/* Whether the instance of `definition` with `key` was last written by the item whose
+ * TMF id is `tmf_id` (NULL: an item without a text id): *same is 1 when it was, 0 when
+ * another item wrote it. TMFINV_ENOTFOUND when there is no such instance. */
+int tmfinv_store_written_by(tmfinv_store *s, const char *definition, const char *key, const char *tmf_id,
+                            int *same);
+
 /* Calls fn for every instance matching q, ordered by definition then key. fn returns
  * non-zero to stop (that value is returned). The instance is borrowed. */
 int tmfinv_store_query(tmfinv_store *s, const tmfinv_query *q, int (*fn)(const tmfinv_instance *inst, void *ctx),

@@ -45,6 +45,9 @@ typedef struct tmfinv_store_ops {
     int (*seen_mark)(tmfinv_store *s, const char *definition, const char *key, int *first);
     int (*sweep)(tmfinv_store *s, const char *source, const char *definition, int64_t run_id, const char *time,
                  int64_t *removed);
+    int (*sweep_count)(tmfinv_store *s, const char *source, const char *definition, int64_t *active,
+                       int64_t *unseen);
+    int (*written_by)(tmfinv_store *s, const char *definition, const char *key, const char *tmf_id, int *same);
     int (*query)(tmfinv_store *s, const tmfinv_query *q, int (*fn)(const tmfinv_instance *, void *), void *ctx);
     int (*count)(tmfinv_store *s, const tmfinv_query *q, int64_t *count);
     int (*summary)(tmfinv_store *s, int (*fn)(const cJSON *, void *), void *ctx);

@@ -100,6 +100,12 @@ static const char *const statement_sql[ST_COUNT] = {
                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_SEEN_MARK] = "INSERT OR IGNORE INTO temp.seen (definition, key) VALUES (?1, ?2)",
+    /* The TMF id comes from the index instance_by_tmf_id (no parse of raw): `+key` keeps
+     * the planner off the (definition, key) index, which would make it parse raw. */
+    [ST_WRITTEN_BY_ID] = "SELECT 1 FROM instance WHERE definition = ?1 AND json_extract(raw, '$.id') = ?3"
+                         " AND +key = ?2",
+    [ST_WRITTEN_BY_NO_ID] = "SELECT json_type(raw, '$.id') IS NOT 'text' FROM instance WHERE definition = ?1"
+                            " AND key = ?2",
     [ST_REPORT_ADD] = "INSERT OR IGNORE INTO report (run_id, source, kind, page, definition, key, item_id, field, reason,"
                       " time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 };
@@ -491,6 +497,60 @@ static int sqlite_sweep(tmfinv_store *base, const char *source, const char *defi
     return rc;
 }
 
+static int sqlite_sweep_count(tmfinv_store *base, const char *source, const char *definition, int64_t *active,
+                              int64_t *unseen)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*), coalesce(sum(NOT EXISTS (SELECT 1 FROM temp.seen"
+                                  " WHERE seen.definition = instance.definition AND seen.key = instance.key)), 0)"
+                                  " FROM instance WHERE source = ?1 AND definition = ?2 AND removed = 0",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_sqlite_fail(s, "counting unseen instances");
+    store_sqlite_bind_text(st, 1, source);
+    store_sqlite_bind_text(st, 2, definition);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *active = sqlite3_column_int64(st, 0);
+        *unseen = sqlite3_column_int64(st, 1);
+    } else
+        rc = store_sqlite_fail(s, "counting unseen instances");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sqlite_written_by(tmfinv_store *base, const char *definition, const char *key, const char *tmf_id,
+                             int *same)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = store_sqlite_stmt(s, tmf_id ? ST_WRITTEN_BY_ID : ST_WRITTEN_BY_NO_ID);
+    int rc = 0, step;
+
+    store_sqlite_bind_text(st, 1, definition);
+    store_sqlite_bind_text(st, 2, key);
+    if (tmf_id)
+        store_sqlite_bind_text(st, 3, tmf_id);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW)
+        *same = sqlite3_column_int(st, 0);
+    else if (step != SQLITE_DONE)
+        rc = store_sqlite_fail(s, "reading an instance");
+    else if (!tmf_id)
+        rc = TMFINV_ENOTFOUND;
+    else {
+        /* No instance with that TMF id: another item wrote it, or there is none. */
+        char id[40], hash[65];
+        int removed;
+
+        sqlite3_reset(st);
+        if ((rc = sqlite_state(base, definition, key, id, hash, &removed)) == 0)
+            *same = 0;
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
 /* Builds the WHERE clause of a query and binds it; `st` is NULL on the first pass. */
 int store_sqlite_query_where(const tmfinv_query *q, tmfinv_buf *sql, sqlite3_stmt *st)
 {
@@ -817,6 +877,8 @@ static const tmfinv_store_ops sqlite_ops = {
     .seen_reset = sqlite_seen_reset,
     .seen_mark = sqlite_seen_mark,
     .sweep = sqlite_sweep,
+    .sweep_count = sqlite_sweep_count,
+    .written_by = sqlite_written_by,
     .query = sqlite_query,
     .count = sqlite_count,
     .summary = sqlite_summary,

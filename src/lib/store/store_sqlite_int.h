@@ -19,6 +19,8 @@ enum {
     ST_SEEN_MARK,
     ST_REPORT_ADD,
     ST_DATA_VERSION,
+    ST_WRITTEN_BY_ID,
+    ST_WRITTEN_BY_NO_ID,
     ST_COUNT
 };
 

@@ -25,6 +25,10 @@ typedef struct sync_ctx {
     int fatal;                  /* the source could not be read at all */
     int64_t moved;              /* items seen twice in this scan: the collection moved under us */
     int64_t unidentified;       /* items that could not be keyed: their instances cannot be told gone */
+    int64_t deferred;           /* items not written: a page had failed and another item wrote the instance */
+    int64_t announced;          /* the source's last X-Total-Count, -1: none */
+    int first_page_empty;       /* page 1 came back as [] */
+    int withheld;               /* the removals of this source's scan were withheld */
     int position;               /* 1-based position of the item being applied in its page */
     char *print;                /* reused buffer the items are printed into (saves a malloc per item) */
     size_t print_size;
@@ -248,6 +252,35 @@ static int print_item(sync_ctx *c, const cJSON *item)
     }
 }
 
+/* Once a page of this scan has failed for good, an item may not be the first of its key
+ * (that one may have been on the failed page): it must not overwrite an instance that an
+ * item with another TMF id wrote, or a customer's service could be replaced by another's
+ * until the next complete scan. Such an item is reported as a deferred duplicate and
+ * *deferred set; the next complete scan decides. An item with the same TMF id (the same
+ * item, changed) is applied as usual. */
+static int defer_if_foreign(sync_ctx *c, const tmfinv_definition *d, const char *key, const cJSON *item,
+                            int *deferred)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
+    int same = 1, rc;
+
+    *deferred = 0;
+    if (c->rs.failed == 0)
+        return 0;
+    rc = tmfinv_store_written_by(c->store, d->name, key, cJSON_IsString(id) && *id->valuestring ? id->valuestring : NULL,
+                                 &same);
+    if (rc == TMFINV_ENOTFOUND || (rc == 0 && same))
+        return 0;
+    if (rc < 0)
+        return rc;
+    *deferred = 1;
+    c->deferred++;
+    c->rs.duplicates++;
+    return report(c, "duplicate", d, key, item, d->fields[d->key_field].name,
+                  "deferred: a page failed earlier in this scan and another item (another TMF id) wrote this "
+                  "instance, so this one may not be the first of its key; the next complete scan decides");
+}
+
 /* Applies one item (see the order of rules in sync.h). */
 static int apply_item(sync_ctx *c, const cJSON *item)
 {
@@ -257,7 +290,7 @@ static int apply_item(sync_ctx *c, const cJSON *item)
     tmfinv_reject why = {{0}, {0}};
     char *key = NULL, hash[65], old_id[40], old_hash[65];
     const char *type, *status;
-    int rc = 0, first, keep, exists = 0, old_removed = 0;
+    int rc = 0, first, keep, exists = 0, old_removed = 0, deferred = 0;
     char reason[256];
 
     if (!cJSON_IsObject(item)) {
@@ -320,6 +353,10 @@ static int apply_item(sync_ctx *c, const cJSON *item)
     if (rc < 0)
         goto out;
     if (is_excluded(c, d, item, &type)) {
+        if (exists && !old_removed && (rc = defer_if_foreign(c, d, key, item, &deferred)) < 0)
+            goto out;
+        if (deferred)
+            goto out;
         c->rs.excluded++;
         if (exists && !old_removed && (rc = tmfinv_store_get(c->store, d->name, key, &old)) == 0) {
             (void)snprintf(reason, sizeof(reason), "type %s is excluded", type);
@@ -348,6 +385,8 @@ static int apply_item(sync_ctx *c, const cJSON *item)
             c->rs.dropped++;
         goto out;
     }
+    if (exists && ((rc = defer_if_foreign(c, d, key, item, &deferred)) < 0 || deferred))
+        goto out;
     if (exists && (rc = tmfinv_store_get(c->store, d->name, key, &old)) < 0)
         goto out;
     if ((rc = tmfinv_definition_map(d, item, &values, &why)) == TMFINV_EINVALID) {
@@ -473,6 +512,54 @@ static int add_failed_page(sync_ctx *c, const tmfinv_page *page)
     return 0;
 }
 
+/* Decides whether the complete scan of the source is evidence enough to remove the
+ * instances it did not see (see tmfinv_sync_run()), inside the sweep's transaction:
+ * *withhold is 1 when it is not, with the reason in `why`. A removal the operator
+ * confirmed (allow_mass_remove) goes ahead, with a warning. */
+static int removal_evidence(sync_ctx *c, int *withhold, char *why, size_t len)
+{
+    const tmfinv_source_config *s = c->src;
+    int64_t active = 0, unseen = 0;
+    char doubt[640] = "";
+    int rc;
+
+    *withhold = 0;
+    for (size_t i = 0; i < c->model->n_definitions; i++) {
+        const tmfinv_definition *d = c->model->definitions[i];
+        int64_t a = 0, u = 0;
+
+        if (!feeds(s, d))
+            continue;
+        if ((rc = tmfinv_store_sweep_count(c->store, s->name, d->name, &a, &u)) < 0)
+            return rc;
+        active += a;
+        unseen += u;
+    }
+    if (unseen == 0)
+        return 0;
+    if (c->first_page_empty)
+        (void)snprintf(doubt, sizeof(doubt), "the first page was empty while the store holds %lld active instances "
+                       "of this source", (long long)active);
+    else if (c->announced > c->rs.items)
+        (void)snprintf(doubt, sizeof(doubt), "the source announced %lld items (X-Total-Count) while the scan got %lld",
+                       (long long)c->announced, (long long)c->rs.items);
+    else if ((double)unseen > s->max_remove_fraction * (double)active)
+        (void)snprintf(doubt, sizeof(doubt), "that is %.1f%% of them, more than max_remove_fraction = %g",
+                       100.0 * (double)unseen / (double)active, s->max_remove_fraction);
+    if (!doubt[0])
+        return 0;
+    if (c->opt->allow_mass_remove) {
+        say(c, TMFINV_LOG_WARN, "source '%s': removing %lld of %lld active instances as confirmed "
+            "(--allow-mass-remove), although %s", s->name, (long long)unseen, (long long)active, doubt);
+        return 0;
+    }
+    *withhold = 1;
+    (void)snprintf(why, len, "removal withheld: %lld of %lld active instances would have been removed, but %s; "
+                   "nothing removed (confirm with tmfinv sync --once --allow-mass-remove)",
+                   (long long)unseen, (long long)active, doubt);
+    return 0;
+}
+
 /* Scans one source. Returns 0, or a negative code when the store failed. */
 static int sync_source(sync_ctx *c)
 {
@@ -522,6 +609,10 @@ static int sync_source(sync_ctx *c)
             continue;
         }
         failed_in_a_row = 0;
+        if (page.total_count >= 0)
+            c->announced = page.total_count;
+        if (c->page == 1 && cJSON_GetArraySize(page.items) == 0)
+            c->first_page_empty = 1;
         rc = apply_page(c, page.items);
         tmfinv_page_clear(&page);
         if (rc < 0)
@@ -535,6 +626,10 @@ static int sync_source(sync_ctx *c)
         say(c, TMFINV_LOG_WARN, "source '%s': %s", s->name, error);
         c->rs.error = error;
     }
+    if (c->deferred)
+        say(c, TMFINV_LOG_WARN, "source '%s': %lld items not applied (another item wrote their instance and a page "
+            "had failed; see tmfinv rejected --kind duplicate): the next complete scan decides", s->name,
+            (long long)c->deferred);
     if (c->moved && !c->rs.error) {
         (void)snprintf(error, sizeof(error),
                        "the collection changed during the scan (%lld items seen twice), so items may have been "
@@ -560,7 +655,22 @@ static int sync_source(sync_ctx *c)
     tmfinv_time_now(c->now, sizeof(c->now));
     if ((rc = tmfinv_store_begin(c->store)) < 0)
         goto out;
-    /* Only a complete FULL scan is evidence that what was not seen is gone. */
+    /* Only a complete FULL scan is evidence that what was not seen is gone, and only
+     * when the source does not contradict it (removals are what events announce). */
+    if (c->rs.complete && !c->incremental) {
+        int withhold = 0;
+
+        if ((rc = removal_evidence(c, &withhold, error, sizeof(error))) < 0) {
+            (void)tmfinv_store_rollback(c->store);
+            goto out;
+        }
+        if (withhold) {
+            say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
+            c->rs.error = error;
+            c->rs.complete = 0;
+            c->withheld = 1;
+        }
+    }
     if (c->rs.complete && !c->incremental) {
         for (size_t i = 0; i < c->model->n_definitions; i++) {
             const tmfinv_definition *d = c->model->definitions[i];
@@ -607,6 +717,10 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
         c.fatal = 0;
         c.moved = 0;
         c.unidentified = 0;
+        c.deferred = 0;
+        c.announced = -1;
+        c.first_page_empty = 0;
+        c.withheld = 0;
         c.src = &cfg->sources[i];
         c.rs.source = c.src->name;
         c.rs.failed_pages = cJSON_CreateArray();
@@ -617,6 +731,8 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
             result->complete = 0;
         if (c.fatal)
             result->errors++;
+        if (c.withheld)
+            result->withheld++;
         if (rc == 0)
             say(&c, TMFINV_LOG_INFO,
                 "source '%s': %s%s in %.1f s: %lld pages, %lld items: %lld created, %lld updated, %lld unchanged, "

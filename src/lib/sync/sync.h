@@ -5,8 +5,11 @@
  * item, check its key (empty: skipped and reported), de-duplicate (first occurrence in
  * page order wins), exclude types, apply status rules, map and validate, then create,
  * update or leave unchanged (content hash), preserving local and initial fields. After
- * a complete scan, instances of the source not seen are marked removed; after an
- * incomplete one nothing is removed. Every run and its figures are recorded. */
+ * a complete scan, instances of the source not seen are marked removed, when the scan is
+ * evidence enough (see tmfinv_sync_run()); after an incomplete one nothing is removed.
+ * Once a page has failed, an item does not overwrite an instance that an item with
+ * another TMF id wrote (it is reported as a deferred duplicate). Every run and its
+ * figures are recorded. */
 #ifndef TMFINV_SYNC_H
 #define TMFINV_SYNC_H
 
@@ -26,10 +29,12 @@ typedef struct tmfinv_sync_result {
     int complete;       /* every source scanned without a failed page */
     int errors;         /* sources that could not be read at all */
     int interrupted;    /* stopped (signal) or out of time (deadline) */
+    int withheld;       /* sources whose removals were withheld for want of evidence */
 } tmfinv_sync_result;
 
 typedef struct tmfinv_sync_options {
     int incremental;                /* refresh: sources with incremental_params fetch only changes */
+    int allow_mass_remove;          /* the operator confirms removals the evidence rules would withhold */
     volatile sig_atomic_t *stop;    /* set by a signal handler: stop between pages */
     tmfinv_log_fn log;
     void *log_ctx;
@@ -40,8 +45,13 @@ int tmfinv_sync_load_model(const tmfinv_config *cfg, tmfinv_model **out);
 
 /* Runs one sync of every source: full, or with opt->incremental a refresh (sources
  * configured with incremental_params fetch only recent changes and remove nothing;
- * the others scan in full). Returns 0 when the run was carried out (see result for
- * completeness), or a negative code when the store failed. */
+ * the others scan in full). A complete full scan removes the instances it did not see
+ * only with evidence: unless opt->allow_mass_remove, it removes nothing, and the source
+ * is incomplete with the reason as its error, when its first page was empty, when it
+ * got fewer items than the source's last X-Total-Count, or when it would remove more
+ * than the source's max_remove_fraction of its active instances. Returns 0 when the
+ * run was carried out (see result for completeness), or a negative code when the
+ * store failed. */
 int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv_config *cfg,
                     const tmfinv_sync_options *opt, tmfinv_sync_result *result);
 
