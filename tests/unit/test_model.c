@@ -1,5 +1,6 @@
 /* test_model.c: loading profiles (good and bad), classification, keys, exclusion,
- * status rules, mapping with type conversion, validation and owners. */
+ * status rules, mapping with type conversion, validation and owners; text that is not
+ * UTF-8 or holds a NUL, in pages, values typed for `set` and profiles. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -9,6 +10,7 @@
 #include "helpers.h"
 #include "model.h"
 #include "tmfinv_error.h"
+#include "tmfinv_utf8.h"
 
 static tmfinv_model *load_profile(const char *name)
 {
@@ -300,6 +302,138 @@ static void test_model__wrong_shapes_are_rejected(void **state)
     tmfinv_model_free(m);
 }
 
+/* Parses `text` (a page) and runs the page text check over it, as the fetcher does. */
+static cJSON *parse_page(const char *text, size_t len)
+{
+    cJSON *items = cJSON_ParseWithLength(text, len);
+
+    assert_non_null(items);
+    assert_int_equal(tmfinv_model_mark_bad_text(items, text, len), 0);
+    return items;
+}
+
+static void test_model__bad_text_in_items_is_rejected_naming_the_field(void **state)
+{
+    static const char page[] =
+        "[{\"id\":\"r1\",\"name\":\"bad \xff\"},"
+        "{\"id\":\"r2\",\"name\":\"before\\u0000after\"},"
+        "{\"id\":\"r3\",\"name\":\"fine\",\"extra\":{\"deep\":[\"x\",\"\xed\xa0\x80\"]}},"
+        "{\"id\":\"r4\\u0000\",\"name\":\"fine\"},"
+        "{\"id\":\"r5\",\"name\":\"lit \\\\u0000 eral\"},"
+        "{\"id\":\"r6\",\"\xc0\xaf\":1},"
+        "\"\xff\"]";
+    tmfinv_model *m = load_profile("ses");
+    const tmfinv_definition *res = tmfinv_model_find(m, "Resource");
+    cJSON *items = parse_page(page, sizeof(page) - 1), *values = NULL;
+    tmfinv_reject why = {{0}, {0}};
+    char *key = NULL;
+
+    (void)state;
+    assert_int_equal(tmfinv_definition_map(res, cJSON_GetArrayItem(items, 0), &values, &why), TMFINV_EINVALID);
+    assert_string_equal(why.field, "name");
+    assert_non_null(strstr(why.reason, "not valid UTF-8"));
+    assert_int_equal(tmfinv_definition_map(res, cJSON_GetArrayItem(items, 1), &values, &why), TMFINV_EINVALID);
+    assert_string_equal(why.field, "name");
+    assert_non_null(strstr(why.reason, "NUL"));
+    /* No field maps it: the JSON path is named. */
+    assert_int_equal(tmfinv_definition_map(res, cJSON_GetArrayItem(items, 2), &values, &why), TMFINV_EINVALID);
+    assert_string_equal(why.field, "extra.deep[1]");
+    /* The key with a NUL fails as a key, so it cannot stand for "r4". */
+    assert_int_equal(tmfinv_definition_key(res, cJSON_GetArrayItem(items, 3), &key), TMFINV_EINVALID);
+    assert_null(key);
+    assert_non_null(strstr(tmfinv_error_last(), "NUL"));
+    /* Other bad strings do not stop the key from being read (the report names it). */
+    assert_int_equal(tmfinv_definition_key(res, cJSON_GetArrayItem(items, 1), &key), 0);
+    assert_string_equal(key, "r2");
+    free(key);
+    /* An escaped backslash before u0000 is text. */
+    assert_int_equal(tmfinv_definition_map(res, cJSON_GetArrayItem(items, 4), &values, &why), 0);
+    assert_string_equal(cJSON_GetObjectItem(values, "name")->valuestring, "lit \\u0000 eral");
+    cJSON_Delete(values);
+    assert_int_equal(tmfinv_definition_map(res, cJSON_GetArrayItem(items, 5), &values, &why), TMFINV_EINVALID);
+    assert_string_equal(why.field, "??");
+    assert_non_null(strstr(why.reason, "member name"));
+    /* A bad element that is not an object becomes null; bad bytes in the tree become '?'
+     * (only the marker's own name is not UTF-8, so that no page can forge one). */
+    assert_true(cJSON_IsNull(cJSON_GetArrayItem(items, 6)));
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(items, 0), "name")->valuestring, "bad ?");
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(items, 2),
+                                                                                   "extra"), "deep"), 1)->valuestring,
+                        "???");
+    assert_non_null(cJSON_GetObjectItem(cJSON_GetArrayItem(items, 5), "??"));
+    cJSON_Delete(items);
+    tmfinv_model_free(m);
+}
+
+static void test_model__clean_pages_are_left_alone(void **state)
+{
+    static const char page[] = "[{\"id\":\"r1\",\"name\":\"caf\xc3\xa9 \xf0\x9f\x98\x80\"}]";
+    cJSON *items = parse_page(page, sizeof(page) - 1);
+    cJSON *same = cJSON_Parse(page);
+
+    (void)state;
+    assert_true(cJSON_Compare(items, same, 1));
+    cJSON_Delete(items);
+    cJSON_Delete(same);
+}
+
+static void test_model__mapped_strings_and_set_values_must_be_utf8(void **state)
+{
+    tmfinv_model *m = load_profile("ses");
+    const tmfinv_definition *res = tmfinv_model_find(m, "Resource");
+    cJSON *item = parse("{\"id\":\"r1\",\"name\":\"x\"}"), *values = NULL, *v = NULL;
+    tmfinv_reject why = {{0}, {0}};
+    char *key = NULL;
+
+    (void)state;
+    /* Without the page check (a tree built in memory) the field rules still hold. */
+    cJSON_SetValuestring(cJSON_GetObjectItem(item, "name"), "ab\xc3");
+    assert_int_equal(tmfinv_definition_map(res, item, &values, &why), TMFINV_EINVALID);
+    assert_string_equal(why.field, "name");
+    assert_string_equal(why.reason, "not valid UTF-8 (byte 2)");
+    cJSON_SetValuestring(cJSON_GetObjectItem(item, "id"), "r\xff");
+    assert_int_equal(tmfinv_definition_key(res, item, &key), TMFINV_EINVALID);
+    assert_null(key);
+    assert_int_equal(tmfinv_field_parse(res, tmfinv_definition_field(res, "note"), "caf\xc3\xa9", &v), 0);
+    assert_string_equal(v->valuestring, "caf\xc3\xa9");
+    cJSON_Delete(v);
+    v = NULL;
+    assert_int_equal(tmfinv_field_parse(res, tmfinv_definition_field(res, "note"), "\xed\xa0\x80", &v),
+                     TMFINV_EINVALID);
+    assert_null(v);
+    assert_string_equal(tmfinv_error_last(), "not valid UTF-8 (byte 0)");
+    /* A message quoting a long value never cuts a character in two. */
+    cJSON_SetValuestring(cJSON_GetObjectItem(item, "id"), "r1");
+    {
+        char status[80];
+
+        memset(status, 'a', sizeof(status));
+        memcpy(status + 59, "\xc3\xa9", 2);
+        status[sizeof(status) - 1] = '\0';
+        cJSON_AddStringToObject(item, "status", status);
+    }
+    cJSON_SetValuestring(cJSON_GetObjectItem(item, "name"), "x");
+    assert_int_equal(tmfinv_definition_map(res, item, &values, &why), TMFINV_EINVALID);
+    assert_string_equal(why.field, "status");
+    assert_true(tmfinv_utf8_valid(why.reason, strlen(why.reason)));
+    cJSON_Delete(item);
+    tmfinv_model_free(m);
+}
+
+static void test_model__profile_text_must_be_utf8_without_nul(void **state)
+{
+    static const char bad_byte[] = "{\"profile\":\"p\",\n \"description\":\"\xff\"}";
+    static const char nul[] = "{\"profile\":\"p\\u0000x\"}";
+    tmfinv_model *m = NULL;
+
+    (void)state;
+    assert_int_equal(tmfinv_model_load_text("p.json", bad_byte, sizeof(bad_byte) - 1, &m), TMFINV_EINVALID);
+    assert_string_equal(tmfinv_error_last(), "p.json:2:17: not valid UTF-8");
+    assert_int_equal(tmfinv_model_load_text("p.json", nul, sizeof(nul) - 1, &m), TMFINV_EINVALID);
+    assert_string_equal(tmfinv_error_last(), "p.json:1:14: a NUL character (\\u0000) is not allowed");
+    assert_null(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -311,6 +445,10 @@ int main(void)
         cmocka_unit_test(test_model__modem_status_owner_is_initial),
         cmocka_unit_test(test_model__field_parse_for_set),
         cmocka_unit_test(test_model__wrong_shapes_are_rejected),
+        cmocka_unit_test(test_model__bad_text_in_items_is_rejected_naming_the_field),
+        cmocka_unit_test(test_model__clean_pages_are_left_alone),
+        cmocka_unit_test(test_model__mapped_strings_and_set_values_must_be_utf8),
+        cmocka_unit_test(test_model__profile_text_must_be_utf8_without_nul),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -114,8 +114,21 @@ typedef struct tmfinv_reject {
 
 /* Loads a profile file. On success *out holds a new model (free with
  * tmfinv_model_free()). A bad file fails with TMFINV_EINVALID, the message naming
- * the file and the line (JSON syntax) or the JSON path (content) and the problem. */
+ * the file and the line (JSON syntax, text that is not UTF-8 or holds a NUL) or the
+ * JSON path (content) and the problem. */
 int tmfinv_model_load(const char *path, tmfinv_model **out);
+
+/* The same for a profile's text (`len` bytes; need not end with a NUL), `name` standing
+ * for the file in messages. */
+int tmfinv_model_load_text(const char *name, const char *text, size_t len, tmfinv_model **out);
+
+/* Checks the text of a page (`body`, `len` bytes) that `items` (a JSON array) was parsed
+ * from: every string must be valid UTF-8 without NUL, which cJSON cannot tell once parsed.
+ * One fast pass over a clean page; on a page that is not, each item holding a bad string
+ * gets that string made harmless and a marker that makes tmfinv_definition_key() (when the
+ * key holds it) or tmfinv_definition_map() reject the item naming the field. An element
+ * that is not an object and holds a bad string becomes null. Returns 0 or TMFINV_ENOMEM. */
+int tmfinv_model_mark_bad_text(cJSON *items, const char *body, size_t len);
 
 /* Resolves a profile name ("ses", "tmf") or a path to a file name: names are looked up
  * in $TMFINV_DATA_DIR/profiles or the compiled-in data directory. New string in *out. */
@@ -142,8 +155,8 @@ const cJSON *tmfinv_path_first(const tmfinv_path *path, const cJSON *item);
 
 /* The item's key as a new string in *out (free() it); *out is NULL when the key is
  * missing or empty. Numbers are written in decimal. Returns 0, TMFINV_EINVALID when
- * the key is there but of the wrong shape (an object, array or boolean; message says
- * which), or TMFINV_ENOMEM. */
+ * the key is there but of the wrong shape (an object, array or boolean) or its text is
+ * not valid UTF-8 or holds a NUL (message says which), or TMFINV_ENOMEM. */
 int tmfinv_definition_key(const tmfinv_definition *d, const cJSON *item, char **out);
 
 /* The status the item sends, exactly as sent (borrowed), or NULL when absent or not a string. */
@@ -160,17 +173,21 @@ int tmfinv_definition_keeps(const tmfinv_definition *d, const char *status);
 
 /* Maps `item` onto the source and initial fields of `d` and validates them. On success
  * *out is a new JSON object (field name to value; absent values left out). On a
- * validation failure returns TMFINV_EINVALID with `why` filled. */
+ * validation failure returns TMFINV_EINVALID with `why` filled; this includes an item
+ * that tmfinv_model_mark_bad_text() marked (why->field: the field that maps the bad
+ * string, or its JSON path in the item when none does). */
 int tmfinv_definition_map(const tmfinv_definition *d, const cJSON *item, cJSON **out, tmfinv_reject *why);
 
 /* The owner of field `f` for an instance whose mapped values are `values`. */
 tmfinv_owner tmfinv_field_owner(const tmfinv_field *f, const cJSON *values);
 
 /* Converts the text `text` given by a person to a value of field `f` (lists: comma
- * separated) and validates it. New value in *out, or TMFINV_EINVALID with a message. */
+ * separated) and validates it. New value in *out, or TMFINV_EINVALID with a message
+ * (text that is not valid UTF-8 is refused before anything else). */
 int tmfinv_field_parse(const tmfinv_definition *d, const tmfinv_field *f, const char *text, cJSON **out);
 
-/* Validates one value of field `f`. 0, or TMFINV_EINVALID with why->reason filled. */
+/* Validates one value of field `f` (strings: valid UTF-8, at most TMFINV_MAX_STRING bytes).
+ * 0, or TMFINV_EINVALID with why->reason filled. */
 int tmfinv_field_validate(const tmfinv_field *f, const cJSON *value, tmfinv_reject *why);
 
 const char *tmfinv_type_name(tmfinv_type t);

@@ -1,0 +1,50 @@
+/* model_int.h: what the model's files share and nobody else sees (model.c, model_load.c,
+ * model_path.c, model_map.c, model_text.c). */
+#ifndef TMFINV_MODEL_INT_H
+#define TMFINV_MODEL_INT_H
+
+#include "model.h"
+
+extern const char *const model_type_names[7];  /* indexed by tmfinv_type */
+extern const char *const model_owner_names[3]; /* indexed by tmfinv_owner */
+
+/* Freeing (model.c); each accepts NULL or a zeroed value. */
+void model_strv_free(char **v, size_t n);
+void model_path_clear(tmfinv_path *p);
+void model_condition_free(tmfinv_condition *c);
+void model_definition_free(tmfinv_definition *d);
+
+/* The index of `s` in `v`, or -1. */
+int model_index_of(char **v, size_t n, const char *s);
+
+/* Paths (model_path.c). */
+typedef int (*model_path_visit_fn)(const cJSON *value, void *ctx); /* return 1 to stop */
+
+/* Parses "a.b[k=v].c[*]" into steps. Returns 0 or TMFINV_EINVALID (message: the problem). */
+int model_path_parse(const char *text, tmfinv_path *out);
+
+/* Calls `fn` for every non-null value at `steps` below `node`, in document order.
+ * Returns 1 when fn asked to stop. */
+int model_path_walk(const tmfinv_path_step *steps, size_t n, const cJSON *node, model_path_visit_fn fn, void *ctx);
+
+/* 1 when the JSON scalar `v` written as text equals `text`. */
+int model_scalar_equals(const cJSON *v, const char *text);
+
+/* "an object", "a string"…, for messages. */
+const char *model_json_kind(const cJSON *v);
+
+/* 1 when every source path of `f` meets a member of the wrong shape; what it met in `what`. */
+int model_field_wrong_shape(const tmfinv_field *f, const cJSON *item, char *what, size_t size);
+
+int model_condition_holds(const tmfinv_condition *c, const cJSON *item);
+
+/* The first value of `f`'s source paths in `item`, or NULL. Borrowed. */
+const cJSON *model_field_first(const tmfinv_field *f, const cJSON *item);
+
+/* Text checks (model_text.c). When tmfinv_model_mark_bad_text() found a string in `item`
+ * that is not valid UTF-8 or holds a NUL, fills `why` (the field of `d` that maps it, else
+ * the item's JSON path, and the reason) and returns 1; else 0. `key_only`: answer 1 only
+ * when the key field of `d` maps the bad string. */
+int model_item_bad_text(const tmfinv_definition *d, const cJSON *item, int key_only, tmfinv_reject *why);
+
+#endif

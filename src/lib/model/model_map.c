@@ -1,0 +1,409 @@
+/* model_map.c: mapping TMF items onto the typed fields of a definition, converting and
+ * validating each value, and parsing values typed by a person (tmfinv set). */
+#include "model.h"
+#include "model_int.h"
+
+#include "tmfinv_buf.h"
+#include "tmfinv_error.h"
+#include "tmfinv_file.h"
+#include "tmfinv_misc.h"
+#include "tmfinv_utf8.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void reject(tmfinv_reject *why, const char *field, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void reject(tmfinv_reject *why, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+
+    (void)snprintf(why->field, sizeof(why->field), "%s", field ? field : "");
+    va_start(ap, fmt);
+    (void)vsnprintf(why->reason, sizeof(why->reason), fmt, ap);
+    va_end(ap);
+}
+
+/* How many bytes of `s` to show in a message of at most `max`: never part of a character,
+ * never a byte that is not UTF-8 (a reason is stored and served like any text). */
+static int shown(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max);
+
+    return (int)tmfinv_utf8_invalid_at(s, n);
+}
+
+/* Describes a JSON value briefly for a message: its type and, for scalars, its start. */
+static void describe(const cJSON *v, char *buf, size_t size)
+{
+    if (cJSON_IsString(v))
+        (void)snprintf(buf, size, "string '%.*s%s'", shown(v->valuestring, 60), v->valuestring,
+                       strlen(v->valuestring) > (size_t)shown(v->valuestring, 60) ? "..." : "");
+    else if (cJSON_IsNumber(v))
+        (void)snprintf(buf, size, "number %.17g", v->valuedouble);
+    else if (cJSON_IsBool(v))
+        (void)snprintf(buf, size, "boolean %s", cJSON_IsTrue(v) ? "true" : "false");
+    else if (cJSON_IsObject(v))
+        (void)snprintf(buf, size, "an object");
+    else if (cJSON_IsArray(v))
+        (void)snprintf(buf, size, "an array");
+    else
+        (void)snprintf(buf, size, "null");
+}
+
+/* Renders an object through a "{path}" template into a new string. */
+static char *format_object(const char *fmt, const cJSON *o)
+{
+    tmfinv_buf b;
+    const char *p = fmt;
+
+    tmfinv_buf_init(&b, TMFINV_MAX_STRING + 1);
+    while (*p) {
+        const char *open = strchr(p, '{'), *close;
+
+        if (!open || !(close = strchr(open, '}'))) {
+            if (tmfinv_buf_puts(&b, p) < 0)
+                goto fail;
+            break;
+        }
+        if (tmfinv_buf_append(&b, p, (size_t)(open - p)) < 0)
+            goto fail;
+        {
+            char key[128];
+            const cJSON *v;
+            size_t n = (size_t)(close - open - 1);
+
+            if (n >= sizeof(key))
+                n = sizeof(key) - 1;
+            memcpy(key, open + 1, n);
+            key[n] = '\0';
+            v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+            if (cJSON_IsString(v)) {
+                if (tmfinv_buf_puts(&b, v->valuestring) < 0)
+                    goto fail;
+            } else if (v && !cJSON_IsNull(v)) {
+                char *s = cJSON_PrintUnformatted(v);
+                int rc = s ? tmfinv_buf_puts(&b, s) : -1;
+
+                free(s);
+                if (rc < 0)
+                    goto fail;
+            }
+        }
+        p = close + 1;
+    }
+    return tmfinv_buf_steal(&b);
+fail:
+    tmfinv_buf_free(&b);
+    return NULL;
+}
+
+/* Converts a source JSON value to field type. NULL with `why` filled when it cannot. */
+static cJSON *convert(const tmfinv_field *f, const cJSON *v, tmfinv_reject *why)
+{
+    char desc[128];
+    double d;
+    int64_t i;
+
+    switch (f->type) {
+    case TMFINV_TYPE_STRING:
+    case TMFINV_TYPE_REFERENCE:
+    case TMFINV_TYPE_ENUM:
+    case TMFINV_TYPE_DATETIME:
+        if (cJSON_IsString(v))
+            return cJSON_CreateString(v->valuestring);
+        if (f->format && cJSON_IsObject(v)) {
+            char *s = format_object(f->format, v);
+            cJSON *r = s ? cJSON_CreateString(s) : NULL;
+
+            free(s);
+            return r;
+        }
+        if (cJSON_IsNumber(v) && f->type != TMFINV_TYPE_DATETIME) {
+            char num[64];
+
+            (void)snprintf(num, sizeof(num), "%.17g", v->valuedouble);
+            return cJSON_CreateString(num);
+        }
+        break;
+    case TMFINV_TYPE_INTEGER:
+        if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) && fabs(v->valuedouble) <= 9007199254740992.0)
+            return cJSON_CreateNumber(v->valuedouble);
+        if (cJSON_IsString(v) && tmfinv_parse_int64(v->valuestring, -9007199254740992LL, 9007199254740992LL, &i) == 0)
+            return cJSON_CreateNumber((double)i);
+        break;
+    case TMFINV_TYPE_DOUBLE:
+        if (cJSON_IsNumber(v))
+            return cJSON_CreateNumber(v->valuedouble);
+        if (cJSON_IsString(v) && tmfinv_parse_double(v->valuestring, &d) == 0)
+            return cJSON_CreateNumber(d);
+        break;
+    case TMFINV_TYPE_BOOLEAN:
+        if (cJSON_IsBool(v))
+            return cJSON_CreateBool(cJSON_IsTrue(v));
+        if (cJSON_IsString(v) && (strcmp(v->valuestring, "true") == 0 || strcmp(v->valuestring, "false") == 0))
+            return cJSON_CreateBool(v->valuestring[0] == 't');
+        break;
+    }
+    describe(v, desc, sizeof(desc));
+    reject(why, f->name, "expected %s, got %s", tmfinv_type_name(f->type), desc);
+    return NULL;
+}
+
+static int validate_scalar(const tmfinv_field *f, const cJSON *v, tmfinv_reject *why)
+{
+    size_t i, n, bad;
+
+    switch (f->type) {
+    case TMFINV_TYPE_STRING:
+    case TMFINV_TYPE_REFERENCE:
+        if (!cJSON_IsString(v))
+            break;
+        n = strlen(v->valuestring);
+        if (n > TMFINV_MAX_STRING) {
+            reject(why, f->name, "string of %zu bytes is longer than %d", n, TMFINV_MAX_STRING);
+            return TMFINV_EINVALID;
+        }
+        if ((bad = tmfinv_utf8_invalid_at(v->valuestring, n)) < n) {
+            reject(why, f->name, "not valid UTF-8 (byte %zu)", bad);
+            return TMFINV_EINVALID;
+        }
+        return 0;
+    case TMFINV_TYPE_DATETIME:
+        if (!cJSON_IsString(v))
+            break;
+        if (!tmfinv_is_datetime(v->valuestring)) {
+            reject(why, f->name, "'%.*s' is not an RFC 3339 date-time", shown(v->valuestring, 60), v->valuestring);
+            return TMFINV_EINVALID;
+        }
+        return 0;
+    case TMFINV_TYPE_ENUM:
+        if (!cJSON_IsString(v))
+            break;
+        for (i = 0; i < f->n_values; i++)
+            if (strcmp(f->values[i], v->valuestring) == 0)
+                return 0;
+        {
+            char list[300] = "";
+            size_t at = 0;
+
+            for (i = 0; i < f->n_values && at < sizeof(list); i++)
+                at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s", i ? ", " : "", f->values[i]);
+            reject(why, f->name, "'%.*s' is not one of %s", shown(v->valuestring, 60), v->valuestring, list);
+        }
+        return TMFINV_EINVALID;
+    case TMFINV_TYPE_INTEGER:
+        if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble))
+            return 0;
+        break;
+    case TMFINV_TYPE_DOUBLE:
+        if (cJSON_IsNumber(v) && isfinite(v->valuedouble))
+            return 0;
+        break;
+    case TMFINV_TYPE_BOOLEAN:
+        if (cJSON_IsBool(v))
+            return 0;
+        break;
+    }
+    {
+        char desc[128];
+
+        describe(v, desc, sizeof(desc));
+        reject(why, f->name, "expected %s, got %s", tmfinv_type_name(f->type), desc);
+    }
+    return TMFINV_EINVALID;
+}
+
+int tmfinv_field_validate(const tmfinv_field *f, const cJSON *value, tmfinv_reject *why)
+{
+    const cJSON *el;
+    int rc;
+
+    if (!value || cJSON_IsNull(value)) {
+        if (f->required) {
+            reject(why, f->name, "required field '%s' is missing", f->name);
+            return TMFINV_EINVALID;
+        }
+        return 0;
+    }
+    if (!f->is_list)
+        return validate_scalar(f, value, why);
+    if (!cJSON_IsArray(value)) {
+        reject(why, f->name, "expected a list of %s", tmfinv_type_name(f->type));
+        return TMFINV_EINVALID;
+    }
+    if (f->required && cJSON_GetArraySize(value) == 0) {
+        reject(why, f->name, "required list '%s' is empty", f->name);
+        return TMFINV_EINVALID;
+    }
+    cJSON_ArrayForEach(el, value) {
+        if ((rc = validate_scalar(f, el, why)) < 0)
+            return rc;
+    }
+    return 0;
+}
+
+typedef struct collect_ctx {
+    const tmfinv_field *field;
+    cJSON *list;
+    tmfinv_reject *why;
+    int failed;
+} collect_ctx;
+
+static int collect_visit(const cJSON *value, void *ctx)
+{
+    collect_ctx *c = ctx;
+    cJSON *v = convert(c->field, value, c->why);
+
+    if (!v) {
+        c->failed = 1;
+        return 1;
+    }
+    cJSON_AddItemToArray(c->list, v);
+    return 0;
+}
+
+int tmfinv_definition_map(const tmfinv_definition *d, const cJSON *item, cJSON **out, tmfinv_reject *why)
+{
+    cJSON *values = cJSON_CreateObject();
+    size_t i, k;
+    int rc = 0;
+
+    if (!values)
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    if (!cJSON_IsObject(item)) {
+        reject(why, "", "item is not a JSON object");
+        rc = TMFINV_EINVALID;
+        goto out;
+    }
+    if (model_item_bad_text(d, item, 0, why)) {
+        rc = TMFINV_EINVALID;
+        goto out;
+    }
+    for (i = 0; i < d->n_fields; i++) {
+        const tmfinv_field *f = &d->fields[i];
+        cJSON *v = NULL;
+
+        if (f->owner == TMFINV_OWNER_LOCAL)
+            continue;
+        if (f->is_list) {
+            collect_ctx c = {.field = f, .why = why};
+
+            c.list = cJSON_CreateArray();
+            if (!c.list) {
+                rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+                goto out;
+            }
+            for (k = 0; k < f->n_from && cJSON_GetArraySize(c.list) == 0 && !c.failed; k++)
+                (void)model_path_walk(f->from[k].steps, f->from[k].n_steps, item, collect_visit, &c);
+            if (c.failed) {
+                cJSON_Delete(c.list);
+                rc = TMFINV_EINVALID;
+                goto out;
+            }
+            v = c.list;
+        } else {
+            const cJSON *src = model_field_first(f, item);
+
+            if (src) {
+                v = convert(f, src, why);
+                if (!v) {
+                    rc = TMFINV_EINVALID;
+                    goto out;
+                }
+            }
+        }
+        if (v && (rc = tmfinv_field_validate(f, v, why)) < 0) {
+            cJSON_Delete(v);
+            goto out;
+        }
+        if (!v || (f->is_list && cJSON_GetArraySize(v) == 0)) {
+            char what[256];
+
+            if (model_field_wrong_shape(f, item, what, sizeof(what))) {
+                cJSON_Delete(v);
+                reject(why, f->name, "%s (field '%s' from '%s')", what, f->name, f->from[0].text);
+                rc = TMFINV_EINVALID;
+                goto out;
+            }
+        }
+        if (!v && f->required) {
+            reject(why, f->name, "required field '%s' is missing (from '%s')", f->name, f->from[0].text);
+            rc = TMFINV_EINVALID;
+            goto out;
+        }
+        if (v && f->is_list && f->required && cJSON_GetArraySize(v) == 0) {
+            cJSON_Delete(v);
+            reject(why, f->name, "required list '%s' is empty (from '%s')", f->name, f->from[0].text);
+            rc = TMFINV_EINVALID;
+            goto out;
+        }
+        if (v)
+            cJSON_AddItemToObject(values, f->name, v);
+    }
+out:
+    if (rc < 0) {
+        cJSON_Delete(values);
+        return rc;
+    }
+    *out = values;
+    return 0;
+}
+
+
+int tmfinv_field_parse(const tmfinv_definition *d, const tmfinv_field *f, const char *text, cJSON **out)
+{
+    tmfinv_reject why = {0};
+    cJSON *v = NULL, *s = NULL;
+    int rc = 0;
+
+    (void)d;
+    {
+        size_t n = strlen(text), bad = tmfinv_utf8_invalid_at(text, n);
+
+        if (bad < n)
+            return tmfinv_error_set(TMFINV_EINVALID, "not valid UTF-8 (byte %zu)", bad);
+    }
+    if (f->is_list) {
+        const char *p = text;
+
+        v = cJSON_CreateArray();
+        if (!v)
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        while (*text && p) {
+            const char *comma = strchr(p, ',');
+            char *part = comma ? strndup(p, (size_t)(comma - p)) : strdup(p);
+            cJSON *el;
+
+            s = part ? cJSON_CreateString(part) : NULL;
+            free(part);
+            el = s ? convert(f, s, &why) : NULL;
+            cJSON_Delete(s);
+            if (!el) {
+                rc = TMFINV_EINVALID;
+                goto out;
+            }
+            cJSON_AddItemToArray(v, el);
+            p = comma ? comma + 1 : NULL;
+        }
+    } else {
+        s = cJSON_CreateString(text);
+        v = s ? convert(f, s, &why) : NULL;
+        cJSON_Delete(s);
+        if (!v) {
+            rc = TMFINV_EINVALID;
+            goto out;
+        }
+    }
+    rc = tmfinv_field_validate(f, v, &why);
+out:
+    if (rc < 0) {
+        cJSON_Delete(v);
+        return tmfinv_error_set(TMFINV_EINVALID, "%s", why.reason[0] ? why.reason : "bad value");
+    }
+    *out = v;
+    return 0;
+}
