@@ -213,10 +213,11 @@ class HardenSyncTest(TestCase):
         self.assertEqual(p.returncode, 1, p.stderr)
         self.assertIn("max_remove_fraction", p.stderr)
         del self.sources[0][1]["max_remove_fraction"]
-        self.config("\n[sync]\nmax_remove_fraction = -0.1\n")
-        p = self.ws.run("check")
-        self.assertEqual(p.returncode, 1, p.stderr)
-        self.assertIn("max_remove_fraction", p.stderr)
+        for bad in ("-0.1", "nan", "0.5x"):
+            self.config("\n[sync]\nmax_remove_fraction = %s\n" % bad)
+            p = self.ws.run("check")
+            self.assertEqual(p.returncode, 1, (bad, p.stderr))
+            self.assertIn("max_remove_fraction", p.stderr)
         self.config("")
         p = self.ws.run("sync", "--allow-mass-remove")
         self.assertEqual(p.returncode, 64, p.stderr)
