@@ -733,6 +733,23 @@ static int patch_content_type(const char *ct)
     return 1;
 }
 
+/* The source and initial fields of `inst` as its last item from the source (`raw`)
+ * gives them, in *out (new). An item that no longer maps under the current profile
+ * gives none: the field is then unset. */
+static int source_values(const tmfinv_definition *d, const tmfinv_instance *inst, cJSON **out)
+{
+    cJSON *raw = inst->raw ? cJSON_Parse(inst->raw) : NULL, *mapped = NULL;
+    tmfinv_reject why = {0};
+
+    if (!raw || tmfinv_definition_map(d, raw, &mapped, &why) < 0)
+        mapped = NULL;
+    cJSON_Delete(raw);
+    if (!mapped && !(mapped = cJSON_CreateObject()))
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    *out = mapped;
+    return 0;
+}
+
 /* PATCH: the body's members are object-model field names; each must be local or
  * initial for this instance and its value valid (null unsets). All or nothing, in one
  * write transaction, each change recorded in the history (run 0). */
@@ -741,7 +758,7 @@ static int patch(tmfinv_http_request *req, tmfinv_http_response *res, const coll
     tmf_request t;
     tmfinv_instance *inst = NULL;
     const tmfinv_definition *d;
-    cJSON *body = NULL, *member, *item = NULL;
+    cJSON *body = NULL, *member, *item = NULL, *from_source = NULL;
     char now[32];
     int rc, in_tx = 0, changed = 0;
 
@@ -756,10 +773,13 @@ static int patch(tmfinv_http_request *req, tmfinv_http_response *res, const coll
         rc = bad_request(&t, rc);
         goto out;
     }
-    body = cJSON_ParseWithLength(req->body, req->body_len);
-    if (!body || !cJSON_IsObject(body)) {
-        rc = tmfinv_http_error(res, 400, "21", "Bad Request", "the body must be a JSON object of field names and values%s",
-                               body ? "" : " (it is not valid JSON)");
+    if ((rc = tmfinv_http_body_json(req, res, &body)) < 0) {
+        if (rc == TMFINV_EINVALID)
+            rc = 0;
+        goto out;
+    }
+    if (!cJSON_IsObject(body)) {
+        rc = tmfinv_http_error(res, 400, "21", "Bad Request", "the body must be a JSON object of field names and values");
         goto out;
     }
     if ((rc = tmfinv_store_begin_write(req->store)) < 0)
@@ -783,6 +803,19 @@ static int patch(tmfinv_http_request *req, tmfinv_http_response *res, const coll
             rc = tmfinv_http_error(res, 400, "22", "Bad Request", "%s has no field '%.100s'", d->name, member->string);
             goto out;
         }
+        /* null on an initial field gives it back to the source (docs/decisions.md). */
+        if (cJSON_IsNull(member) && tmfinv_field_owner(f, inst->fields) == TMFINV_OWNER_INITIAL) {
+            if (!from_source && (rc = source_values(d, inst, &from_source)) < 0)
+                goto out;
+            if (f->required && !cJSON_GetObjectItemCaseSensitive(from_source, f->name)) {
+                rc = tmfinv_http_error(res, 400, "24", "Bad Request",
+                                       "field '%s': null gives an initial field back to the source, but the source's "
+                                       "last item has no value for it and it is required",
+                                       f->name);
+                goto out;
+            }
+            continue;
+        }
         if (tmfinv_field_owner(f, inst->fields) == TMFINV_OWNER_SOURCE) {
             rc = tmfinv_http_error(res, 400, "23", "Bad Request",
                                    "field '%s' of %s '%.100s' is owned by the source and would be overwritten by the "
@@ -800,19 +833,26 @@ static int patch(tmfinv_http_request *req, tmfinv_http_response *res, const coll
     cJSON_ArrayForEach(member, body) {
         const tmfinv_field *f = tmfinv_definition_field(d, member->string);
         cJSON *old = cJSON_GetObjectItemCaseSensitive(inst->fields, f->name);
-        char *before = old ? cJSON_PrintUnformatted(old) : NULL;
-        char *after = cJSON_IsNull(member) ? NULL : cJSON_PrintUnformatted(member);
-        int same = (!before && !after) || (before && after && strcmp(before, after) == 0);
+        const cJSON *value = member;
+        char *before, *after;
+        int same;
 
-        if ((old && !before) || (!cJSON_IsNull(member) && !after))
+        if (cJSON_IsNull(member) && from_source && tmfinv_field_owner(f, inst->fields) == TMFINV_OWNER_INITIAL)
+            value = cJSON_GetObjectItemCaseSensitive(from_source, f->name);
+        if (value && cJSON_IsNull(value))
+            value = NULL;
+        before = old ? cJSON_PrintUnformatted(old) : NULL;
+        after = value ? cJSON_PrintUnformatted(value) : NULL;
+        same = (!before && !after) || (before && after && strcmp(before, after) == 0);
+        if ((old && !before) || (value && !after))
             rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
         else if (!same && (rc = tmfinv_store_history_add(req->store, inst->id, 0, now, f->name, before, after)) == 0) {
             cJSON_DeleteItemFromObjectCaseSensitive(inst->fields, f->name);
-            if (!cJSON_IsNull(member))
-                cJSON_AddItemToObject(inst->fields, f->name, cJSON_Duplicate(member, 1));
+            if (value)
+                cJSON_AddItemToObject(inst->fields, f->name, cJSON_Duplicate(value, 1));
             if (f == &d->fields[d->status_field]) {
                 free(inst->status);
-                inst->status = cJSON_IsString(member) ? strdup(member->valuestring) : NULL;
+                inst->status = cJSON_IsString(value) ? strdup(value->valuestring) : NULL;
             }
             changed = 1;
         }
@@ -836,6 +876,7 @@ out:
         (void)tmfinv_store_rollback(req->store);
     cJSON_Delete(item);
     cJSON_Delete(body);
+    cJSON_Delete(from_source);
     tmfinv_instance_free(inst);
     request_end(&t);
     return rc;

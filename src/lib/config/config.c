@@ -60,6 +60,8 @@ void tmfinv_config_free(tmfinv_config *c)
     free(c->store_path);
     free(c->http.listen);
     free(c->http.tokens_file);
+    free(c->http.tls_cert);
+    free(c->http.tls_key);
     free(c->path);
     free(c);
 }
@@ -398,6 +400,8 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
     c->http.max_headers = 64;
     c->http.max_connections = 256;
     c->http.timeout_s = 30;
+    c->http.request_timeout_s = 10;
+    c->http.max_client_connections = 32;
     c->http.threads = 4;
     c->http.ready_max_age_s = 0; /* 0: twice [sync] full_interval, set below */
     for (i = 0; i < ini->n_sections; i++) {
@@ -426,6 +430,8 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                 {"max_headers", 8, 1000, offsetof(tmfinv_config, http.max_headers)},
                 {"max_connections", 1, 10000, offsetof(tmfinv_config, http.max_connections)},
                 {"timeout", 1, 3600, offsetof(tmfinv_config, http.timeout_s)},
+                {"request_timeout", 1, 3600, offsetof(tmfinv_config, http.request_timeout_s)},
+                {"max_client_connections", 1, 10000, offsetof(tmfinv_config, http.max_client_connections)},
                 {"threads", 1, 64, offsetof(tmfinv_config, http.threads)},
                 {"ready_max_age", 1, 365 * 86400, offsetof(tmfinv_config, http.ready_max_age_s)},
             };
@@ -448,6 +454,24 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             }
             if ((e = tmfinv_ini_get(sec, "tokens_file")) && (rc = tmfinv_path_join(dir, e->value, &c->http.tokens_file)) < 0)
                 goto out;
+            if ((e = tmfinv_ini_get(sec, "tls_cert")) && (rc = tmfinv_path_join(dir, e->value, &c->http.tls_cert)) < 0)
+                goto out;
+            if ((e = tmfinv_ini_get(sec, "tls_key")) && (rc = tmfinv_path_join(dir, e->value, &c->http.tls_key)) < 0)
+                goto out;
+            if ((e = tmfinv_ini_get(sec, "plaintext"))) {
+                if (strcmp(e->value, "true") == 0 || strcmp(e->value, "false") == 0)
+                    c->http.plaintext = strcmp(e->value, "true") == 0;
+                else {
+                    rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [http] plaintext = '%s': expected true or false",
+                                          path, e->line, e->value);
+                    goto out;
+                }
+            }
+            if (!c->http.tls_cert != !c->http.tls_key) {
+                rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [http] tls_cert and tls_key go together (HTTPS needs both)",
+                                      path, sec->line);
+                goto out;
+            }
             for (size_t k = 0; k < sizeof(ints) / sizeof(ints[0]); k++)
                 if ((e = tmfinv_ini_get(sec, ints[k].key)) &&
                     (rc = int_value(path, sec->name, e, ints[k].min, ints[k].max,
@@ -506,6 +530,16 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
         rc = tmfinv_error_set(TMFINV_EINVALID,
                               "%s:%d: [http] listen = '%s' is not a loopback address: without tokens_file every client "
                               "would have the write role, so tmfinv only listens on 127.0.0.0/8 or ::1 then",
+                              path, c->http.listen_line, c->http.listen);
+        goto out;
+    }
+    /* Tokens must not cross the network readable: beyond loopback, TLS here or a TLS
+     * proxy in front (said with plaintext = true). */
+    if (!c->http.loopback && !c->http.tls_cert && !c->http.plaintext) {
+        rc = tmfinv_error_set(TMFINV_EINVALID,
+                              "%s:%d: [http] listen = '%s' is not a loopback address and there is no tls_cert: bearer "
+                              "tokens would cross the network in clear text (set tls_cert and tls_key, or plaintext "
+                              "= true if a TLS proxy stands in front)",
                               path, c->http.listen_line, c->http.listen);
         goto out;
     }

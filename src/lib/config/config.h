@@ -66,8 +66,13 @@ typedef struct tmfinv_config {
         int max_headers;
         int max_connections;
         int timeout_s;
+        int request_timeout_s;  /* a whole request (headers and body) must be in within this */
+        int max_client_connections; /* connections from one IP address */
         int threads;
         int ready_max_age_s;    /* /readyz: the last complete sync must be younger than this */
+        char *tls_cert;         /* [http] tls_cert: PEM certificate chain; NULL: plain HTTP */
+        char *tls_key;          /* [http] tls_key: PEM private key */
+        int plaintext;          /* [http] plaintext: plain HTTP beyond loopback (a TLS proxy in front) */
     } http;
     tmfinv_source_config *sources;
     size_t n_sources;

@@ -234,6 +234,11 @@ int tmfinv_daemon_start(tmfinv_daemon *d, const tmfinv_http_route *const *tables
         .threads = rt->cfg->http.threads,
         .max_connections = rt->cfg->http.max_connections,
         .timeout_s = rt->cfg->http.timeout_s,
+        .request_timeout_s = rt->cfg->http.request_timeout_s,
+        .max_client_connections = rt->cfg->http.max_client_connections,
+        .tls_cert = rt->cfg->http.tls_cert,
+        .tls_key = rt->cfg->http.tls_key,
+        .plaintext = rt->cfg->http.plaintext,
         .max_body = (size_t)rt->cfg->http.max_body,
         .max_url = (size_t)rt->cfg->http.max_url,
         .max_headers = rt->cfg->http.max_headers,
@@ -296,8 +301,10 @@ int tmfinv_daemon_reload(tmfinv_daemon *d)
         tmfinv_http_invalidate(d->http);
     if (strcmp(old->cfg->http.listen, fresh->cfg->http.listen) != 0 ||
         strcmp(old->cfg->store_path, fresh->cfg->store_path) != 0 ||
-        (old->cfg->http.tokens_file == NULL) != (fresh->cfg->http.tokens_file == NULL))
-        say(d, TMFINV_LOG_WARN, "reload: [http] listen, tokens_file and [store] path take effect at the next restart");
+        (old->cfg->http.tokens_file == NULL) != (fresh->cfg->http.tokens_file == NULL) ||
+        (old->cfg->http.tls_cert == NULL) != (fresh->cfg->http.tls_cert == NULL))
+        say(d, TMFINV_LOG_WARN,
+            "reload: [http] listen, tokens_file, tls_cert, tls_key and [store] path take effect at the next restart");
     tmfinv_daemon_release(d, old);
     return 0;
 }

@@ -77,20 +77,59 @@ typedef struct tmfinv_http_config {
     const char *store_path;     /* opened once per server thread, read-write */
     int threads;                /* worker threads */
     int max_connections;
-    int timeout_s;              /* idle or slow clients are dropped after this */
+    int timeout_s;              /* idle clients are dropped after this */
+    int request_timeout_s;      /* whole request (headers and body) within this; 0: 10 s */
+    int max_client_connections; /* connections from one IP address; 0: 32 */
     size_t max_body;            /* bytes */
     size_t max_url;             /* bytes of the request target */
     int max_headers;
+    const char *tls_cert;       /* PEM certificate chain file: HTTPS; NULL: plain HTTP */
+    const char *tls_key;        /* PEM private key file, with tls_cert */
+    int plaintext;              /* plain HTTP beyond loopback is allowed (a TLS proxy in front) */
     void (*log)(void *ctx, const char *line); /* one line per request; NULL: none */
     void *log_ctx;
 } tmfinv_http_config;
 
 /* Starts a server with the given routes (borrowed; must outlive it) and `app` for the
- * handlers. Refuses to listen elsewhere than on loopback without a tokens file. Fails
- * with TMFINV_EINVALID (bad listen address, bad tokens file: file and line named) or
- * TMFINV_EIO (cannot bind). */
+ * handlers. Refuses to listen elsewhere than on loopback without a tokens file, and
+ * without TLS unless cfg->plaintext. Fails with TMFINV_EINVALID (bad listen address,
+ * bad tokens file: file and line named; TLS files unreadable or refused) or TMFINV_EIO
+ * (cannot bind). */
 int tmfinv_http_start(const tmfinv_http_config *cfg, const tmfinv_http_route *const *tables,
                       const size_t *table_sizes, size_t n_tables, void *app, tmfinv_http_server **out);
+
+/* A server that does not listen: routes, tokens, limits, cache and metrics only, for
+ * tmfinv_http_handle() (fuzzing and tests). cfg->listen is not used. Free with
+ * tmfinv_http_stop(). */
+int tmfinv_http_new(const tmfinv_http_config *cfg, const tmfinv_http_route *const *tables,
+                    const size_t *table_sizes, size_t n_tables, void *app, tmfinv_http_server **out);
+
+/* A request as the connection layer collected it, nothing decoded yet. */
+typedef struct tmfinv_http_raw_request {
+    const char *method;
+    const char *target;         /* the request target as sent (path and query); NULL when too long */
+    const tmfinv_http_param *headers; /* in order, names as sent */
+    size_t n_headers;
+    const char *body;           /* n bytes (NUL-terminated); NULL when none */
+    size_t body_len;
+    int body_too_large;         /* the body passed max_body and was not kept */
+    const char *unavailable;    /* not NULL: answer 503 with this reason (a connection limit) */
+    int64_t started_us;         /* monotonic time the request began; 0: now */
+} tmfinv_http_raw_request;
+
+/* The per-request logic after the connection layer: decodes and checks the target
+ * (400 for a NUL or invalid UTF-8 in the path or a query parameter, naming it), checks
+ * limits and roles, routes, runs the handler (or reuses a cached answer), records the
+ * metrics and writes the log line. `res` is filled (free it with
+ * tmfinv_http_response_free()); for HEAD it holds the body GET would send, which the
+ * connection layer does not send. Returns 0, or TMFINV_ENOMEM when not even an error
+ * answer could be built. */
+int tmfinv_http_handle(tmfinv_http_server *s, const tmfinv_http_raw_request *raw, tmfinv_http_response *res);
+
+void tmfinv_http_response_free(tmfinv_http_response *res);
+
+/* "https" when the server speaks TLS, else "http". */
+const char *tmfinv_http_scheme(const tmfinv_http_server *s);
 
 
 /* The port actually listened on. */
@@ -122,6 +161,12 @@ int tmfinv_http_json(tmfinv_http_response *res, int status, const cJSON *json);
 /* Sets a TMF Error body {code, reason, message, status} with `status`. */
 int tmfinv_http_error(tmfinv_http_response *res, int status, const char *code, const char *reason,
                       const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* Parses the request body as one JSON value (nothing but whitespace after it) whose
+ * strings and member names are valid UTF-8 without NUL; *out is new (cJSON_Delete()).
+ * On a bad body answers 400 naming the problem (and the field) and returns
+ * TMFINV_EINVALID; TMFINV_ENOMEM when no answer could be built. */
+int tmfinv_http_body_json(const tmfinv_http_request *req, tmfinv_http_response *res, cJSON **out);
 
 /* SHA-256 hex of a token, as stored in the tokens file. */
 void tmfinv_http_token_hash(const char *token, char hex[65]);
