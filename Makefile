@@ -2,7 +2,7 @@
 # tree (build-asan/) runs the same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build build-asan test test-fast demo bench clean
+.PHONY: all deps test-deps build build-asan test test-fast demo bench fuzz clean
 
 all: build
 
@@ -39,5 +39,17 @@ bench: build
 	@scripts/bench.sh
 	@scripts/bench_api.sh
 
+# libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang in build-fuzz/ and run one after
+# the other: FUZZ_TIME seconds each (default 60), FUZZ_TARGETS to pick some (names without
+# fuzz_, e.g. FUZZ_TARGETS="ini profile"). Not part of test, which replays the corpora.
+FUZZ_TIME ?= 60
+FUZZ_TARGETS ?=
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTMFINV_FUZZ=ON \
+	    -DTMFINV_TESTS=OFF >/dev/null
+	@cmake --build build-fuzz -j $(JOBS)
+	@tests/fuzz/run.sh build-fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

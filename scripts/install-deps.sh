@@ -9,6 +9,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # Debian packages: build tools, the libraries tmfinv links, and what the tests run.
 debs="build-essential cmake pkg-config libcurl4-openssl-dev libcjson-dev libsqlite3-dev
 libmicrohttpd-dev libssl-dev libcmocka-dev python3 nodejs npm sqlite3"
+# make fuzz only (--fuzz): clang and its libFuzzer runtime (compiler-rt; Debian 12's clang
+# only recommends it).
+if [ "${1:-}" = "--fuzz" ]; then
+    debs="$debs clang libclang-rt-14-dev"
+fi
 
 missing=""
 for p in $debs; do

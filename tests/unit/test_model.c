@@ -434,6 +434,17 @@ static void test_model__profile_text_must_be_utf8_without_nul(void **state)
     assert_null(m);
 }
 
+/* Found by fuzz_profile: a key holding an escaped newline broke the one-line message. */
+static void test_model__profile_messages_stay_one_line(void **state)
+{
+    static const char text[] = "{\"profile\":\"p\",\"defi\\nitions\":[]}";
+    tmfinv_model *m = NULL;
+
+    (void)state;
+    assert_int_equal(tmfinv_model_load_text("p.json", text, sizeof(text) - 1, &m), TMFINV_EINVALID);
+    assert_string_equal(tmfinv_error_last(), "p.json: defi?itions: unknown key");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -449,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_model__clean_pages_are_left_alone),
         cmocka_unit_test(test_model__mapped_strings_and_set_values_must_be_utf8),
         cmocka_unit_test(test_model__profile_text_must_be_utf8_without_nul),
+        cmocka_unit_test(test_model__profile_messages_stay_one_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,10 +158,14 @@ int tmfinv_model_merge(tmfinv_model *into, tmfinv_model *from)
         const tmfinv_definition *have = tmfinv_model_find(into, from->definitions[i]->name);
 
         if (have && strcmp(have->fingerprint, from->definitions[i]->fingerprint) != 0) {
-            rc = tmfinv_error_set(TMFINV_EINVALID,
-                                  "definition '%s' of profile '%s' differs from the one of profile '%s'; "
-                                  "sources sharing a definition need the same one",
-                                  have->name, from->definitions[i]->profile, have->profile);
+            char line[1024];
+
+            (void)snprintf(line, sizeof(line),
+                           "definition '%s' of profile '%s' differs from the one of profile '%s'; "
+                           "sources sharing a definition need the same one",
+                           have->name, from->definitions[i]->profile, have->profile);
+            model_clean_line(line);
+            rc = tmfinv_error_set(TMFINV_EINVALID, "%s", line);
             goto out;
         }
     }

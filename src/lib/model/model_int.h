@@ -41,6 +41,13 @@ int model_condition_holds(const tmfinv_condition *c, const cJSON *item);
 /* The first value of `f`'s source paths in `item`, or NULL. Borrowed. */
 const cJSON *model_field_first(const tmfinv_field *f, const cJSON *item);
 
+/* Replaces every byte of `s` that is not part of valid UTF-8 by '?', in place. */
+void model_make_valid(char *s);
+
+/* The same, and control characters too: a message built from input stays one line of
+ * text (model_text.c). */
+void model_clean_line(char *s);
+
 /* Text checks (model_text.c). When tmfinv_model_mark_bad_text() found a string in `item`
  * that is not valid UTF-8 or holds a NUL, fills `why` (the field of `d` that maps it, else
  * the item's JSON path, and the reason) and returns 1; else 0. `key_only`: answer 1 only

@@ -29,14 +29,18 @@ static int bad(const loader *l, const char *key, const char *fmt, ...) __attribu
 
 static int bad(const loader *l, const char *key, const char *fmt, ...)
 {
-    char msg[512];
+    char msg[512], line[1024];
     va_list ap;
 
     va_start(ap, fmt);
     (void)vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return tmfinv_error_set(TMFINV_EINVALID, "%s: %s%s%s: %s", l->file, l->where, *l->where && key ? "." : "",
-                            key ? key : "", msg);
+    if (snprintf(line, sizeof(line), "%s: %s%s%s: %s", l->file, l->where, *l->where && key ? "." : "",
+                 key ? key : "", msg) >= (int)sizeof(line))
+        line[sizeof(line) - 1] = '\0'; /* cut: still one line, and made valid below */
+    /* Keys and values of the file are quoted: "\n" in a JSON key must not break the line. */
+    model_clean_line(line);
+    return tmfinv_error_set(TMFINV_EINVALID, "%s", line);
 }
 
 /* Checks that object `o` has only keys from `allowed` (NULL-terminated). */

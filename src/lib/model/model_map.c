@@ -25,6 +25,8 @@ static void reject(tmfinv_reject *why, const char *field, const char *fmt, ...)
     va_start(ap, fmt);
     (void)vsnprintf(why->reason, sizeof(why->reason), fmt, ap);
     va_end(ap);
+    model_clean_line(why->field);
+    model_clean_line(why->reason);
 }
 
 /* How many bytes of `s` to show in a message of at most `max`: never part of a character,

@@ -42,8 +42,15 @@ static cJSON *child_at(cJSON *node, size_t k)
     return c;
 }
 
-/* Replaces every byte of `s` that is not part of valid UTF-8 by '?', in place. */
-static void make_valid(char *s)
+void model_clean_line(char *s)
+{
+    for (char *p = s; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    model_make_valid(s);
+}
+
+void model_make_valid(char *s)
 {
     size_t n = strlen(s), i = 0, k;
 
@@ -116,9 +123,9 @@ static int mark_one(const tmfinv_jsontext_bad *b, void *ctx)
     for (k = 0; k < b->depth && node; k++)
         node = child_at(node, b->at[k]);
     if (node && b->in_name && node->string && !(node->type & cJSON_StringIsConst))
-        make_valid(node->string);
+        model_make_valid(node->string);
     else if (node && !b->in_name && cJSON_IsString(node))
-        make_valid(node->valuestring);
+        model_make_valid(node->valuestring);
     if (!marker_of(m->item) && (m->rc = add_marker(m->item, b)) < 0)
         return 1;
     return 0;
