@@ -25,7 +25,8 @@
 #define MAX_VALUES 1000     /* filter values in one request, commas included */
 #define MAX_SORT 8          /* sort keys */
 #define MAX_FIELDS 64       /* names in fields= */
-#define MAX_PATH 256        /* bytes of an attribute path */
+#define MAX_PATH 256        /* bytes of an attribute path, its NUL included */
+#define MAX_STEPS 16        /* steps of an attribute path (the store's limit too) */
 #define MAX_QUERY 256       /* query parameters the router passes at most */
 
 typedef struct collection {
@@ -146,10 +147,6 @@ static int is_name(const char *s, size_t n)
 /* 1 when `s` is a dotted attribute path: names separated by single dots. */
 static int is_path(const char *s)
 {
-    size_t n = strlen(s);
-
-    if (n == 0 || n >= MAX_PATH)
-        return 0;
     for (;;) {
         const char *dot = strchr(s, '.');
         size_t len = dot ? (size_t)(dot - s) : strlen(s);
@@ -160,6 +157,27 @@ static int is_path(const char *s)
             return 1;
         s = dot + 1;
     }
+}
+
+/* 0 when `path` is an attribute path within the limits (MAX_PATH - 1 bytes, MAX_STEPS
+ * steps), else TMFINV_EINVALID with a message that starts with `param` and names the
+ * limit, so that nothing beyond them reaches the store. */
+static int check_path(const char *param, const char *path)
+{
+    size_t steps = 1;
+
+    for (const char *p = path; *p; p++)
+        steps += *p == '.';
+    if (strlen(path) >= MAX_PATH)
+        return tmfinv_error_set(TMFINV_EINVALID, "%.100s: attribute path '%.60s...' is longer than %d bytes (the limit)",
+                                param, path, MAX_PATH - 1);
+    if (!is_path(path))
+        return tmfinv_error_set(TMFINV_EINVALID, "%.100s: '%.100s' is not an attribute path (names of letters, digits,"
+                                                 " '@' and '_' separated by dots)", param, path);
+    if (steps > MAX_STEPS)
+        return tmfinv_error_set(TMFINV_EINVALID, "%.100s: attribute path '%.100s' has %zu steps, more than %d (the"
+                                                 " limit)", param, path, steps, MAX_STEPS);
+    return 0;
 }
 
 /* Keeps a new copy of `s` (n bytes) among the request's paths; NULL when out of room. */
@@ -244,6 +262,7 @@ static int parse_sort(tmf_request *t)
         size_t n = comma ? (size_t)(comma - p) : strlen(p);
         tmfinv_tmf_sort *k;
         char *path;
+        int rc;
 
         if (t->n_sort >= MAX_SORT)
             return tmfinv_error_set(TMFINV_EINVALID, "sort: more than %d keys", MAX_SORT);
@@ -256,8 +275,8 @@ static int parse_sort(tmf_request *t)
         }
         if (!(path = keep_path(t, p, n)))
             return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-        if (!is_path(path))
-            return tmfinv_error_set(TMFINV_EINVALID, "sort: '%.100s' is not an attribute path (sort=a,-b.c)", path);
+        if ((rc = check_path("sort", path)) < 0)
+            return rc;
         k->path = path;
         k->on_status = t->status_path[0] && strcmp(path, t->status_path) == 0;
         t->n_sort++;
@@ -317,10 +336,7 @@ static int filter_name(tmf_request *t, const char *name, const char *value, char
         return tmfinv_error_set(TMFINV_EINVALID, "%.100s: empty attribute name before the operator", name);
     if (!(*path = keep_path(t, name, n)))
         return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    if (!is_path(*path))
-        return tmfinv_error_set(TMFINV_EINVALID, "%.100s: '%.100s' is not an attribute path (names of letters, digits,"
-                                                 " '@' and '_' separated by dots)", name, *path);
-    return 0;
+    return check_path(name, *path);
 }
 
 /* Adds the comma-separated values of `value` to the value list. */

@@ -161,52 +161,121 @@ static const char *tmf_op_sql(tmfinv_tmf_op op)
     }
 }
 
-/* The test of one level's values (alias l<level>, columns v: the value, t: its JSON
- * type) against the filter's values, OR-ed. */
+/* Binds `values` as one JSON array (strings, or numbers when `numbers`), so that any
+ * number of values costs one parameter and one subquery, never a chain of ORs (SQLite's
+ * expression depth is limited to 1000). Its number into *n. */
+static int tmf_values(tmf_sql *b, const char *const *values, size_t n_values, int numbers, int *n)
+{
+    cJSON *array = cJSON_CreateArray();
+    char *text = NULL;
+    int rc = 0;
+
+    for (size_t i = 0; array && i < n_values; i++) {
+        cJSON *v = NULL;
+        double number;
+
+        if (!numbers)
+            v = cJSON_CreateString(values[i]);
+        else if (tmfinv_parse_double(values[i], &number) == 0)
+            v = cJSON_CreateNumber(number);
+        else
+            continue;
+        if (!v || !cJSON_AddItemToArray(array, v)) {
+            cJSON_Delete(v);
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            break;
+        }
+    }
+    if (rc == 0 && (!array || !(text = cJSON_PrintUnformatted(array))))
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    if (rc == 0)
+        rc = tmf_text(b, text, n);
+    free(text);
+    cJSON_Delete(array);
+    return rc;
+}
+
+/* 1 when `v` reads as a finite number. */
+static int tmf_is_number(const char *v)
+{
+    double number;
+
+    return tmfinv_parse_double(v, &number) == 0;
+}
+
+/* The test of the values found at the end of the path (alias l<level>: json_each's
+ * columns `value` and `type`) against the filter's values, any of which may match.
+ * Equality: IN over the values as a JSON array. Ordering: "greater than any value" is
+ * "greater than the least" (and so on), per kind of value: date-times as instants,
+ * numbers numerically, other text by bytes; the bound is computed once by SQLite. */
 static int tmf_leaf(tmf_sql *b, const tmfinv_tmf_filter *f, int level)
 {
+    const char *agg = f->op == TMFINV_TMF_GT || f->op == TMFINV_TMF_GTE ? "min" : "max";
+    const char *cmp = tmf_op_sql(f->op);
+    const char **group = NULL;
     int rc = 0, n;
 
     if ((rc = tmf_puts(b, "(0")) < 0)
         return rc;
-    for (size_t i = 0; i < f->n_values && rc == 0; i++) {
-        const char *v = f->values[i];
-        double number;
-        int is_number = tmfinv_parse_double(v, &number) == 0;
+    if (f->op == TMFINV_TMF_EQ) {
+        int has_true = 0, has_false = 0, has_number = 0;
 
-        if (f->op == TMFINV_TMF_EQ) {
-            if ((rc = tmf_text(b, v, &n)) < 0 ||
-                (rc = tmf_printf(b, " OR (l%d.t = 'text' AND l%d.v = ?%d)", level, level, n)) < 0)
-                break;
-            if (is_number && ((rc = tmf_bind_add(b, TMF_BIND_DOUBLE, NULL, number, 0, &n)) < 0 ||
-                              (rc = tmf_printf(b, " OR (l%d.t IN ('integer', 'real') AND l%d.v = ?%d)", level,
-                                               level, n)) < 0))
-                break;
-            if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
-                rc = tmf_printf(b, " OR l%d.t = '%s'", level, v[0] == 't' ? "true" : "false");
-        } else if (tmfinv_is_datetime(v)) {
+        for (size_t i = 0; i < f->n_values; i++) {
+            has_true |= strcmp(f->values[i], "true") == 0;
+            has_false |= strcmp(f->values[i], "false") == 0;
+            has_number |= tmf_is_number(f->values[i]);
+        }
+        if ((rc = tmf_values(b, f->values, f->n_values, 0, &n)) < 0 ||
+            (rc = tmf_printf(b, " OR (l%d.type = 'text' AND l%d.value IN (SELECT value FROM json_each(?%d)))", level,
+                             level, n)) < 0)
+            return rc;
+        if (has_number && ((rc = tmf_values(b, f->values, f->n_values, 1, &n)) < 0 ||
+                           (rc = tmf_printf(b, " OR (l%d.type IN ('integer', 'real') AND l%d.value IN"
+                                               " (SELECT value FROM json_each(?%d)))", level, level, n)) < 0))
+            return rc;
+        if (has_true && (rc = tmf_printf(b, " OR l%d.type = 'true'", level)) < 0)
+            return rc;
+        if (has_false && (rc = tmf_printf(b, " OR l%d.type = 'false'", level)) < 0)
+            return rc;
+        return tmf_puts(b, ")");
+    }
+    if (!(group = calloc(f->n_values + 1, sizeof(*group))))
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    for (int kind = 0; kind < 3 && rc == 0; kind++) {
+        size_t k = 0;
+
+        /* kind 0: date-times, 1: other numbers, 2: other text (the first reading wins). */
+        for (size_t i = 0; i < f->n_values; i++) {
+            int is_datetime = tmfinv_is_datetime(f->values[i]), is_number = !is_datetime && tmf_is_number(f->values[i]);
+
+            if ((kind == 0 && is_datetime) || (kind == 1 && is_number) || (kind == 2 && !is_datetime && !is_number))
+                group[k++] = f->values[i];
+        }
+        if (k == 0)
+            continue;
+        if ((rc = tmf_values(b, group, k, kind == 1, &n)) < 0)
+            break;
+        if (kind == 0)
             /* julianday() reads RFC 3339 with 'Z' or an offset: instants compare rightly
              * whatever zone each side is written in. The GLOB keeps it off other text. */
-            if ((rc = tmf_text(b, v, &n)) < 0)
-                break;
-            rc = tmf_printf(b, " OR (l%d.t = 'text' AND l%d.v GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][Tt]*'"
-                               " AND julianday(l%d.v) %s julianday(?%d))", level, level, level, tmf_op_sql(f->op), n);
-        } else if (is_number) {
-            if ((rc = tmf_bind_add(b, TMF_BIND_DOUBLE, NULL, number, 0, &n)) < 0)
-                break;
-            rc = tmf_printf(b, " OR (l%d.t IN ('integer', 'real') AND l%d.v %s ?%d)", level, level,
-                            tmf_op_sql(f->op), n);
-        } else {
-            if ((rc = tmf_text(b, v, &n)) < 0)
-                break;
-            rc = tmf_printf(b, " OR (l%d.t = 'text' AND l%d.v %s ?%d)", level, level, tmf_op_sql(f->op), n);
-        }
+            rc = tmf_printf(b, " OR (l%d.type = 'text' AND l%d.value GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][Tt]*'"
+                               " AND julianday(l%d.value) %s (SELECT %s(julianday(value)) FROM json_each(?%d)))",
+                            level, level, level, cmp, agg, n);
+        else if (kind == 1)
+            rc = tmf_printf(b, " OR (l%d.type IN ('integer', 'real') AND l%d.value %s (SELECT %s(value) FROM"
+                               " json_each(?%d)))", level, level, cmp, agg, n);
+        else
+            rc = tmf_printf(b, " OR (l%d.type = 'text' AND l%d.value %s (SELECT %s(value) FROM json_each(?%d)))",
+                            level, level, cmp, agg, n);
     }
+    free(group);
     return rc < 0 ? rc : tmf_puts(b, ")");
 }
 
-/* One filter as an EXISTS over nested expansions: at each step, the member of the
- * container; an array there stands for each of its elements. */
+/* One filter as one EXISTS over a join of expansions, one per step: at each step the
+ * member of the container (an object), and when the member is an array, each of its
+ * elements. A join rather than nested subqueries, so that the SQL does not deepen with
+ * the path (nesting overflowed SQLite's parser at 9 steps). */
 static int tmf_filter(tmf_sql *b, const tmfinv_tmf_filter *f)
 {
     char copy[512], *steps[TMF_MAX_STEPS];
@@ -214,41 +283,38 @@ static int tmf_filter(tmf_sql *b, const tmfinv_tmf_filter *f)
     int rc, n;
 
     if (f->on_status) {
-        if ((rc = tmf_puts(b, " AND status IN (NULL")) < 0)
+        if ((rc = tmf_values(b, f->values, f->n_values, 0, &n)) < 0)
             return rc;
-        for (i = 0; i < f->n_values; i++)
-            if ((rc = tmf_text(b, f->values[i], &n)) < 0 || (rc = tmf_printf(b, ", ?%d", n)) < 0)
-                return rc;
-        return tmf_puts(b, ")");
+        return tmf_printf(b, " AND status IN (SELECT value FROM json_each(?%d))", n);
     }
     if ((rc = tmf_steps(f->path, copy, sizeof(copy), steps, &n_steps)) < 0)
         return rc;
-    if ((rc = tmf_puts(b, " AND ")) < 0)
+    if ((rc = tmf_puts(b, " AND EXISTS (SELECT 1 FROM ")) < 0)
         return rc;
     for (i = 0; i < n_steps; i++) {
-        char container[32];
+        char container[32], guard[48];
 
-        if (i == 0)
+        if (i == 0) {
             (void)snprintf(container, sizeof(container), "instance.raw");
-        else
-            (void)snprintf(container, sizeof(container), "l%zu.v", i);
+            (void)snprintf(guard, sizeof(guard), "0");
+        } else {
+            (void)snprintf(container, sizeof(container), "l%zu.value", i);
+            (void)snprintf(guard, sizeof(guard), "l%zu.type <> 'object'", i);
+        }
         if ((rc = tmf_json_path(b, &steps[i], 1, &n)) < 0)
             return rc;
-        rc = tmf_printf(b, "EXISTS (SELECT 1 FROM (SELECT e.value AS v, e.type AS t FROM json_each(%s, ?%d) AS e"
-                           " WHERE json_type(%s, ?%d) = 'array' UNION ALL SELECT json_extract(%s, ?%d),"
-                           " json_type(%s, ?%d) WHERE json_type(%s, ?%d) <> 'array') AS l%zu WHERE ",
-                        container, n, container, n, container, n, container, n, container, n, i + 1);
+        /* The container is read as JSON only when it is an object (the value of a string
+         * element is plain text); an array member is expanded, anything else is wrapped
+         * in a one-element array so that json_each yields it as it is. */
+        rc = tmf_printf(b, "%sjson_each(CASE WHEN %s THEN NULL WHEN json_type(%s, ?%d) = 'array' THEN %s -> ?%d"
+                           " ELSE '[' || (%s -> ?%d) || ']' END) AS l%zu",
+                        i ? ", " : "", guard, container, n, container, n, container, n, i + 1);
         if (rc < 0)
             return rc;
-        if (i + 1 < n_steps && (rc = tmf_printf(b, "l%zu.t = 'object' AND ", i + 1)) < 0)
-            return rc;
     }
-    if ((rc = tmf_leaf(b, f, (int)n_steps)) < 0)
+    if ((rc = tmf_puts(b, " WHERE ")) < 0 || (rc = tmf_leaf(b, f, (int)n_steps)) < 0)
         return rc;
-    for (i = 0; i < n_steps; i++)
-        if ((rc = tmf_puts(b, ")")) < 0)
-            return rc;
-    return 0;
+    return tmf_puts(b, ")");
 }
 
 /* FROM and WHERE of a TMF query. */
