@@ -88,6 +88,7 @@ static int bad_option(const char *cmd, char **argv)
 /* Loads what a command needs: config and model always; the store when `store` is set. */
 static int app_open(app *a, int store)
 {
+    tmfinv_store_options so = {0};
     int rc;
 
     tmfinv_error_clear();
@@ -95,7 +96,8 @@ static int app_open(app *a, int store)
         fail_line(NULL);
         return 1;
     }
-    if (store && (rc = tmfinv_store_open(a->cfg->store_path, &a->store)) < 0) {
+    so.busy_timeout_ms = (int64_t)a->cfg->store_busy_timeout_s * 1000;
+    if (store && (rc = tmfinv_store_open_with(a->cfg->store_path, &so, &a->store)) < 0) {
         fail_line(NULL);
         return 1;
     }

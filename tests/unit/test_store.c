@@ -209,6 +209,81 @@ static void test_store__runs_are_recorded(void **state)
     remove_temp(path);
 }
 
+/* A write transaction waits for another writer's lock, up to the busy timeout, then
+ * fails with a message naming the store and the wait; a read transaction never waits. */
+static void test_store__writers_wait_for_the_lock(void **state)
+{
+    char *path = temp_db();
+    tmfinv_store *a = NULL, *b = NULL;
+    tmfinv_store_options opt = {.busy_timeout_ms = 300};
+    tmfinv_instance *in = make("u1", "Resource", "r1", "{}"), *out = NULL;
+    int64_t count = -1;
+    tmfinv_query q = {.definition = "Resource"};
+
+    (void)state;
+    assert_int_equal(tmfinv_store_open(path, &a), 0);
+    assert_int_equal(tmfinv_store_open_with(path, &opt, &b), 0);
+    assert_int_equal(tmfinv_store_begin(a), 0);
+    assert_int_equal(tmfinv_store_put(a, in), 0);
+    /* b reads the last committed state while a writes */
+    assert_int_equal(tmfinv_store_begin_read(b), 0);
+    assert_int_equal(tmfinv_store_count(b, &q, &count), 0);
+    assert_int_equal(count, 0);
+    assert_int_equal(tmfinv_store_commit(b), 0);
+    /* b's write transaction waits 0.3 s for a's lock, then fails saying so */
+    assert_int_equal(tmfinv_store_begin(b), TMFINV_ESTORE);
+    assert_non_null(strstr(tmfinv_error_last(), path));
+    assert_non_null(strstr(tmfinv_error_last(), "waited 0.3 s for another writer's lock"));
+    assert_non_null(strstr(tmfinv_error_last(), "busy_timeout = 0.3 s"));
+    /* so does a write outside a transaction (a run record) */
+    assert_int_equal(tmfinv_store_run_begin(b, "t0", "full", &count), TMFINV_ESTORE);
+    assert_int_equal(tmfinv_store_commit(a), 0);
+    /* once a has committed, b writes, and what it read in its transaction is current */
+    assert_int_equal(tmfinv_store_begin(b), 0);
+    assert_int_equal(tmfinv_store_get(b, "Resource", "r1", &out), 0);
+    assert_int_equal(tmfinv_store_put(b, out), 0);
+    assert_int_equal(tmfinv_store_commit(b), 0);
+    tmfinv_instance_free(out);
+    tmfinv_instance_free(in);
+    tmfinv_store_close(a);
+    tmfinv_store_close(b);
+    remove_temp(path);
+}
+
+static int run_ended_cb(const cJSON *run, void *ctx)
+{
+    const cJSON *ended = cJSON_GetObjectItem(run, "ended");
+
+    *(int *)ctx = cJSON_IsString(ended) && !cJSON_IsTrue(cJSON_GetObjectItem(run, "complete"));
+    return 0;
+}
+
+/* A run its caller did not end (it failed on the way) is ended, incomplete, when the
+ * store is closed or the next run begins. */
+static void test_store__an_unfinished_run_is_ended(void **state)
+{
+    char *path = temp_db();
+    tmfinv_store *s = NULL;
+    int64_t id = 0, id2 = 0;
+    int ended = 0;
+
+    (void)state;
+    assert_int_equal(tmfinv_store_open(path, &s), 0);
+    assert_int_equal(tmfinv_store_run_begin(s, "t0", "full", &id), 0);
+    tmfinv_store_close(s);
+    assert_int_equal(tmfinv_store_open(path, &s), 0);
+    assert_int_equal(tmfinv_store_runs(s, 1, run_ended_cb, &ended), 0);
+    assert_int_equal(ended, 1);
+    assert_int_equal(tmfinv_store_run_begin(s, "t1", "full", &id), 0);
+    assert_int_equal(tmfinv_store_run_begin(s, "t2", "full", &id2), 0);
+    assert_int_equal(tmfinv_store_run_end(s, id2, "t3", 1), 0);
+    ended = 0;
+    assert_int_equal(tmfinv_store_runs_page(s, id, 0, 1, &id2, run_ended_cb, &ended), 0);
+    assert_int_equal(ended, 1);
+    tmfinv_store_close(s);
+    remove_temp(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -218,6 +293,8 @@ int main(void)
         cmocka_unit_test(test_store__seen_and_sweep),
         cmocka_unit_test(test_store__typed_where),
         cmocka_unit_test(test_store__runs_are_recorded),
+        cmocka_unit_test(test_store__writers_wait_for_the_lock),
+        cmocka_unit_test(test_store__an_unfinished_run_is_ended),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

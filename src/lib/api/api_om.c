@@ -449,7 +449,7 @@ static int instances_list(tmfinv_http_request *req, tmfinv_http_response *res)
         rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = tmfinv_store_begin(req->store)) < 0)
+    if ((rc = tmfinv_store_begin_read(req->store)) < 0)
         goto out;
     in_tx = 1;
     if ((rc = tmfinv_store_instances_page(req->store, &pq, &total, add_instance, items)) < 0)
@@ -558,7 +558,7 @@ static int instance_history(tmfinv_http_request *req, tmfinv_http_response *res)
         rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = tmfinv_store_begin(req->store)) < 0)
+    if ((rc = tmfinv_store_begin_read(req->store)) < 0)
         goto out;
     in_tx = 1;
     if ((rc = find_instance(req, res, rt, &f)) < 0)
@@ -607,7 +607,7 @@ static int rejected_list(tmfinv_http_request *req, tmfinv_http_response *res)
         rc = bad_request(res, "kind '%.64s': expected rejected, duplicate, empty_key or all", kind);
         goto out;
     }
-    if ((rc = tmfinv_store_begin(req->store)) < 0)
+    if ((rc = tmfinv_store_begin_read(req->store)) < 0)
         goto out;
     in_tx = 1;
     /* limit 0 asks for the total only: a page past every row. */
@@ -643,7 +643,7 @@ static int runs_list(tmfinv_http_request *req, tmfinv_http_response *res)
         rc = bad_request(res, "%s", tmfinv_error_last());
         goto out;
     }
-    if ((rc = tmfinv_store_begin(req->store)) < 0)
+    if ((rc = tmfinv_store_begin_read(req->store)) < 0)
         goto out;
     in_tx = 1;
     if ((rc = tmfinv_store_runs_page(req->store, 0, limit ? offset : INT64_MAX / 2, limit ? limit : 1, &total,

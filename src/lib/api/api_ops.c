@@ -256,7 +256,7 @@ static int metrics(tmfinv_http_request *req, tmfinv_http_response *res)
     tmfinv_buf_init(&lines.active, 64 * 1024 * 1024);
     tmfinv_buf_init(&lines.removed, 64 * 1024 * 1024);
     tmfinv_daemon_status_get(req->app, &st);
-    if ((rc = tmfinv_store_begin(req->store)) < 0)
+    if ((rc = tmfinv_store_begin_read(req->store)) < 0)
         goto out;
     in_tx = 1;
     if ((rc = tmfinv_store_source_totals(req->store, &totals, &n_totals)) < 0 ||

@@ -617,7 +617,7 @@ static int list(tmfinv_http_request *req, tmfinv_http_response *res, const colle
     }
     /* One read transaction: the count and the page see the same snapshot, so a page
      * never mixes two syncs. */
-    if ((rc = tmfinv_store_begin(req->store)) < 0)
+    if ((rc = tmfinv_store_begin_read(req->store)) < 0)
         goto out;
     in_tx = 1;
     if ((rc = tmfinv_store_tmf_count(req->store, &q, &total)) < 0)

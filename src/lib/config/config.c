@@ -391,6 +391,7 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
     if ((rc = tmfinv_path_dirname(path, &dir)) < 0)
         goto out;
     c->interval_s = 3600;
+    c->store_busy_timeout_s = 30;
     c->full_interval_s = 86400;
     c->max_remove_fraction = 0.1;
     c->http.default_limit = 1000;
@@ -415,6 +416,9 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                 goto out;
             }
             if ((rc = tmfinv_path_join(dir, e->value, &c->store_path)) < 0)
+                goto out;
+            if ((e = tmfinv_ini_get(sec, "busy_timeout")) &&
+                (rc = int_value(path, sec->name, e, 1, 3600, &c->store_busy_timeout_s)) < 0)
                 goto out;
         } else if (strcmp(sec->name, "http") == 0) {
             tmfinv_ini_entry *e;

@@ -50,6 +50,7 @@ typedef struct tmfinv_source_config {
 typedef struct tmfinv_config {
     char *path;
     char *store_path;
+    int store_busy_timeout_s; /* [store] busy_timeout: longest wait for another writer's lock */
     int interval_s;         /* [sync] interval: refresh period of the schedule */
     int full_interval_s;    /* [sync] full_interval: period of full reconciles */
     double max_remove_fraction; /* [sync] max_remove_fraction: the sources' default */

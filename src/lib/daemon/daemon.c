@@ -108,8 +108,12 @@ int tmfinv_daemon_new(const char *path, tmfinv_log_fn log, void *log_ctx, tmfinv
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&d->wake, &attr);
     pthread_condattr_destroy(&attr);
-    if ((rc = runtime_load(path, &d->runtime)) < 0 ||
-        (rc = tmfinv_store_open(d->runtime->cfg->store_path, &d->store)) < 0) {
+    if ((rc = runtime_load(path, &d->runtime)) == 0) {
+        tmfinv_store_options so = {.busy_timeout_ms = (int64_t)d->runtime->cfg->store_busy_timeout_s * 1000};
+
+        rc = tmfinv_store_open_with(d->runtime->cfg->store_path, &so, &d->store);
+    }
+    if (rc < 0) {
         tmfinv_daemon_stop(d);
         return rc;
     }

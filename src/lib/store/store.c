@@ -3,10 +3,24 @@
 
 #include <stdlib.h>
 
+int tmfinv_store_open_with(const char *location, const tmfinv_store_options *opt, tmfinv_store **out)
+{
+    tmfinv_store_options o = {.busy_timeout_ms = TMFINV_STORE_BUSY_TIMEOUT_MS};
+
+    if (opt && opt->busy_timeout_ms > 0)
+        o.busy_timeout_ms = opt->busy_timeout_ms;
+    /* Only SQLite for now; a "postgresql://" location will select libpq here. */
+    return tmfinv_store_sqlite_open(location, &o, out);
+}
+
 int tmfinv_store_open(const char *location, tmfinv_store **out)
 {
-    /* Only SQLite for now; a "postgresql://" location will select libpq here. */
-    return tmfinv_store_sqlite_open(location, out);
+    return tmfinv_store_open_with(location, NULL, out);
+}
+
+int tmfinv_store_read_only(const tmfinv_store *s)
+{
+    return s->ops->read_only(s);
 }
 
 void tmfinv_store_close(tmfinv_store *s)
@@ -15,9 +29,11 @@ void tmfinv_store_close(tmfinv_store *s)
         s->ops->close(s);
 }
 
-int tmfinv_store_begin(tmfinv_store *s) { return s->ops->exec_tx(s, "BEGIN"); }
-int tmfinv_store_commit(tmfinv_store *s) { return s->ops->exec_tx(s, "COMMIT"); }
-int tmfinv_store_rollback(tmfinv_store *s) { return s->ops->exec_tx(s, "ROLLBACK"); }
+int tmfinv_store_begin(tmfinv_store *s) { return s->ops->tx(s, TMFINV_TX_WRITE); }
+int tmfinv_store_begin_write(tmfinv_store *s) { return s->ops->tx(s, TMFINV_TX_WRITE); }
+int tmfinv_store_begin_read(tmfinv_store *s) { return s->ops->tx(s, TMFINV_TX_READ); }
+int tmfinv_store_commit(tmfinv_store *s) { return s->ops->tx(s, TMFINV_TX_COMMIT); }
+int tmfinv_store_rollback(tmfinv_store *s) { return s->ops->tx(s, TMFINV_TX_ROLLBACK); }
 
 int tmfinv_store_get(tmfinv_store *s, const char *definition, const char *key, tmfinv_instance **out)
 {
@@ -211,9 +227,3 @@ int tmfinv_store_tmf_find(tmfinv_store *s, const char *const *definitions, size_
     return ops ? ops->find(s, definitions, n_definitions, tmf_id, include_removed, out) : TMFINV_ERROR;
 }
 
-int tmfinv_store_begin_write(tmfinv_store *s)
-{
-    const tmfinv_store_tmf_ops *ops = tmf_ops(s);
-
-    return ops ? ops->begin_write(s) : TMFINV_ERROR;
-}

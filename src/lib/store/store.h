@@ -86,12 +86,38 @@ typedef struct tmfinv_report {
     const char *reason;
 } tmfinv_report;
 
+/* How a store is opened. */
+typedef struct tmfinv_store_options {
+    int64_t busy_timeout_ms;    /* longest wait for another writer's lock; 0: the default */
+} tmfinv_store_options;
+
+#define TMFINV_STORE_BUSY_TIMEOUT_MS 30000 /* [store] busy_timeout's default */
+
 /* Opens (creating and migrating when needed) the store at `location`: a file path
- * for SQLite. Fails with TMFINV_ESTORE naming the file and the problem. */
-int tmfinv_store_open(const char *location, tmfinv_store **out);
+ * for SQLite. `opt` may be NULL (defaults). Fails with TMFINV_ESTORE naming the file
+ * and the problem.
+ *
+ * A store the process may only read (file, directory or file system read-only) is
+ * opened read-only: every reading function works, and every write, write transaction
+ * and run fails with TMFINV_EREFUSED and a one-line message naming the store. A
+ * read-only store must already be at this tmfinv's schema version. */
+int tmfinv_store_open_with(const char *location, const tmfinv_store_options *opt, tmfinv_store **out);
+int tmfinv_store_open(const char *location, tmfinv_store **out); /* with the defaults */
 void tmfinv_store_close(tmfinv_store *s);
 
+/* 1 when the store was opened read-only (see tmfinv_store_open_with). */
+int tmfinv_store_read_only(const tmfinv_store *s);
+
+/* Transactions. tmfinv_store_begin() starts a WRITE transaction: it takes the write lock
+ * at once (SQLite: BEGIN IMMEDIATE), waiting while another connection or process writes,
+ * so that a transaction that reads then writes can never fail half-way on a concurrent
+ * writer. A lock held by another writer past the busy timeout fails with TMFINV_ESTORE:
+ * "store PATH: waited N s for another writer's lock ([store] busy_timeout = T s): WHAT".
+ * Every function that writes outside a transaction waits the same way.
+ * tmfinv_store_begin_read() starts a READ transaction: a snapshot that sees no write
+ * committed after it began and never waits for writers (WAL); do not write in it. */
 int tmfinv_store_begin(tmfinv_store *s);
+int tmfinv_store_begin_read(tmfinv_store *s);
 int tmfinv_store_commit(tmfinv_store *s);
 int tmfinv_store_rollback(tmfinv_store *s);
 
@@ -298,8 +324,8 @@ int tmfinv_store_tmf_list(tmfinv_store *s, const tmfinv_tmf_query *q,
 int tmfinv_store_tmf_find(tmfinv_store *s, const char *const *definitions, size_t n_definitions,
                           const char *tmf_id, int include_removed, tmfinv_instance **out);
 
-/* Starts a write transaction that takes the write lock at once (SQLite: BEGIN
- * IMMEDIATE), so that a read-modify-write cannot fail half-way on a concurrent writer. */
+/* The same as tmfinv_store_begin() (a write transaction), named for callers that also
+ * start read transactions. */
 int tmfinv_store_begin_write(tmfinv_store *s);
 
 #endif

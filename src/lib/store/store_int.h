@@ -29,12 +29,16 @@ typedef struct tmfinv_store_tmf_ops {
     int (*list)(tmfinv_store *s, const tmfinv_tmf_query *q, int (*fn)(const tmfinv_instance *, void *), void *ctx);
     int (*find)(tmfinv_store *s, const char *const *definitions, size_t n_definitions, const char *tmf_id,
                 int include_removed, tmfinv_instance **out);
-    int (*begin_write)(tmfinv_store *s);
 } tmfinv_store_tmf_ops;
+
+/* What a transaction call asks: a read snapshot, a write transaction (the write lock
+ * taken at once), or the end of the current one. */
+typedef enum tmfinv_store_tx { TMFINV_TX_READ, TMFINV_TX_WRITE, TMFINV_TX_COMMIT, TMFINV_TX_ROLLBACK } tmfinv_store_tx;
 
 typedef struct tmfinv_store_ops {
     void (*close)(tmfinv_store *s);
-    int (*exec_tx)(tmfinv_store *s, const char *what); /* "BEGIN", "COMMIT", "ROLLBACK" */
+    int (*tx)(tmfinv_store *s, tmfinv_store_tx what);
+    int (*read_only)(const tmfinv_store *s);
     int (*get)(tmfinv_store *s, const char *definition, const char *key, tmfinv_instance **out);
     int (*put)(tmfinv_store *s, const tmfinv_instance *inst);
     int (*state)(tmfinv_store *s, const char *definition, const char *key, char *id, char *hash, int *removed);
@@ -67,7 +71,7 @@ struct tmfinv_store {
     const tmfinv_store_ops *ops;
 };
 
-/* The SQLite backend: opens `path`. */
-int tmfinv_store_sqlite_open(const char *path, tmfinv_store **out);
+/* The SQLite backend: opens `path` (opt: never NULL, busy_timeout_ms > 0). */
+int tmfinv_store_sqlite_open(const char *path, const tmfinv_store_options *opt, tmfinv_store **out);
 
 #endif

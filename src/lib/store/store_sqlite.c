@@ -1,6 +1,6 @@
 /* store_sqlite.c: the SQLite backend of the store (WAL, versioned schema, prepared
- * statements). SQLite errors are translated here, and only here, into TMFINV_ESTORE
- * with a message naming the file. */
+ * statements, the sync's writes and the run records). SQLite errors are translated into
+ * TMFINV_ESTORE with a message naming the file in one place, store_sqlite_conn.c. */
 #include "store_sqlite_int.h"
 
 #include "tmfinv_buf.h"
@@ -110,24 +110,6 @@ static const char *const statement_sql[ST_COUNT] = {
                       " time) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 };
 
-int store_sqlite_fail(sqlite_store *s, const char *what)
-{
-    return tmfinv_error_set(TMFINV_ESTORE, "store %s: %s: %s", s->path, what, sqlite3_errmsg(s->db));
-}
-
-int store_sqlite_exec(sqlite_store *s, const char *sql)
-{
-    char *err = NULL;
-
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        int rc = tmfinv_error_set(TMFINV_ESTORE, "store %s: %s", s->path, err ? err : "error");
-
-        sqlite3_free(err);
-        return rc;
-    }
-    return 0;
-}
-
 sqlite3_stmt *store_sqlite_stmt(sqlite_store *s, int which)
 {
     sqlite3_stmt *st = s->st[which];
@@ -155,35 +137,53 @@ char *store_sqlite_column_dup(sqlite3_stmt *st, int i)
 static void sqlite_close(tmfinv_store *base)
 {
     sqlite_store *s = (sqlite_store *)base;
-    int i;
 
-    for (i = 0; i < ST_COUNT; i++)
-        sqlite3_finalize(s->st[i]);
-    for (i = 0; i < COUNT_CACHE; i++)
+    (void)store_sqlite_end_open_run(s);
+    store_sqlite_disconnect(s);
+    for (int i = 0; i < COUNT_CACHE; i++)
         free(s->counts[i].key);
-    sqlite3_close(s->db);
     free(s->path);
     free(s);
 }
 
-static int migrate(sqlite_store *s)
+/* The schema version of the store into *version. */
+static int schema_version(sqlite_store *s, int *version)
 {
     sqlite3_stmt *st = NULL;
-    int version = 0, rc, i;
-    char sql[64];
+    int rc = 0;
 
     if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
         return store_sqlite_fail(s, "reading the schema version");
     if (sqlite3_step(st) == SQLITE_ROW)
-        version = sqlite3_column_int(st, 0);
+        *version = sqlite3_column_int(st, 0);
+    else
+        rc = store_sqlite_fail(s, "reading the schema version");
     sqlite3_finalize(st);
-    if (version > SCHEMA_VERSION)
-        return tmfinv_error_set(TMFINV_ESTORE, "store %s: schema version %d is newer than this tmfinv knows (%d)",
-                                s->path, version, SCHEMA_VERSION);
-    if (version == SCHEMA_VERSION)
-        return 0;
+    if (rc == 0 && *version > SCHEMA_VERSION)
+        rc = tmfinv_error_set(TMFINV_ESTORE, "store %s: schema version %d is newer than this tmfinv knows (%d)",
+                              s->path, *version, SCHEMA_VERSION);
+    return rc;
+}
+
+static int migrate(sqlite_store *s)
+{
+    int version = 0, rc, i = 0;
+    char sql[64];
+
+    if ((rc = schema_version(s, &version)) < 0 || version == SCHEMA_VERSION)
+        return rc;
+    if (s->read_only)
+        return tmfinv_error_set(TMFINV_EREFUSED, "store %s is read-only for this process and at schema version %d;"
+                                " this tmfinv needs %d: run it once with write access to the store", s->path,
+                                version, SCHEMA_VERSION);
     if ((rc = store_sqlite_exec(s, "BEGIN IMMEDIATE")) < 0)
         return rc;
+    /* Again under the write lock: another process may have migrated while this one
+     * waited for it (two commands started at once on a new store). */
+    if ((rc = schema_version(s, &version)) < 0 || version == SCHEMA_VERSION) {
+        (void)store_sqlite_exec(s, rc < 0 ? "ROLLBACK" : "COMMIT");
+        return rc;
+    }
     for (i = version; i < SCHEMA_VERSION; i++)
         if ((rc = store_sqlite_exec(s, migrations[i])) < 0)
             goto out;
@@ -202,23 +202,16 @@ out:
 
 static const tmfinv_store_ops sqlite_ops;
 
-int tmfinv_store_sqlite_open(const char *path, tmfinv_store **out)
+/* Opens the connection in `mode` and makes it ready: pragmas, schema, statements. */
+static int setup(sqlite_store *s, store_sqlite_mode mode)
 {
-    sqlite_store *s = calloc(1, sizeof(*s));
-    int rc = 0, i;
+    int rc, i;
 
-    if (!s || !(s->path = strdup(path))) {
-        free(s);
-        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    }
-    s->base.ops = &sqlite_ops;
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
-        rc = store_sqlite_fail(s, "cannot open");
-        goto out;
-    }
-    sqlite3_busy_timeout(s->db, 10000);
-    if ((rc = store_sqlite_exec(s, "PRAGMA journal_mode = WAL")) < 0 || (rc = store_sqlite_exec(s, "PRAGMA synchronous = NORMAL")) < 0 ||
+    if ((rc = store_sqlite_connect(s, mode)) < 0)
+        return rc;
+    /* A read-only connection keeps the journal mode the writers chose (WAL). */
+    if ((mode == STORE_SQLITE_READ_WRITE && (rc = store_sqlite_exec(s, "PRAGMA journal_mode = WAL")) < 0) ||
+        (rc = store_sqlite_exec(s, "PRAGMA synchronous = NORMAL")) < 0 ||
         (rc = store_sqlite_exec(s, "PRAGMA foreign_keys = ON")) < 0 ||
         /* Bounded caches (KiB): big enough to keep index pages of a large inventory hot,
          * small enough that memory does not grow with it. */
@@ -226,28 +219,45 @@ int tmfinv_store_sqlite_open(const char *path, tmfinv_store **out)
         /* Checkpoint the WAL every ~32 MB rather than every 4 MB: fewer syncs. */
         (rc = store_sqlite_exec(s, "PRAGMA wal_autocheckpoint = 8000")) < 0 ||
         (rc = migrate(s)) < 0)
-        goto out;
+        return rc;
     if ((rc = store_sqlite_exec(s, "CREATE TEMP TABLE IF NOT EXISTS seen (definition TEXT NOT NULL, key TEXT NOT NULL,"
                       " PRIMARY KEY (definition, key)) WITHOUT ROWID")) < 0)
-        goto out;
+        return rc;
     for (i = 0; i < ST_COUNT; i++)
         if (sqlite3_prepare_v3(s->db, statement_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) !=
-            SQLITE_OK) {
-            rc = store_sqlite_fail(s, "preparing statements");
-            goto out;
-        }
-out:
+            SQLITE_OK)
+            return store_sqlite_fail(s, "preparing statements");
+    /* Read-write was asked, but the file itself is read-only (its directory is not). */
+    if (sqlite3_db_readonly(s->db, "main") == 1)
+        s->read_only = 1;
+    return 0;
+}
+
+int tmfinv_store_sqlite_open(const char *path, const tmfinv_store_options *opt, tmfinv_store **out)
+{
+    sqlite_store *s = calloc(1, sizeof(*s));
+    store_sqlite_mode mode = STORE_SQLITE_READ_WRITE;
+    int rc;
+
+    if (!s || !(s->path = strdup(path))) {
+        free(s);
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    s->base.ops = &sqlite_ops;
+    s->busy_timeout_ms = opt->busy_timeout_ms;
+    /* Read-write first; a store this process may only read is opened read-only, so that
+     * the reading commands work on it (WAL needs a -shm it can share with writers, or,
+     * when none can be made and no -wal exists, the file as immutable). */
+    while ((rc = setup(s, mode)) < 0 && mode != STORE_SQLITE_IMMUTABLE && store_sqlite_may_read_only(s, mode)) {
+        store_sqlite_disconnect(s);
+        mode = mode == STORE_SQLITE_READ_WRITE ? STORE_SQLITE_READ_ONLY : STORE_SQLITE_IMMUTABLE;
+    }
     if (rc < 0) {
         sqlite_close(&s->base);
         return rc;
     }
     *out = &s->base;
     return 0;
-}
-
-static int sqlite_exec_tx(tmfinv_store *base, const char *what)
-{
-    return store_sqlite_exec((sqlite_store *)base, what);
 }
 
 /* Builds an instance from a row laid out as in ST_GET. */
@@ -551,154 +561,6 @@ static int sqlite_written_by(tmfinv_store *base, const char *definition, const c
     return rc;
 }
 
-/* Builds the WHERE clause of a query and binds it; `st` is NULL on the first pass. */
-int store_sqlite_query_where(const tmfinv_query *q, tmfinv_buf *sql, sqlite3_stmt *st)
-{
-    int n = 0;
-    size_t i;
-
-    if (!st && tmfinv_buf_puts(sql, " WHERE 1") < 0)
-        return TMFINV_ENOMEM;
-    if (q->definition) {
-        if (st)
-            store_sqlite_bind_text(st, ++n, q->definition);
-        else if (tmfinv_buf_printf(sql, " AND definition = ?%d", ++n) < 0)
-            return TMFINV_ENOMEM;
-    }
-    if (q->key) {
-        if (st)
-            store_sqlite_bind_text(st, ++n, q->key);
-        else if (tmfinv_buf_printf(sql, " AND key = ?%d", ++n) < 0)
-            return TMFINV_ENOMEM;
-    }
-    if (q->id) {
-        if (st)
-            store_sqlite_bind_text(st, ++n, q->id);
-        else if (tmfinv_buf_printf(sql, " AND id = ?%d", ++n) < 0)
-            return TMFINV_ENOMEM;
-    }
-    if (!q->include_removed && !st && tmfinv_buf_puts(sql, " AND removed = 0") < 0)
-        return TMFINV_ENOMEM;
-    for (i = 0; i < q->n_where; i++) {
-        const tmfinv_where *w = &q->where[i];
-
-        if (st) {
-            n++;
-            if (strcmp(w->field, "@name") != 0)
-                store_sqlite_bind_text(st, n, w->field);
-            n++;
-            if (cJSON_IsString(w->value))
-                store_sqlite_bind_text(st, n, w->value->valuestring);
-            else if (cJSON_IsNumber(w->value))
-                sqlite3_bind_double(st, n, w->value->valuedouble);
-            else if (cJSON_IsBool(w->value))
-                sqlite3_bind_int(st, n, cJSON_IsTrue(w->value));
-            else
-                sqlite3_bind_null(st, n);
-            continue;
-        }
-        n += 2;
-        if (w->is_list) {
-            if (tmfinv_buf_printf(sql, " AND EXISTS (SELECT 1 FROM json_each(instance.fields, '$.\"' || ?%d || '\"')"
-                                       " WHERE json_each.value = ?%d)", n - 1, n) < 0)
-                return TMFINV_ENOMEM;
-        } else if (strcmp(w->field, "status") == 0) {
-            if (tmfinv_buf_printf(sql, " AND (?%d IS NOT NULL) AND status = ?%d", n - 1, n) < 0)
-                return TMFINV_ENOMEM;
-        } else if (tmfinv_buf_printf(sql, " AND json_extract(fields, '$.\"' || ?%d || '\"') = ?%d", n - 1, n) < 0)
-            return TMFINV_ENOMEM;
-    }
-    return 0;
-}
-
-static int prepare_query(sqlite_store *s, const tmfinv_query *q, const char *select, int paged, sqlite3_stmt **out)
-{
-    tmfinv_buf sql;
-    int rc;
-
-    for (size_t i = 0; i < q->n_where; i++)
-        if (strchr(q->where[i].field, '"'))
-            return tmfinv_error_set(TMFINV_EINVALID, "bad field name '%s'", q->where[i].field);
-    tmfinv_buf_init(&sql, 1 << 20);
-    if (tmfinv_buf_puts(&sql, select) < 0 || store_sqlite_query_where(q, &sql, NULL) < 0 ||
-        (paged && tmfinv_buf_puts(&sql, " ORDER BY definition, key") < 0) ||
-        (paged && q->limit > 0 && tmfinv_buf_printf(&sql, " LIMIT %lld", (long long)q->limit) < 0) ||
-        (paged && q->offset > 0 && tmfinv_buf_printf(&sql, "%s OFFSET %lld", q->limit > 0 ? "" : " LIMIT -1",
-                                                     (long long)q->offset) < 0)) {
-        tmfinv_buf_free(&sql);
-        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    }
-    if (sqlite3_prepare_v2(s->db, sql.data, -1, out, NULL) != SQLITE_OK) {
-        rc = store_sqlite_fail(s, "querying");
-        tmfinv_buf_free(&sql);
-        return rc;
-    }
-    tmfinv_buf_free(&sql);
-    (void)store_sqlite_query_where(q, NULL, *out);
-    return 0;
-}
-
-static int sqlite_query(tmfinv_store *base, const tmfinv_query *q, int (*fn)(const tmfinv_instance *, void *),
-                        void *ctx)
-{
-    sqlite_store *s = (sqlite_store *)base;
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    rc = prepare_query(s, q, "SELECT id, definition, key, source, status, removed, removed_reason, created,"
-                             " modified, run_id, content_hash, fields, raw FROM instance", 1, &st);
-    if (rc < 0)
-        return rc;
-    rc = store_sqlite_each_instance(s, st, fn, ctx);
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int sqlite_count(tmfinv_store *base, const tmfinv_query *q, int64_t *count)
-{
-    sqlite_store *s = (sqlite_store *)base;
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    rc = prepare_query(s, q, "SELECT count(*) FROM instance", 0, &st);
-    if (rc < 0)
-        return rc;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        *count = sqlite3_column_int64(st, 0);
-    else
-        rc = store_sqlite_fail(s, "counting");
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static int sqlite_summary(tmfinv_store *base, int (*fn)(const cJSON *, void *), void *ctx)
-{
-    sqlite_store *s = (sqlite_store *)base;
-    sqlite3_stmt *st = NULL;
-    int rc = 0, step;
-
-    if (sqlite3_prepare_v2(s->db, "SELECT definition, status, removed, count(*) FROM instance"
-                                  " GROUP BY definition, removed, status ORDER BY definition, removed, status",
-                           -1, &st, NULL) != SQLITE_OK)
-        return store_sqlite_fail(s, "summarising");
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
-        cJSON *o = cJSON_CreateObject();
-
-        if (!o) {
-            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-            break;
-        }
-        store_sqlite_add_text_column(o, "definition", st, 0);
-        store_sqlite_add_text_column(o, "status", st, 1);
-        cJSON_AddBoolToObject(o, "removed", sqlite3_column_int(st, 2));
-        cJSON_AddNumberToObject(o, "count", (double)sqlite3_column_int64(st, 3));
-        rc = fn(o, ctx);
-        cJSON_Delete(o);
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
 static int sqlite_version(tmfinv_store *base, uint64_t version[2])
 {
     sqlite_store *s = (sqlite_store *)base;
@@ -720,6 +582,10 @@ static int sqlite_run_begin(tmfinv_store *base, const char *started, const char 
     sqlite3_stmt *st = NULL;
     int rc = 0;
 
+    if (s->read_only)
+        return store_sqlite_refuse(s, "record a sync run");
+    if ((rc = store_sqlite_end_open_run(s)) < 0)
+        return rc;
     if (sqlite3_prepare_v2(s->db, "INSERT INTO run (kind, started) VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
         return store_sqlite_fail(s, "recording a run");
     store_sqlite_bind_text(st, 1, kind);
@@ -727,7 +593,7 @@ static int sqlite_run_begin(tmfinv_store *base, const char *started, const char 
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = store_sqlite_fail(s, "recording a run");
     else
-        *run_id = sqlite3_last_insert_rowid(s->db);
+        *run_id = s->open_run = sqlite3_last_insert_rowid(s->db);
     sqlite3_finalize(st);
     return rc;
 }
@@ -746,6 +612,8 @@ static int sqlite_run_end(tmfinv_store *base, int64_t run_id, const char *ended,
     sqlite3_bind_int(st, 3, complete);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = store_sqlite_fail(s, "recording a run");
+    else if (run_id == s->open_run)
+        s->open_run = 0;
     sqlite3_finalize(st);
     return rc;
 }
@@ -868,7 +736,8 @@ static int sqlite_reports(tmfinv_store *base, const char *kind, int (*fn)(const 
 
 static const tmfinv_store_ops sqlite_ops = {
     .close = sqlite_close,
-    .exec_tx = sqlite_exec_tx,
+    .tx = store_sqlite_tx,
+    .read_only = store_sqlite_read_only,
     .get = sqlite_get,
     .put = sqlite_put,
     .state = sqlite_state,
@@ -879,9 +748,9 @@ static const tmfinv_store_ops sqlite_ops = {
     .sweep = sqlite_sweep,
     .sweep_count = sqlite_sweep_count,
     .written_by = sqlite_written_by,
-    .query = sqlite_query,
-    .count = sqlite_count,
-    .summary = sqlite_summary,
+    .query = store_sqlite_query,
+    .count = store_sqlite_count,
+    .summary = store_sqlite_summary,
     .version = sqlite_version,
     .run_begin = sqlite_run_begin,
     .run_end = sqlite_run_end,

@@ -528,16 +528,10 @@ static int sqlite_tmf_find(tmfinv_store *base, const char *const *definitions, s
     return rc;
 }
 
-static int sqlite_tmf_begin_write(tmfinv_store *base)
-{
-    return store_sqlite_exec((sqlite_store *)base, "BEGIN IMMEDIATE");
-}
-
 const tmfinv_store_tmf_ops store_sqlite_tmf_ops = {
     .count = sqlite_tmf_count,
     .list = sqlite_tmf_list,
     .find = sqlite_tmf_find,
-    .begin_write = sqlite_tmf_begin_write,
 };
 
 
