@@ -5,18 +5,14 @@
 #include "model.h"
 #include "model_int.h"
 
-#include "tmfinv_buf.h"
 #include "tmfinv_error.h"
 #include "tmfinv_file.h"
 #include "tmfinv_misc.h"
 #include "tmfinv_utf8.h"
 
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
 
 const char *const model_type_names[7] = {"string", "integer", "double", "boolean",
                                          "datetime", "enum", "reference"};

@@ -5,7 +5,6 @@
 
 #include "tmfinv_buf.h"
 #include "tmfinv_error.h"
-#include "tmfinv_file.h"
 #include "tmfinv_misc.h"
 #include "tmfinv_utf8.h"
 

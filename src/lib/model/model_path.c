@@ -4,13 +4,9 @@
 #include "model.h"
 #include "model_int.h"
 
-#include "tmfinv_buf.h"
 #include "tmfinv_error.h"
-#include "tmfinv_file.h"
 #include "tmfinv_misc.h"
 
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
