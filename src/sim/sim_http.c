@@ -80,6 +80,7 @@ struct sim_reply {
     const char *content_type;       /* NULL: JSON */
     const char *www_authenticate;   /* WWW-Authenticate for 401 (static) */
     char retry_after[64];           /* Retry-After value, "" for none */
+    char link[256];                 /* Link value (--link-loop), "" for none */
     uint32_t rate_limit;            /* X-RateLimit-Limit, 0 for none */
     enum sim_delivery delivery;
     size_t cut;                     /* bytes sent of a truncated body */
@@ -294,16 +295,39 @@ static void sim_http_list(struct sim_http *server, struct MHD_Connection *conn,
     }
     if (server->options.fault.shuffle && count > 0)
         shift = sim_fault_shuffle_shift(server->fault, coll, snapshot->epoch) % count;
+    if (server->options.repeat_page)
+        offset = 0;     /* --repeat-page: whatever is asked, the first page */
     end = offset + limit;
-    if (end > count)
+    if (end > count && !(server->options.endless && count > 0))
         end = count;
     sim_json_open(&buf, '[');
     for (i = offset; i < end; i++) {
+        if (i >= count) {
+            /* --endless: past the end, a made-up item shaped like item i mod count, with a
+             * serial no real item has, so every page brings new ids. */
+            struct sim_item made;
+
+            made = snapshot->items[coll][positions ? positions[i % count] : i % count];
+            if (i - count > (uint64_t)(UINT32_MAX - snapshot->next_serial[made.kind])) {
+                end = i;
+                break;
+            }
+            made.serial = snapshot->next_serial[made.kind] + (uint32_t)(i - count);
+            sim_http_render(server, snapshot, &made, &buf);
+            continue;
+        }
         /* --shuffle: the last `shift` items have moved to the front */
         j = i >= shift ? i - shift : i + count - shift;
         sim_http_render(server, snapshot, &snapshot->items[coll][positions ? positions[j] : j],
                 &buf);
     }
+    if (server->options.link_loop && dialect == SIM_DIALECT_TMF && limit > 0 && end > offset &&
+        (end < count || server->options.endless || page == server->options.link_loop) &&
+        snprintf(reply->link, sizeof(reply->link), "<%s?offset=%llu&limit=%llu>; rel=\"next\"",
+             coll == SIM_COLL_SERVICE ? SIM_TMF638_BASE : SIM_TMF639_BASE,
+             page == server->options.link_loop ? 0ULL : (unsigned long long)end,
+             (unsigned long long)limit) >= (int)sizeof(reply->link))
+        reply->link[0] = '\0';
     sim_json_close(&buf, ']');
     reply->body = sim_buf_steal(&buf, &reply->len);
     if (!reply->body) {
@@ -832,8 +856,11 @@ static enum MHD_Result sim_http_send(struct sim_http *server, struct MHD_Connect
     }
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
                 reply->content_type ? reply->content_type : SIM_CONTENT_TYPE);
+    if (reply->link[0])
+        MHD_add_response_header(response, "Link", reply->link);
     if (reply->counted) {
-        if (snprintf(number, sizeof(number), "%llu", (unsigned long long)reply->total) > 0)
+        if (!server->options.no_total_count &&
+            snprintf(number, sizeof(number), "%llu", (unsigned long long)reply->total) > 0)
             MHD_add_response_header(response, "X-Total-Count", number);
         if (snprintf(number, sizeof(number), "%llu", (unsigned long long)reply->result) > 0)
             MHD_add_response_header(response, "X-Result-Count", number);

@@ -17,6 +17,10 @@
 struct sim_http_options {
     uint32_t latency_ms;    /* delay before every data response (0: none) */
     uint32_t fail_page;     /* 1-based page number answering 504 in every collection (0: none) */
+    int repeat_page;        /* --repeat-page: every list answer is the first page */
+    uint32_t link_loop;     /* --link-loop N: TMF v4 lists link rel="next", page N back to page 1 */
+    int endless;            /* --endless: made-up new items past the end of every collection */
+    int no_total_count;     /* --no-total-count: lists carry no X-Total-Count */
     struct sim_fault_options fault;
 };
 

@@ -44,7 +44,8 @@ static void sim_main_usage(FILE *out)
         "                  [--fault-rate P] [--retry-after N] [--slow-ms N] [--malformed-rate P]\n"
         "                  [--bad-items P] [--total-count-lie] [--shuffle] [--shuffle-every N]\n"
         "                  [--rate-limit N] [--require-auth basic|bearer|oauth2 --auth-file FILE]\n"
-        "                  [--token-ttl N]\n"
+        "                  [--token-ttl N] [--repeat-page] [--link-loop N] [--endless]\n"
+        "                  [--no-total-count]\n"
         "\n"
         "Serves a deterministic SES-like TMF638/TMF639 inventory over HTTP.\n"
         "  --listen HOST:PORT  address to bind (port 0 picks a free port)\n"
@@ -69,6 +70,11 @@ static void sim_main_usage(FILE *out)
         "  --require-auth K    basic, bearer or oauth2 (POST /oauth_token.do issues tokens)\n"
         "  --auth-file FILE    accepted credentials, one per line (required with --require-auth)\n"
         "  --token-ttl N       lifetime of issued OAuth2 access tokens in s (default 1799)\n"
+        "  --repeat-page       every list answer is the first page, whatever page is asked\n"
+        "  --link-loop N       TMF v4 lists carry Link rel=\"next\"; page N's points back to\n"
+        "                      page 1 (N = 1: a page linking to itself)\n"
+        "  --endless           collections never end: new made-up items past the end\n"
+        "  --no-total-count    list answers carry no X-Total-Count\n"
         "  --help              show this help\n"
         "A fault never changes the inventory served for a seed, sizes and epoch.\n");
 }
@@ -193,13 +199,21 @@ static int sim_main_options(int argc, char **argv, struct sim_options *options)
         }
         memcpy(name, arg, name_len);
         name[name_len] = '\0';
-        if (strcmp(name, "--total-count-lie") == 0 || strcmp(name, "--shuffle") == 0) {
+        if (strcmp(name, "--total-count-lie") == 0 || strcmp(name, "--shuffle") == 0 ||
+            strcmp(name, "--repeat-page") == 0 || strcmp(name, "--endless") == 0 ||
+            strcmp(name, "--no-total-count") == 0) {
             if (eq) {
                 fprintf(stderr, "tmfinv-sim: %s takes no value\n", name);
                 return -1;
             }
             if (strcmp(name, "--shuffle") == 0)
                 options->http.fault.shuffle = 1;
+            else if (strcmp(name, "--repeat-page") == 0)
+                options->http.repeat_page = 1;
+            else if (strcmp(name, "--endless") == 0)
+                options->http.endless = 1;
+            else if (strcmp(name, "--no-total-count") == 0)
+                options->http.no_total_count = 1;
             else
                 options->http.fault.total_count_lie = 1;
             continue;
@@ -217,7 +231,8 @@ static int sim_main_options(int argc, char **argv, struct sim_options *options)
             strcmp(name, "--bad-items") != 0 && strcmp(name, "--shuffle-every") != 0 &&
             strcmp(name, "--rate-limit") != 0 && strcmp(name, "--retry-after") != 0 &&
             strcmp(name, "--slow-ms") != 0 && strcmp(name, "--require-auth") != 0 &&
-            strcmp(name, "--auth-file") != 0 && strcmp(name, "--token-ttl") != 0) {
+            strcmp(name, "--auth-file") != 0 && strcmp(name, "--token-ttl") != 0 &&
+            strcmp(name, "--link-loop") != 0) {
             fprintf(stderr, "tmfinv-sim: unknown option '%s' (try --help)\n", name);
             return -1;
         }
@@ -283,6 +298,10 @@ static int sim_main_options(int argc, char **argv, struct sim_options *options)
             if (sim_main_number(name, value, 0, 600000, &n) < 0)
                 return -1;
             options->http.fault.slow_ms = (uint32_t)n;
+        } else if (strcmp(name, "--link-loop") == 0) {
+            if (sim_main_number(name, value, 1, UINT32_MAX, &n) < 0)
+                return -1;
+            options->http.link_loop = (uint32_t)n;
         } else if (strcmp(name, "--token-ttl") == 0) {
             if (sim_main_number(name, value, 1, 31536000, &n) < 0)
                 return -1;

@@ -164,6 +164,11 @@ class OptionTest(SimCase):
             (["--slow-ms", "-1"], "--slow-ms"),
             (["--token-ttl", "0"], "--token-ttl"),
             (["--total-count-lie=1"], "--total-count-lie"),
+            (["--repeat-page=1"], "--repeat-page"),
+            (["--endless=yes"], "--endless"),
+            (["--no-total-count=1"], "--no-total-count"),
+            (["--link-loop", "0"], "--link-loop"),
+            (["--link-loop", "x"], "--link-loop"),
             (["--require-auth", "digest", "--auth-file", creds], "--require-auth"),
             (["--require-auth", "basic"], "--auth-file"),
             (["--auth-file", creds], "--auth-file"),
@@ -406,6 +411,61 @@ class TotalCountLieTest(SimCase):
             per_url.setdefault(url, set()).add(told)
         self.assertTrue(any(len(values) > 1 for values in per_url.values()),
                         "never changes between requests of one URL")
+
+
+class EndlessPagingTest(SimCase):
+    """The sources that never end (issue 7, point 4): --repeat-page, --link-loop N, --endless,
+    --no-total-count."""
+
+    def test_repeat_page_answers_the_first_page_whatever_is_asked(self):
+        plain = self.start()
+        sim = self.start("--repeat-page")
+        for base, first, later in ((TMF_RESOURCE, "?offset=0&limit=40", "?offset=80&limit=40"),
+                                   (SES_SERVICE, "?page=1&recordsPerPage=40", "?page=3&recordsPerPage=40")):
+            truth = raw(plain.port, base + first)
+            self.assertEqual(raw(sim.port, base + later).body, truth.body)
+            self.assertNotEqual(raw(plain.port, base + later).body, truth.body)
+            self.assertEqual(raw(sim.port, base + later).headers["x-total-count"],
+                             truth.headers["x-total-count"])
+
+    def test_link_loop_links_to_the_next_page_and_back_to_the_first(self):
+        sim = self.start("--link-loop", "3")
+        links = [raw(sim.port, TMF_RESOURCE + "?offset=%d&limit=40" % (40 * n)).headers.get("link")
+                 for n in range(8)]
+        nxt = '<%s?offset=%%d&limit=40>; rel="next"' % TMF_RESOURCE
+        self.assertEqual(links[:3], [nxt % 40, nxt % 80, nxt % 0])
+        self.assertEqual(links[3:7], [nxt % (40 * n) for n in range(4, 8)])
+        self.assertIsNone(links[7], "the last (short) page has no next link")
+        self.assertEqual(raw(sim.port, TMF_RESOURCE + "?offset=0&limit=1").headers["link"],
+                         '<%s?offset=1&limit=1>; rel="next"' % TMF_RESOURCE)
+        self.assertIsNone(raw(sim.port, SES_RESOURCE + "?page=1").headers.get("link"), "TMF v4 paths only")
+        self.assertEqual(raw(self.start("--link-loop", "1").port, TMF_RESOURCE + "?offset=0&limit=40")
+                         .headers["link"], nxt % 0)
+
+    def test_endless_makes_up_new_items_past_the_end(self):
+        plain = self.start()
+        sim = self.start("--endless")
+        seen = set()
+        for n in range(12):
+            url = TMF_RESOURCE + "?offset=%d&limit=40" % (40 * n)
+            answer = raw(sim.port, url)
+            items = answer.json()
+            self.assertEqual(len(items), 40, "a full page at offset %d" % (40 * n))
+            self.assertEqual(answer.headers["x-total-count"], "300", "the total stays the real one")
+            ids = [i["id"] for i in items]
+            self.assertFalse(seen & set(ids), "an id came again")
+            seen |= set(ids)
+            if n < 7:
+                self.assertEqual(answer.body, raw(plain.port, url).body, "the real items are unchanged")
+        self.assertEqual(raw(sim.port, TMF_RESOURCE + "?offset=400&limit=40").body,
+                         raw(sim.port, TMF_RESOURCE + "?offset=400&limit=40").body, "deterministic")
+
+    def test_no_total_count_leaves_the_header_out(self):
+        sim = self.start("--no-total-count")
+        answer = raw(sim.port, SES_RESOURCE + "?page=1")
+        self.assertEqual(answer.status, 200)
+        self.assertNotIn("x-total-count", answer.headers)
+        self.assertEqual(answer.headers["x-result-count"], "40")
 
 
 class ShuffleTest(SimCase):

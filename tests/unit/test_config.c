@@ -69,11 +69,76 @@ static void test_config__errors(void **state)
     expect_error("[store]\npath = x.db\n[source a/b]\napi = tmf638\n", "a source name uses only");
 }
 
+/* Issue 7, point 10: URLs without a host (or that libcurl cannot parse) and rate limits too
+ * small to mean anything are refused, naming file, line and key. */
+static void test_config__malformed_urls_and_tiny_rates(void **state)
+{
+    (void)state;
+#define SRC "[store]\npath = x.db\n[source a]\napi = tmf638\n"
+    expect_error(SRC "url = http://\n", ":5: [source a] url = 'http://': not a valid URL");
+    expect_error(SRC "url = https:///path\n", ":5: [source a] url = 'https:///path'");
+    expect_error(SRC "url = http://h h/x\n", ":5: [source a] url = 'http://h h/x': not a valid URL");
+    expect_error(SRC "url = http://h:99999/x\n", ":5: [source a] url = 'http://h:99999/x'");
+    expect_error(SRC "url = http://[::1/x\n", ":5: [source a] url = 'http://[::1/x'");
+    expect_error(SRC "url = http://h/x\nauth = oauth2\ntoken_url = https://\n",
+                 ":7: [source a] token_url = 'https://'");
+    expect_error(SRC "url = http://h/x\nrate_limit = 1e-300\n", ":6: [source a] rate_limit = '1e-300': expected 0");
+    expect_error(SRC "url = http://h/x\nrate_limit = 0.0009\n", ":6: [source a] rate_limit = '0.0009'");
+    expect_error(SRC "url = http://h/x\nallowed_origins = http://b/path\n",
+                 ":6: [source a] allowed_origins: 'http://b/path': expected scheme://host[:port]");
+    expect_error(SRC "url = http://h/x\nallowed_origins = ftp://b\n", ":6: [source a] allowed_origins: 'ftp://b'");
+    expect_error(SRC "url = http://h/x\nmax_pages = 0\n", ":6: [source a] max_pages = '0'");
+    expect_error("[store]\npath = x.db\n[sync]\ndeadline = -1\n", ":4: [sync] deadline = '-1'");
+#undef SRC
+}
+
+/* Issue 7, points 1 and 4: origins are normalised; the page budget and the run deadline
+ * have defaults, and deadline = 0 still means none. */
+static void test_config__origins_budgets_and_deadline(void **state)
+{
+    char *path;
+    tmfinv_config *c = NULL;
+    char origin[256];
+
+    (void)state;
+    path = write_temp(".ini", "[store]\npath = x.db\n[source a]\napi = tmf638\nurl = http://h/x\n"
+                              "rate_limit = 0.001\nallowed_origins = HTTPS://B.Example, http://c:8080/ ,http://[::1]\n");
+    assert_int_equal(tmfinv_config_load(path, &c), 0);
+    assert_int_equal(c->deadline_s, 6 * 3600);
+    assert_int_equal(c->sources[0].max_pages, 100000);
+    assert_int_equal(c->sources[0].n_allowed_origins, 3);
+    assert_string_equal(c->sources[0].allowed_origins[0], "https://b.example:443");
+    assert_string_equal(c->sources[0].allowed_origins[1], "http://c:8080");
+    assert_string_equal(c->sources[0].allowed_origins[2], "http://[::1]:80");
+    tmfinv_config_free(c);
+    remove_temp(path);
+    path = write_temp(".ini", "[store]\npath = x.db\n[sync]\ndeadline = 0\n[source a]\napi = tmf638\n"
+                              "url = http://h/x\nrate_limit = 0\nmax_pages = 7\n");
+    c = NULL;
+    assert_int_equal(tmfinv_config_load(path, &c), 0);
+    assert_int_equal(c->deadline_s, 0);
+    assert_int_equal(c->sources[0].max_pages, 7);
+    tmfinv_config_free(c);
+    remove_temp(path);
+    /* One origin, however it is written; a downgrade to http or another port is another. */
+    assert_int_equal(tmfinv_config_url_origin("HTTP://Example.COM:80/a?b#c", origin, sizeof(origin)), 0);
+    assert_string_equal(origin, "http://example.com:80");
+    assert_int_equal(tmfinv_config_url_origin("https://example.com/", origin, sizeof(origin)), 0);
+    assert_string_equal(origin, "https://example.com:443");
+    assert_int_equal(tmfinv_config_url_origin("http://example.com:443/", origin, sizeof(origin)), 0);
+    assert_string_equal(origin, "http://example.com:443");
+    assert_int_equal(tmfinv_config_url_origin("http://", origin, sizeof(origin)), TMFINV_EINVALID);
+    assert_int_equal(tmfinv_config_url_origin("file:///etc/passwd", origin, sizeof(origin)), TMFINV_EINVALID);
+    assert_int_equal(tmfinv_config_url_origin("http://example.com/", origin, 8), TMFINV_ELIMIT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config__defaults_and_relative_paths),
         cmocka_unit_test(test_config__errors),
+        cmocka_unit_test(test_config__malformed_urls_and_tiny_rates),
+        cmocka_unit_test(test_config__origins_budgets_and_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,10 +7,12 @@
 #include "tmfinv_misc.h"
 #include "tmfinv_net.h"
 
+#include <curl/curl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define SECRET_MAX_BYTES 4096
 
@@ -47,6 +49,7 @@ static void source_clear(tmfinv_source_config *s)
     }
     strv_free(s->definitions, s->n_definitions);
     strv_free(s->exclude_types, s->n_exclude_types);
+    strv_free(s->allowed_origins, s->n_allowed_origins);
     free(s->ca_file);
 }
 
@@ -64,6 +67,70 @@ void tmfinv_config_free(tmfinv_config *c)
     free(c->http.tls_key);
     free(c->path);
     free(c);
+}
+
+int tmfinv_config_url_origin(const char *url, char *out, size_t len)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+    const char *sep;
+    CURLUcode uc;
+    int rc = 0, n;
+
+    if (!u)
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    /* libcurl's own parser, the one that will send the requests: what it reads is what counts.
+     * It is lenient about slashes ("https:///h" reads as host "h"): demand "scheme://host". */
+    sep = strstr(url, "://");
+    if (!sep || !sep[3] || sep[3] == '/' || sep[3] == '\\') {
+        rc = tmfinv_error_set(TMFINV_EINVALID, "not a valid URL (expected scheme://host/...)");
+        goto out;
+    }
+    uc = curl_url_set(u, CURLUPART_URL, url, 0);
+    if (uc != CURLUE_OK) {
+        rc = tmfinv_error_set(TMFINV_EINVALID, "not a valid URL (%s)", curl_url_strerror(uc));
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)) {
+        rc = tmfinv_error_set(TMFINV_EINVALID, "expected an http:// or https:// URL");
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !*host) {
+        rc = tmfinv_error_set(TMFINV_EINVALID, "the URL has no host");
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+        rc = tmfinv_error_set(TMFINV_EINVALID, "the URL has no usable port");
+        goto out;
+    }
+    for (char *p = scheme; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    for (char *p = host; *p; p++)
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+    n = snprintf(out, len, "%s://%s:%s", scheme, host, port);
+    if (n < 0 || (size_t)n >= len)
+        rc = tmfinv_error_set(TMFINV_ELIMIT, "the URL's origin is longer than %zu bytes", len - 1);
+out:
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+    return rc;
+}
+
+/* Checks an http(s) URL value (a host is required; libcurl must be able to parse it). */
+static int url_value(const char *file, const char *section, const tmfinv_ini_entry *e)
+{
+    char origin[512], msg[256];
+    int rc = tmfinv_config_url_origin(e->value, origin, sizeof(origin));
+
+    if (rc == TMFINV_EINVALID || rc == TMFINV_ELIMIT) {
+        (void)snprintf(msg, sizeof(msg), "%s", tmfinv_error_last());
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s = '%s': %s", file, e->line, section, e->key,
+                                e->value, msg);
+    }
+    return rc;
 }
 
 static int dup_value(const tmfinv_ini_entry *e, char **out)
@@ -183,6 +250,36 @@ static int read_secret_key(const char *file, const char *dir, tmfinv_ini_section
     return 0;
 }
 
+/* Reads allowed_origins: each value must be exactly an origin, scheme://host[:port]. */
+static int origins_value(const char *file, const char *section, const tmfinv_ini_entry *e,
+                         tmfinv_source_config *s)
+{
+    int rc;
+
+    if ((rc = split_list(e->value, &s->allowed_origins, &s->n_allowed_origins)) < 0)
+        return rc;
+    for (size_t i = 0; i < s->n_allowed_origins; i++) {
+        char *v = s->allowed_origins[i], origin[512], msg[256] = "";
+        const char *rest = strstr(v, "://");
+
+        rest = rest ? rest + 3 : v;
+        rest += strcspn(rest, "/?#@");
+        if (*rest && strcmp(rest, "/") != 0)
+            (void)snprintf(msg, sizeof(msg), "expected scheme://host[:port], without path, query or user");
+        else if ((rc = tmfinv_config_url_origin(v, origin, sizeof(origin))) == TMFINV_ENOMEM)
+            return rc;
+        else if (rc < 0)
+            (void)snprintf(msg, sizeof(msg), "%s", tmfinv_error_last());
+        if (msg[0])
+            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s: '%s': %s", file, e->line, section, e->key, v,
+                                    msg);
+        free(v);
+        if (!(s->allowed_origins[i] = strdup(origin)))
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    return 0;
+}
+
 static int double_value(const char *file, const char *section, const tmfinv_ini_entry *e, double min, double max,
                         double *out)
 {
@@ -210,6 +307,9 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
     s->concurrency = 4;
     s->max_failed_pages = 3;
     s->max_remove_fraction = -1; /* not set: [sync] max_remove_fraction, applied once all is read */
+    /* 100000 pages: 4 million items at the default page size, 40 times the largest inventory
+     * we mirror, yet it stops a source that makes up pages for ever within hours, not never. */
+    s->max_pages = 100000;
     if (!(s->name = strdup(name)))
         return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
     if (!(e = tmfinv_ini_get(sec, "api")))
@@ -223,9 +323,8 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
     if (!(e = tmfinv_ini_get(sec, "url")))
         return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] needs 'url' (the collection URL)", file, sec->line,
                                 sec->name);
-    if (strncmp(e->value, "http://", 7) != 0 && strncmp(e->value, "https://", 8) != 0)
-        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] url = '%s': expected an http:// or https:// URL",
-                                file, e->line, sec->name, e->value);
+    if ((rc = url_value(file, sec->name, e)) < 0)
+        return rc;
     {
         const char *host = strstr(e->value, "://") + 3;
         size_t n = strcspn(host, "/?#");
@@ -286,9 +385,8 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
     if ((e = tmfinv_ini_get(sec, "client_id")) && (rc = dup_value(e, &s->client_id)) < 0)
         return rc;
     if ((e = tmfinv_ini_get(sec, "token_url"))) {
-        if (strncmp(e->value, "http://", 7) != 0 && strncmp(e->value, "https://", 8) != 0)
-            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] token_url = '%s': expected an http(s) URL", file,
-                                    e->line, sec->name, e->value);
+        if ((rc = url_value(file, sec->name, e)) < 0)
+            return rc;
         if ((rc = dup_value(e, &s->token_url)) < 0)
             return rc;
     }
@@ -332,6 +430,13 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
         return rc;
     if ((e = tmfinv_ini_get(sec, "rate_limit")) && (rc = double_value(file, sec->name, e, 0, 10000, &s->rate_limit)) < 0)
         return rc;
+    /* A tiny positive rate would wait for ever between requests (or, below the timer's
+     * resolution, not at all): 0 says "no limit" explicitly; anything else is a real rate. */
+    if (e && s->rate_limit != 0 && s->rate_limit < 0.001)
+        return tmfinv_error_set(TMFINV_EINVALID,
+                                "%s:%d: [%s] rate_limit = '%s': expected 0 (no limit) or from 0.001 to 10000 "
+                                "requests per second",
+                                file, e->line, sec->name, e->value);
     if ((e = tmfinv_ini_get(sec, "retry_max_delay_ms")) &&
         (rc = int_value(file, sec->name, e, 0, 600000, &s->retry_max_delay_ms)) < 0)
         return rc;
@@ -370,6 +475,11 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
     }
     if ((e = tmfinv_ini_get(sec, "ca_file")) && (rc = tmfinv_path_join(dir, e->value, &s->ca_file)) < 0)
         return rc;
+    if ((e = tmfinv_ini_get(sec, "allowed_origins")) && (rc = origins_value(file, sec->name, e, s)) < 0)
+        return rc;
+    if ((e = tmfinv_ini_get(sec, "max_pages")) &&
+        (rc = int_value(file, sec->name, e, 1, 100000000, &s->max_pages)) < 0)
+        return rc;
     return 0;
 }
 
@@ -394,6 +504,9 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
     c->store_busy_timeout_s = 30;
     c->full_interval_s = 86400;
     c->max_remove_fraction = 0.1;
+    /* 6 hours: a full scan of a large inventory takes minutes, so this is far beyond any
+     * healthy run, and a stuck one still frees the schedule four times a day. */
+    c->deadline_s = 6 * 3600;
     c->http.default_limit = 1000;
     c->http.max_limit = 10000;
     c->http.max_body = 1024 * 1024;

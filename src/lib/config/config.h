@@ -45,6 +45,9 @@ typedef struct tmfinv_source_config {
     size_t n_exclude_types;
     int has_exclude_types;
     char *ca_file;
+    char **allowed_origins; /* origins besides url's that may get requests (and credentials), normalised */
+    size_t n_allowed_origins;
+    int max_pages;          /* most pages one scan of this source may take (the page budget without a total) */
 } tmfinv_source_config;
 
 typedef struct tmfinv_config {
@@ -54,7 +57,7 @@ typedef struct tmfinv_config {
     int interval_s;         /* [sync] interval: refresh period of the schedule */
     int full_interval_s;    /* [sync] full_interval: period of full reconciles */
     double max_remove_fraction; /* [sync] max_remove_fraction: the sources' default */
-    int deadline_s;         /* [sync] deadline: longest run, 0: none */
+    int deadline_s;         /* [sync] deadline: longest run, default 6 h, 0: none */
     struct {
         char *listen;           /* [http] listen, default 127.0.0.1:8080 */
         int listen_line;        /* its line, for messages */
@@ -84,5 +87,12 @@ typedef struct tmfinv_config {
  * message naming the file, line and key. */
 int tmfinv_config_load(const char *path, tmfinv_config **out);
 void tmfinv_config_free(tmfinv_config *c);
+
+/* Writes the origin of the http(s) URL `url` into `out`, normalised as
+ * "scheme://host:port" (scheme and host in lower case, the scheme's default port made
+ * explicit), so that two spellings of one origin compare equal with strcmp. Fails with
+ * TMFINV_EINVALID (a malformed URL, another scheme, no host; the message says which) or
+ * TMFINV_ELIMIT (does not fit in `len`). */
+int tmfinv_config_url_origin(const char *url, char *out, size_t len);
 
 #endif

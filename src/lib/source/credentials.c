@@ -123,6 +123,10 @@ static int fetch_token(tmfinv_credentials *c, int use_refresh)
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)s->timeout_ms);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* The client secret and password go to token_url only: a redirect is refused, never
+     * followed (libcurl's defaults, made explicit). */
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(easy, CURLOPT_UNRESTRICTED_AUTH, 0L);
     if (s->insecure) {
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -153,8 +157,11 @@ static int fetch_token(tmfinv_credentials *c, int use_refresh)
             tmfinv_buf_free(&body);
             return fetch_token(c, 0);
         }
-        rc = tmfinv_error_set(TMFINV_EHTTP, "token endpoint %s: HTTP %ld%s%s", s->token_url, status,
-                              cJSON_IsString(err) ? " " : "", cJSON_IsString(err) ? err->valuestring : "");
+        rc = tmfinv_error_set(TMFINV_EHTTP, "token endpoint %s: HTTP %ld%s%s%s", s->token_url, status,
+                              cJSON_IsString(err) ? " " : "", cJSON_IsString(err) ? err->valuestring : "",
+                              status >= 300 && status <= 399 ? " (a redirect, not followed: set token_url to the "
+                                                               "final address)"
+                                                             : "");
         goto out;
     }
     token = json ? cJSON_GetObjectItemCaseSensitive(json, "access_token") : NULL;

@@ -6,6 +6,8 @@
 #include "fetch.h"
 
 #include "credentials.h"
+#include "guard.h"
+#include "model.h"
 #include "tmfinv_buf.h"
 #include "tmfinv_error.h"
 #include "tmfinv_misc.h"
@@ -60,6 +62,8 @@ struct tmfinv_fetcher {
     double tokens;              /* rate limiter */
     int64_t tokens_at_ms;
     char next_url[2048];        /* link dialect: the URL of page next_issue */
+    tmfinv_guard *guard;        /* origins, visited links, page budget */
+    char cut_short[1024];       /* why a paging rule ended the scan early, "" when none did */
     const char *interrupted;
     unsigned rng;
     tmfinv_fetch_stats stats;
@@ -238,6 +242,11 @@ static int slot_setup(tmfinv_fetcher *f, slot *s)
     curl_easy_setopt(s->easy, CURLOPT_TIMEOUT_MS, (long)src->timeout_ms);
     curl_easy_setopt(s->easy, CURLOPT_CONNECTTIMEOUT_MS, (long)(src->timeout_ms < 10000 ? src->timeout_ms : 10000));
     curl_easy_setopt(s->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* A redirect is an answer, never followed: the next hop could be another origin, and
+     * credentials only go to the source's own (libcurl's defaults, made explicit; no cookie
+     * engine is ever enabled either). */
+    curl_easy_setopt(s->easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(s->easy, CURLOPT_UNRESTRICTED_AUTH, 0L);
     curl_easy_setopt(s->easy, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(s->easy, CURLOPT_TCP_KEEPALIVE, 1L);
     if (src->insecure) {
@@ -250,6 +259,26 @@ static int slot_setup(tmfinv_fetcher *f, slot *s)
     if (src->ca_file)
         curl_easy_setopt(s->easy, CURLOPT_CAINFO, src->ca_file);
     return 0;
+}
+
+/* Resolves `ref` against `base` (NULL: `ref` is absolute) into the absolute URL libcurl will
+ * request, in libcurl's normal form, so that one link spelt two ways is one link. 0, or -1
+ * when it cannot be parsed or does not fit. */
+static int normalised_url(const char *ref, const char *base, char *out, size_t len)
+{
+    CURLU *u = curl_url();
+    char *url = NULL;
+    int rc = -1;
+
+    if (u && (!base || curl_url_set(u, CURLUPART_URL, base, 0) == CURLUE_OK) &&
+        curl_url_set(u, CURLUPART_URL, ref, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_URL, &url, 0) == CURLUE_OK &&
+        strlen(url) < len) {
+        memcpy(out, url, strlen(url) + 1);
+        rc = 0;
+    }
+    curl_free(url);
+    curl_url_cleanup(u);
+    return rc;
 }
 
 int tmfinv_fetcher_new(const tmfinv_source_config *src, const tmfinv_fetch_options *opt, tmfinv_fetcher **out)
@@ -277,13 +306,21 @@ int tmfinv_fetcher_new(const tmfinv_source_config *src, const tmfinv_fetch_optio
         goto out;
     }
     curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)src->concurrency);
-    if ((rc = tmfinv_credentials_new(src, &f->credentials)) < 0)
+    if ((rc = tmfinv_credentials_new(src, &f->credentials)) < 0 || (rc = tmfinv_guard_new(src, &f->guard)) < 0)
         goto out;
     for (i = 0; i < f->window; i++)
         if ((rc = slot_setup(f, &f->slots[i])) < 0)
             goto out;
-    if (src->paging == TMFINV_PAGING_LINK)
-        rc = tmfinv_fetch_page_url(src, f->opt.extra_params, 0, src->page_size, f->next_url, sizeof(f->next_url));
+    if (src->paging == TMFINV_PAGING_LINK) {
+        char first[2048];
+
+        if ((rc = tmfinv_fetch_page_url(src, f->opt.extra_params, 0, src->page_size, first, sizeof(first))) == 0 &&
+            normalised_url(first, NULL, f->next_url, sizeof(f->next_url)) < 0)
+            rc = tmfinv_error_set(TMFINV_EINVALID, "source '%s': the first page URL %s cannot be parsed", src->name,
+                                  first);
+        if (rc == 0 && (rc = tmfinv_guard_visit(f->guard, f->next_url)) > 0)
+            rc = 0;
+    }
 out:
     if (rc < 0) {
         tmfinv_fetcher_free(f);
@@ -315,12 +352,18 @@ void tmfinv_fetcher_free(tmfinv_fetcher *f)
     if (f->multi)
         curl_multi_cleanup(f->multi);
     tmfinv_credentials_free(f->credentials);
+    tmfinv_guard_free(f->guard);
     free(f);
 }
 
 const char *tmfinv_fetcher_interrupted(const tmfinv_fetcher *f)
 {
     return f->interrupted;
+}
+
+const char *tmfinv_fetcher_cut_short(const tmfinv_fetcher *f)
+{
+    return f->cut_short[0] ? f->cut_short : NULL;
 }
 
 void tmfinv_fetcher_stats(const tmfinv_fetcher *f, tmfinv_fetch_stats *out)
@@ -334,22 +377,38 @@ static slot *slot_of(tmfinv_fetcher *f, int64_t index)
     return &f->slots[index % f->window];
 }
 
-/* Starts a try of the page in slot s. */
+static void set_end(tmfinv_fetcher *f, int64_t end);
+
+/* Starts a try of the page in slot s; a page whose URL is of another origin is ended as
+ * FATAL instead, without a request. */
 static int start_try(tmfinv_fetcher *f, slot *s, int refresh_token)
 {
+    char origin[512];
     int rc;
 
     slot_reset_try(s);
+    if (f->src->paging == TMFINV_PAGING_LINK && s->page.tries == 0)
+        (void)snprintf(s->page.url, sizeof(s->page.url), "%s", f->next_url);
+    else if (f->src->paging != TMFINV_PAGING_LINK && s->page.tries == 0 &&
+             (rc = tmfinv_fetch_page_url(f->src, f->opt.extra_params, s->index, f->src->page_size, s->page.url,
+                                         sizeof(s->page.url))) < 0)
+        return rc;
+    if (!tmfinv_guard_origin_allowed(f->guard, s->page.url, origin, sizeof(origin))) {
+        /* Every request carries the credentials: none goes to another origin (a next link
+         * the source handed us), and the source stops here, before anything is sent. */
+        (void)snprintf(s->page.error, sizeof(s->page.error),
+                       "the next link leads to another origin, %.150s; the source's credentials only go to %.150s "
+                       "(list that origin in allowed_origins to follow it); nothing was sent there",
+                       origin, tmfinv_guard_origin(f->guard));
+        s->page.outcome = TMFINV_PAGE_FATAL;
+        s->state = SLOT_DONE;
+        set_end(f, s->index + 1);
+        return 0;
+    }
     s->page.tries++;
     if (s->page.tries > 1)
         f->stats.retries++;
     f->stats.requests++;
-    if (f->src->paging == TMFINV_PAGING_LINK && s->page.tries == 1)
-        (void)snprintf(s->page.url, sizeof(s->page.url), "%s", f->next_url);
-    else if (f->src->paging != TMFINV_PAGING_LINK && s->page.tries == 1 &&
-             (rc = tmfinv_fetch_page_url(f->src, f->opt.extra_params, s->index, f->src->page_size, s->page.url,
-                                         sizeof(s->page.url))) < 0)
-        return rc;
     s->headers = curl_slist_append(NULL, "Accept: application/json");
     if (!s->headers)
         return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
@@ -490,6 +549,24 @@ static void finish_try(tmfinv_fetcher *f, slot *s, CURLcode cc)
         retry_or_fail(f, s, wait, status_bucket(status));
         return;
     }
+    if (status >= 300 && status <= 399) {
+        char *location = NULL, origin[512] = "";
+        int same = 0;
+
+        /* Not followed (see slot_setup): say where it pointed, so the operator can fix `url`. */
+        if (curl_easy_getinfo(s->easy, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location)
+            same = tmfinv_guard_origin_allowed(f->guard, location, origin, sizeof(origin));
+        (void)snprintf(p->error, sizeof(p->error),
+                       "HTTP %ld: a redirect to %.150s, not followed (redirects never are: set url to the final "
+                       "address)%s%.100s%s%.100s",
+                       status % 1000, location ? location : "(no Location)", location && !same ? "; it leads to another origin, " : "",
+                       location && !same ? origin : "", location && !same ? ", not " : "",
+                       location && !same ? tmfinv_guard_origin(f->guard) : "");
+        p->outcome = TMFINV_PAGE_FATAL;
+        s->state = SLOT_DONE;
+        set_end(f, s->index + 1);
+        return;
+    }
     if (status < 200 || status > 299) {
         (void)snprintf(p->error, sizeof(p->error), "HTTP %ld%s", status,
                        status == 401 || status == 403 ? " (check the credentials)" : "");
@@ -512,9 +589,17 @@ static void finish_try(tmfinv_fetcher *f, slot *s, CURLcode cc)
             retry_or_fail(f, s, -1, 5);
             return;
         }
+        /* Strings must be valid UTF-8 without NUL, which only the text shows (model.h). */
+        if (tmfinv_model_mark_bad_text(items, s->body.data, s->body.len) < 0) {
+            (void)snprintf(p->error, sizeof(p->error), "%s", tmfinv_error_last());
+            cJSON_Delete(items);
+            retry_or_fail(f, s, -1, 5);
+            return;
+        }
         p->items = items;
         p->total_count = s->total_count;
         f->first_ok = 1;
+        tmfinv_guard_page_ok(f->guard, cJSON_GetArraySize(items), s->total_count);
         if (s->total_count >= 0 && f->src->page_size > 0)
             f->hint_end = s->total_count / f->src->page_size + 1;
         p->outcome = TMFINV_PAGE_OK;
@@ -525,17 +610,24 @@ static void finish_try(tmfinv_fetcher *f, slot *s, CURLcode cc)
                 set_end(f, s->index + 1);
             else {
                 /* Resolve a relative next link against this page's URL. */
-                CURLU *u = curl_url();
-                char *next = NULL;
+                char next[sizeof(f->next_url)];
+                int first;
 
-                if (u && curl_url_set(u, CURLUPART_URL, p->url, 0) == CURLUE_OK &&
-                    curl_url_set(u, CURLUPART_URL, s->link_next, 0) == CURLUE_OK &&
-                    curl_url_get(u, CURLUPART_URL, &next, 0) == CURLUE_OK && strlen(next) < sizeof(f->next_url))
-                    (void)snprintf(f->next_url, sizeof(f->next_url), "%s", next);
-                else
+                if (normalised_url(s->link_next, p->url, next, sizeof(next)) < 0)
                     set_end(f, s->index + 1);
-                curl_free(next);
-                curl_url_cleanup(u);
+                else if ((first = tmfinv_guard_visit(f->guard, next)) == 1)
+                    (void)snprintf(f->next_url, sizeof(f->next_url), "%s", next);
+                else {
+                    /* A link seen before: following it would go round for ever. */
+                    if (first == 0)
+                        (void)snprintf(f->cut_short, sizeof(f->cut_short),
+                                       "the next link of page %lld, %.900s, was already visited in this scan (the "
+                                       "links go round in a loop)",
+                                       (long long)s->index + 1, next);
+                    else
+                        (void)snprintf(f->cut_short, sizeof(f->cut_short), "%s", tmfinv_error_last());
+                    set_end(f, s->index + 1);
+                }
             }
         } else if (tmfinv_page_ends_scan((size_t)cJSON_GetArraySize(items), f->src->page_size))
             set_end(f, s->index + 1);
@@ -570,13 +662,14 @@ static int64_t rate_wait_ms(tmfinv_fetcher *f, int64_t now, int take)
  * until something else may start (for the poll timeout), or a negative error. */
 static int64_t schedule(tmfinv_fetcher *f, int64_t now)
 {
-    int64_t wait = 1000;
+    int64_t wait = 1000, budget = tmfinv_guard_page_budget(f->guard, NULL, 0);
     int rc;
 
     /* Read ahead only once the source has answered a page well (a failing source gets one
      * request at a time), and not past what X-Total-Count announces: a lying count then
-     * only slows the scan down to one page at a time; it never ends or extends it. */
-    while (f->next_issue < f->end && f->next_issue < f->next_return + f->window &&
+     * only slows the scan down to one page at a time; it never ends or extends it. Never
+     * past the page budget either. */
+    while (f->next_issue < f->end && f->next_issue < budget && f->next_issue < f->next_return + f->window &&
            (f->next_issue == f->next_return ||
             (f->first_ok && f->src->paging != TMFINV_PAGING_LINK && f->next_issue < f->hint_end))) {
         slot *s = slot_of(f, f->next_issue);
@@ -644,6 +737,16 @@ int tmfinv_fetcher_next(tmfinv_fetcher *f, tmfinv_page *page, int *done)
             return 0;
         }
         if (f->next_return >= f->end) {
+            *done = 1;
+            return 0;
+        }
+        if (f->next_return >= tmfinv_guard_page_budget(f->guard, NULL, 0)) {
+            char why[512];
+            int64_t budget = tmfinv_guard_page_budget(f->guard, why, sizeof(why));
+
+            (void)snprintf(f->cut_short, sizeof(f->cut_short),
+                           "the page budget is spent: %lld pages read and the source has not ended (%s)",
+                           (long long)budget, why);
             *done = 1;
             return 0;
         }

@@ -7,7 +7,11 @@
  * A short page (fewer items than asked) ends the scan; X-Total-Count never does. 429,
  * 5xx, connection failures, timeouts and bodies that are not a JSON array are retried
  * with capped exponential back-off and jitter; Retry-After is honoured exactly and
- * pauses the whole source. libcurl's errors are translated here and only here. */
+ * pauses the whole source. libcurl's errors are translated here and only here.
+ *
+ * What a source hands us is bounded (guard.h): requests, and the credentials with them, go
+ * only to the origin of the source's url (or one in allowed_origins); redirects are never
+ * followed; a next link seen before and a scan past its page budget end the scan early. */
 #ifndef TMFINV_FETCH_H
 #define TMFINV_FETCH_H
 
@@ -62,12 +66,18 @@ void tmfinv_fetcher_free(tmfinv_fetcher *f);
 
 /* Hands over the next page in page order into *page (see page->outcome). Sets *done
  * (page untouched) when the scan is over: the last page was short, or a fatal page was
- * handed over, or the scan was stopped or ran out of time (tmfinv_fetcher_interrupted()).
+ * handed over, or the scan was stopped or ran out of time (tmfinv_fetcher_interrupted()),
+ * or a paging rule cut it short (tmfinv_fetcher_cut_short()). A page whose URL is of
+ * another origin is handed over as FATAL without being requested.
  * Returns 0, or a negative code when out of memory. */
 int tmfinv_fetcher_next(tmfinv_fetcher *f, tmfinv_page *page, int *done);
 
 /* Why the scan was cut short ("stopped", "deadline exceeded"), or NULL. */
 const char *tmfinv_fetcher_interrupted(const tmfinv_fetcher *f);
+
+/* Why a paging rule ended this source's scan early (a next link already visited, the page
+ * budget spent), one line, or NULL. Such a scan is incomplete; other sources go on. */
+const char *tmfinv_fetcher_cut_short(const tmfinv_fetcher *f);
 
 /* Figures of the scan so far. */
 void tmfinv_fetcher_stats(const tmfinv_fetcher *f, tmfinv_fetch_stats *out);

@@ -613,10 +613,31 @@ static int sync_source(sync_ctx *c)
             c->announced = page.total_count;
         if (c->page == 1 && cJSON_GetArraySize(page.items) == 0)
             c->first_page_empty = 1;
-        rc = apply_page(c, page.items);
-        tmfinv_page_clear(&page);
-        if (rc < 0)
-            goto out;
+        {
+            int64_t moved_before = c->moved, n_items = cJSON_GetArraySize(page.items);
+
+            rc = apply_page(c, page.items);
+            tmfinv_page_clear(&page);
+            if (rc < 0)
+                goto out;
+            /* A page that brings nothing new (every item's id already seen in this scan): the
+             * source repeats itself, and reading on would go round for ever. */
+            if (n_items > 0 && c->moved - moved_before == n_items) {
+                (void)snprintf(error, sizeof(error),
+                               "scan stopped after %lld pages: page %lld brought no new item (all %lld already "
+                               "seen in this scan), the source repeats itself",
+                               (long long)c->rs.pages, (long long)c->page, (long long)n_items);
+                say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
+                c->rs.error = error;
+                break;
+            }
+        }
+    }
+    if (done && tmfinv_fetcher_cut_short(fetcher) && !c->rs.error) {
+        (void)snprintf(error, sizeof(error), "scan stopped after %lld pages: %s", (long long)c->rs.pages,
+                       tmfinv_fetcher_cut_short(fetcher));
+        say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
+        c->rs.error = error;
     }
     if (c->unidentified && !c->rs.error && !c->incremental) {
         (void)snprintf(error, sizeof(error),
