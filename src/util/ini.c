@@ -1,5 +1,6 @@
 /* ini.c: the strict INI reader behind tmfinv_ini.h. */
 #include "tmfinv_ini.h"
+#include "tmfinv_utf8.h"
 #include "tmfinv_error.h"
 #include "tmfinv_file.h"
 
@@ -160,12 +161,23 @@ out:
 int tmfinv_ini_load(const char *path, tmfinv_ini **out)
 {
     char *text = NULL;
+    size_t len = 0, bad;
     int rc;
 
-    rc = tmfinv_file_read(path, INI_MAX_BYTES, &text, NULL);
+    rc = tmfinv_file_read(path, INI_MAX_BYTES, &text, &len);
     if (rc < 0)
         return rc;
-    rc = tmfinv_ini_parse(path, text, out);
+    /* The file is text: a NUL byte would silently end it (what follows would be ignored),
+     * and names and values end up in the store and the API, which hold only UTF-8. */
+    if ((bad = tmfinv_utf8_invalid_at(text, len)) < len) {
+        int line = 1;
+
+        for (size_t i = 0; i < bad; i++)
+            line += text[i] == '\n';
+        rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: %s", path, line,
+                              text[bad] ? "not valid UTF-8" : "a NUL byte (the file is not text)");
+    } else
+        rc = tmfinv_ini_parse(path, text, out);
     free(text);
     return rc;
 }
