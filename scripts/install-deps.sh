@@ -6,9 +6,10 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-# Debian packages: build tools, the libraries tmfinv links, and what the tests run.
+# Debian packages: build tools, the libraries tmfinv links, and what the tests run (openssl:
+# throwaway certificates for the HTTPS tests).
 debs="build-essential cmake pkg-config libcurl4-openssl-dev libcjson-dev libsqlite3-dev
-libmicrohttpd-dev libssl-dev libcmocka-dev python3 nodejs npm sqlite3"
+libmicrohttpd-dev libssl-dev libcmocka-dev python3 nodejs npm sqlite3 openssl"
 # make fuzz only (--fuzz): clang and its libFuzzer runtime (compiler-rt; Debian 12's clang
 # only recommends it).
 if [ "${1:-}" = "--fuzz" ]; then

@@ -4,9 +4,8 @@
  * services, a carrier, a modem and two other resources, mapped by the ses profile), and
  * an HTTP server without sockets (tmfinv_http_new) whose tmfinv_http_handle() runs the
  * request path from router to response. The store is put back as it was built every
- * FIXTURE_RESET_EVERY inputs, so that PATCHes found by the fuzzer do not pile up, and
- * the answer cache is off (a new server each reset; cache entries would hide the
- * handlers from the fuzzer anyway only for repeated inputs).
+ * FIXTURE_RESET_EVERY inputs, so that PATCHes found by the fuzzer do not pile up (and a
+ * new server starts with an empty answer cache).
  *
  * Checked on every answer, besides the sanitizers: a status from 100 to 599; a body
  * that is valid UTF-8 and, when JSON is announced, one JSON value; header values
@@ -22,6 +21,7 @@
 #include "model.h"
 #include "store.h"
 #include "tmfinv_error.h"
+#include "tmfinv_file.h"
 #include "tmfinv_misc.h"
 #include "tmfinv_utf8.h"
 
@@ -168,6 +168,7 @@ static const struct {
 static char fixture_dir[64];
 static char fixture_db[128];
 static char fixture_pristine[128];
+static char fixture_config[128];
 static tmfinv_daemon *fixture_daemon;
 static tmfinv_http_server *fixture_server;
 static unsigned long fixture_runs;
@@ -178,19 +179,23 @@ static void fixture_fail(const char *what)
     abort();
 }
 
-/* Writes the items into the store the daemon opened, as the sync would have. */
+/* Creates the store and writes the items into it as the sync would have, before any
+ * other connection is open: closing this one checkpoints the WAL into the file. */
 static void fixture_fill(void)
 {
-    tmfinv_runtime *rt = tmfinv_daemon_acquire(fixture_daemon);
+    tmfinv_model *model = NULL;
     tmfinv_store *store = NULL;
-    char now[32];
+    char now[32], *profile = NULL;
 
+    if (tmfinv_model_profile_path("ses", &profile) < 0 || tmfinv_model_load(profile, &model) < 0)
+        fixture_fail("load the ses profile");
+    free(profile);
     if (tmfinv_store_open(fixture_db, &store) < 0 || tmfinv_store_begin_write(store) < 0)
         fixture_fail("open the store");
     tmfinv_time_now(now, sizeof(now));
     for (size_t i = 0; i < sizeof(fixture_items) / sizeof(fixture_items[0]); i++) {
         cJSON *item = cJSON_Parse(fixture_items[i].json);
-        const tmfinv_definition *d = item ? tmfinv_model_classify(rt->model, fixture_items[i].api, item) : NULL;
+        const tmfinv_definition *d = item ? tmfinv_model_classify(model, fixture_items[i].api, item) : NULL;
         tmfinv_instance inst;
         tmfinv_reject why = {0};
         const cJSON *status;
@@ -217,7 +222,7 @@ static void fixture_fill(void)
     if (tmfinv_store_commit(store) < 0)
         fixture_fail("commit");
     tmfinv_store_close(store);
-    tmfinv_daemon_release(fixture_daemon, rt);
+    tmfinv_model_free(model);
 }
 
 static int fixture_copy(const char *from, const char *to)
@@ -236,7 +241,8 @@ static int fixture_copy(const char *from, const char *to)
     return ok ? 0 : -1;
 }
 
-static void fixture_server_new(void)
+/* The daemon (configuration, model, its own store connection) and the server. */
+static void fixture_open(void)
 {
     static const tmfinv_http_route *const tables[] = {tmfinv_api_tmf_routes, tmfinv_api_om_routes,
                                                       tmfinv_api_ops_routes};
@@ -245,14 +251,30 @@ static void fixture_server_new(void)
                              .max_connections = 8, .timeout_s = 5, .max_body = 1024 * 1024,
                              .max_url = 8192, .max_headers = 64};
 
+    if (tmfinv_daemon_new(fixture_config, NULL, NULL, &fixture_daemon) < 0)
+        fixture_fail("daemon");
     if (tmfinv_http_new(&hc, tables, sizes, 3, fixture_daemon, &fixture_server) < 0)
         fixture_fail("http server");
+}
+
+/* At exit: everything closed and the temporary folder removed. */
+static void fixture_cleanup(void)
+{
+    static const char *const names[] = {"store.db", "store.db-wal", "store.db-shm", "pristine.db", "tmfinv.ini"};
+    char path[192];
+
+    tmfinv_http_stop(fixture_server);
+    tmfinv_daemon_stop(fixture_daemon);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        (void)snprintf(path, sizeof(path), "%s/%s", fixture_dir, names[i]);
+        (void)unlink(path);
+    }
+    (void)rmdir(fixture_dir);
 }
 
 /* Builds everything once per process. */
 static void fixture_init(void)
 {
-    char config[160];
     FILE *f;
 
     if (fixture_daemon)
@@ -262,31 +284,31 @@ static void fixture_init(void)
         fixture_fail("mkdtemp");
     (void)snprintf(fixture_db, sizeof(fixture_db), "%s/store.db", fixture_dir);
     (void)snprintf(fixture_pristine, sizeof(fixture_pristine), "%s/pristine.db", fixture_dir);
-    (void)snprintf(config, sizeof(config), "%s/tmfinv.ini", fixture_dir);
-    if (!(f = fopen(config, "w")))
+    (void)snprintf(fixture_config, sizeof(fixture_config), "%s/tmfinv.ini", fixture_dir);
+    if (!(f = fopen(fixture_config, "w")))
         fixture_fail("write the configuration");
     fprintf(f, "[store]\npath = %s\n\n[http]\nlisten = 127.0.0.1:0\n", fixture_db);
     fclose(f);
-    if (tmfinv_daemon_new(config, NULL, NULL, &fixture_daemon) < 0)
-        fixture_fail("daemon");
     fixture_fill();
-    /* The daemon keeps its own connection open (WAL): checkpoint by copying only after
-     * every write is in the main file; a fresh store connection reads both anyway. */
     if (fixture_copy(fixture_db, fixture_pristine) < 0)
         fixture_fail("copy the store");
-    fixture_server_new();
+    fixture_open();
+    atexit(fixture_cleanup);
 }
 
-/* Every FIXTURE_RESET_EVERY inputs: the store as built, a new server. */
+/* Every FIXTURE_RESET_EVERY inputs: every connection closed (the last one checkpoints and
+ * removes the WAL), the store as built, a new daemon and server. */
 static void fixture_maybe_reset(void)
 {
     if (++fixture_runs % FIXTURE_RESET_EVERY)
         return;
     tmfinv_http_stop(fixture_server);
+    tmfinv_daemon_stop(fixture_daemon);
     fixture_server = NULL;
+    fixture_daemon = NULL;
     if (fixture_copy(fixture_pristine, fixture_db) < 0)
         fixture_fail("restore the store");
-    fixture_server_new();
+    fixture_open();
 }
 
 /* The checks every answer must pass. */

@@ -142,7 +142,8 @@ void tmfinv_http_stop(tmfinv_http_server *s);
 void tmfinv_http_invalidate(tmfinv_http_server *s);
 
 /* Appends the server's own metrics in Prometheus text format: requests by route and
- * status, and a latency histogram per route. */
+ * status, and a latency histogram per route. A NULL server (a daemon whose server is not
+ * started) appends nothing. */
 int tmfinv_http_metrics(tmfinv_http_server *s, tmfinv_buf *out);
 
 /* ---- helpers for handlers ---------------------------------------------------------- */

@@ -105,6 +105,10 @@ int tmfinv_http_error(tmfinv_http_response *res, int status, const char *code, c
     va_start(ap, fmt);
     (void)vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
+    /* Messages quote client input cut to a length ("%.100s"), which can split a UTF-8
+     * sequence (or the message itself can): the body must stay valid UTF-8. */
+    for (size_t n = strlen(message), at; (at = tmfinv_utf8_invalid_at(message, n)) < n;)
+        message[at] = '?';
     (void)snprintf(status_text, sizeof(status_text), "%d", status);
     cJSON_AddStringToObject(e, "code", code);
     cJSON_AddStringToObject(e, "reason", reason);
@@ -695,7 +699,11 @@ void http_router_free(tmfinv_http_server *s)
 
 int tmfinv_http_metrics(tmfinv_http_server *s, tmfinv_buf *out)
 {
-    int rc = tmfinv_buf_puts(out, "# HELP tmfinv_http_requests_total HTTP requests by route and status.\n"
+    int rc;
+
+    if (!s)
+        return 0;
+    rc = tmfinv_buf_puts(out, "# HELP tmfinv_http_requests_total HTTP requests by route and status.\n"
                                   "# TYPE tmfinv_http_requests_total counter\n");
 
     for (size_t r = 0; rc == 0 && r <= s->n_routes; r++) {
