@@ -551,17 +551,17 @@ static void finish_try(tmfinv_fetcher *f, slot *s, CURLcode cc)
     }
     if (status >= 300 && status <= 399) {
         char *location = NULL, origin[512] = "";
-        int same = 0;
+        int foreign = 0;
 
         /* Not followed (see slot_setup): say where it pointed, so the operator can fix `url`. */
         if (curl_easy_getinfo(s->easy, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location)
-            same = tmfinv_guard_origin_allowed(f->guard, location, origin, sizeof(origin));
+            foreign = !tmfinv_guard_origin_allowed(f->guard, location, origin, sizeof(origin));
         (void)snprintf(p->error, sizeof(p->error),
                        "HTTP %ld: a redirect to %.150s, not followed (redirects never are: set url to the final "
                        "address)%s%.100s%s%.100s",
-                       status % 1000, location ? location : "(no Location)", location && !same ? "; it leads to another origin, " : "",
-                       location && !same ? origin : "", location && !same ? ", not " : "",
-                       location && !same ? tmfinv_guard_origin(f->guard) : "");
+                       status % 1000, location ? location : "(no Location)",
+                       foreign ? "; it leads to another origin, " : "", foreign ? origin : "",
+                       foreign ? ", not " : "", foreign ? tmfinv_guard_origin(f->guard) : "");
         p->outcome = TMFINV_PAGE_FATAL;
         s->state = SLOT_DONE;
         set_end(f, s->index + 1);
