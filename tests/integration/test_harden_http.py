@@ -326,6 +326,27 @@ class Input(unittest.TestCase):
         status, _, body = request(self.srv.port, "GET", RESOURCE + "?name=%C3%A9t%C3%A9&limit=1")
         self.assertEqual(status, 200, body[:200])
 
+    def test_harden_http__a_host_header_with_a_cr_does_not_reach_the_answer(self):
+        # Found by fuzz_http_request: Host goes into hrefs and Link; a bare CR in it made
+        # libmicrohttpd drop the whole Link header. Such a Host is now ignored.
+        s = socket.create_connection(("127.0.0.1", self.srv.port), timeout=10)
+        try:
+            s.sendall(b"GET " + RESOURCE.encode() + b"?limit=1 HTTP/1.1\r\nHost: evil\rSet-Cookie:a=b\r\n"
+                      b"Connection: close\r\n\r\n")
+            data = b""
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            s.close()
+        head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+        self.assertTrue(head.startswith("HTTP/1.1 20"), head)
+        self.assertIn("\r\nLink: <http://127.0.0.1:%d/" % self.srv.port, head)
+        self.assertNotIn("evil", head)
+        self.assertNotIn("Set-Cookie", head)
+
     def test_harden_http__head_gives_the_length_get_would(self):
         rid = self.resources[0]["id"]
         for path in (RESOURCE + "?limit=5", RESOURCE + "/" + rid, "/healthz", "/api/v1/definitions"):

@@ -574,7 +574,10 @@ int tmfinv_http_handle(tmfinv_http_server *s, const tmfinv_http_raw_request *raw
     {
         const char *host = header(raw, "Host");
 
-        if (!host || strlen(host) > 255 || strpbrk(host, " \t\"<>\\") || !tmfinv_utf8_valid(host, strlen(host)))
+        /* Host goes into hrefs and Link headers: only what a host and port are made of
+         * (a CR in it would break the header it is copied into). */
+        if (!host || !host[0] || strlen(host) > 255 ||
+            strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:[]") != strlen(host))
             (void)snprintf(base, sizeof(base), "%s://127.0.0.1:%u", tmfinv_http_scheme(s), s->port);
         else
             (void)snprintf(base, sizeof(base), "%s://%s", tmfinv_http_scheme(s), host);
