@@ -312,13 +312,16 @@ int tmfinv_fetcher_new(const tmfinv_source_config *src, const tmfinv_fetch_optio
         if ((rc = slot_setup(f, &f->slots[i])) < 0)
             goto out;
     if (src->paging == TMFINV_PAGING_LINK) {
-        char first[2048];
+        /* The first page is requested as built; it counts as visited in libcurl's normal
+         * form, the form in which later links are compared. */
+        char first[sizeof(f->next_url)];
 
-        if ((rc = tmfinv_fetch_page_url(src, f->opt.extra_params, 0, src->page_size, first, sizeof(first))) == 0 &&
-            normalised_url(first, NULL, f->next_url, sizeof(f->next_url)) < 0)
+        if ((rc = tmfinv_fetch_page_url(src, f->opt.extra_params, 0, src->page_size, f->next_url,
+                                        sizeof(f->next_url))) == 0 &&
+            normalised_url(f->next_url, NULL, first, sizeof(first)) < 0)
             rc = tmfinv_error_set(TMFINV_EINVALID, "source '%s': the first page URL %s cannot be parsed", src->name,
-                                  first);
-        if (rc == 0 && (rc = tmfinv_guard_visit(f->guard, f->next_url)) > 0)
+                                  f->next_url);
+        if (rc == 0 && (rc = tmfinv_guard_visit(f->guard, first)) > 0)
             rc = 0;
     }
 out:
