@@ -399,10 +399,16 @@ static int start_try(tmfinv_fetcher *f, slot *s, int refresh_token)
     if (!tmfinv_guard_origin_allowed(f->guard, s->page.url, origin, sizeof(origin))) {
         /* Every request carries the credentials: none goes to another origin (a next link
          * the source handed us), and the source stops here, before anything is sent. */
-        (void)snprintf(s->page.error, sizeof(s->page.error),
-                       "the next link leads to another origin, %.150s; the source's credentials only go to %.150s "
-                       "(list that origin in allowed_origins to follow it); nothing was sent there",
-                       origin, tmfinv_guard_origin(f->guard));
+        const char *what = f->src->paging == TMFINV_PAGING_LINK && s->index > 0 ? "next link" : "page URL";
+
+        if (origin[0] == '(')
+            (void)snprintf(s->page.error, sizeof(s->page.error), "the %s cannot be used %.300s; nothing was sent",
+                           what, origin);
+        else
+            (void)snprintf(s->page.error, sizeof(s->page.error),
+                           "the %s leads to another origin, %.150s; the source's credentials only go to %.150s "
+                           "(list that origin in allowed_origins to follow it); nothing was sent there",
+                           what, origin, tmfinv_guard_origin(f->guard));
         s->page.outcome = TMFINV_PAGE_FATAL;
         s->state = SLOT_DONE;
         set_end(f, s->index + 1);
