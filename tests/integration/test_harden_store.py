@@ -174,6 +174,45 @@ class ConcurrentWritersTest(TestCase):
         self.ws.run("sync", "--once", check=0)
         self.assertTrue(comparable(self.ws.dump()) == self.reference(sim), "stores differ")
 
+    def test_serve_ends_a_run_that_failed_on_the_lock(self):
+        """In serve the store stays open after a failed run: the engine itself must end the
+        run (incomplete), or runs and /api/v1/runs would show it going on until a restart."""
+        sim = self.sim("--latency-ms", "40")
+        self.ws.ses_config(sim)
+        with open(self.ws.config) as f:
+            text = f.read().replace("[store]\n", "[store]\nbusy_timeout = 1\n", 1)
+        with open(self.ws.config, "w") as f:
+            f.write(text + "\n[http]\nlisten = 127.0.0.1:0\n")
+        serve = Serve(self.ws.config)
+        try:
+            deadline = time.time() + 60
+            while not runs_of(self.ws.db) and time.time() < deadline:
+                time.sleep(0.01)
+            # Held 1.6 s: the sync's next write gives up after 1 s and fails the run; ending
+            # the run waits again and gets the lock when it is released (a lock held for
+            # ever leaves the run to be ended by the next run or at close).
+            holder = sqlite3.connect(self.ws.db, isolation_level=None, timeout=30)
+            holder.execute("BEGIN IMMEDIATE")
+            try:
+                time.sleep(1.6)
+            finally:
+                holder.execute("ROLLBACK")
+                holder.close()
+            deadline = time.time() + 30
+            while time.time() < deadline and runs_of(self.ws.db)[0][1] is None:
+                time.sleep(0.05)
+            run = runs_of(self.ws.db)[0]
+            self.assertIsNotNone(run[1], "the failed run is left not ended while serve runs: " + serve.log_tail())
+            self.assertEqual(run[2], 0)
+            status, body = request(serve.base + "/api/v1/runs")
+            self.assertEqual(status, 200)
+            listed = {r["id"]: r for r in json.loads(body)["items"]}
+            self.assertIsNotNone(listed[run[0]]["ended"])
+            self.assertFalse(listed[run[0]]["complete"])
+            self.assertEqual(request(serve.base + "/healthz")[0], 200)
+        finally:
+            self.assertEqual(serve.stop(), 0)
+
 
 # ---- point 6: documented limits of the query APIs ------------------------------------------------
 

@@ -775,7 +775,16 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
     if (c.interrupted)
         result->complete = 0;
     tmfinv_time_now(c.now, sizeof(c.now));
-    if (rc == 0)
+    if (rc == 0) {
         rc = tmfinv_store_run_end(store, c.run_id, c.now, result->complete);
+    } else {
+        /* A failed run is ended too (incomplete), so that runs and /api/v1/runs never show
+         * it as still going; the failure's own message is the one the caller reports. */
+        char message[512];
+
+        (void)snprintf(message, sizeof(message), "%s", tmfinv_error_last());
+        (void)tmfinv_store_run_end(store, c.run_id, c.now, 0);
+        (void)tmfinv_error_set(rc, "%s", message);
+    }
     return rc;
 }
