@@ -122,6 +122,7 @@ static void admit(tmfinv_http_server *s, int fd, const struct sockaddr_storage *
     slot->over = reason != NULL;
     slot->over_reason = reason;
     slot->cut = 0;
+    slot->known = 0;
     atomic_store(&slot->deadline_ms, tmfinv_time_monotonic_ms() +
                                          (reason ? OVER_DEADLINE_MS : (int64_t)s->cfg.request_timeout_s * 1000));
     if (reason)
@@ -151,9 +152,15 @@ static void reap(tmfinv_http_server *s)
         http_conn *c = &s->conns[i];
         int64_t deadline = atomic_load(&c->deadline_ms);
 
-        if (c->fd >= 0 && !c->cut && deadline && now > deadline) {
+        if (c->fd < 0 || c->cut || !deadline || now <= deadline)
+            continue;
+        if (c->known) {
             (void)shutdown(c->fd, SHUT_RDWR);
             c->cut = 1;
+        } else {
+            /* Never reported started, so never to be reported closed: libmicrohttpd
+             * dropped it (and closed the socket, which may now be another's). */
+            slot_release(s, c);
         }
     }
     pthread_mutex_unlock(&s->conns_lock);
@@ -198,7 +205,8 @@ static void on_connection(void *cls, struct MHD_Connection *con, void **socket_c
             return;
         pthread_mutex_lock(&s->conns_lock);
         for (size_t i = 0; i < s->n_slots; i++)
-            if (s->conns[i].fd == info->connect_fd) {
+            if (s->conns[i].fd == info->connect_fd && !s->conns[i].known) {
+                s->conns[i].known = 1;
                 *socket_context = &s->conns[i];
                 break;
             }

@@ -34,6 +34,7 @@ typedef struct http_conn {
     const char *over_reason;
     _Atomic int64_t deadline_ms; /* monotonic; the request must be in by then; 0: none (being answered) */
     int cut;                    /* shut down for passing its deadline */
+    int known;                  /* libmicrohttpd reported it started: it will report its end */
 } http_conn;
 
 struct tmfinv_http_server {
