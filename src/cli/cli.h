@@ -1,0 +1,53 @@
+/* cli.h: what the files of the tmfinv command line share: the loaded application (config,
+ * model, store), one-line failure output, and the commands (cmd_*.c), each called with the
+ * arguments from the command's name on and returning the process's exit code. */
+#ifndef TMFINV_CLI_H
+#define TMFINV_CLI_H
+
+#include "config.h"
+#include "model.h"
+#include "store.h"
+
+#define EXIT_INCOMPLETE 2
+#define EXIT_USAGE 64
+
+typedef struct app {
+    const char *config_path;
+    tmfinv_config *cfg;
+    tmfinv_model *model;
+    tmfinv_store *store;
+} app;
+
+/* Prints "tmfinv: WHAT: last error" (or the last error alone) as one line on stderr. */
+void cli_fail_line(const char *what);
+
+/* Prints "tmfinv: MESSAGE (see tmfinv --help)" on stderr; returns EXIT_USAGE. */
+int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The usage error for the option getopt just refused. */
+int cli_bad_option(const char *cmd, char **argv);
+
+/* Loads what a command needs: config and model always; the store when `store` is set.
+ * 0, or 1 after printing the failure. */
+int cli_app_open(app *a, int store);
+void cli_app_close(app *a);
+
+/* Prints o as one line of JSON on stdout. */
+void cli_print_json(const cJSON *o);
+
+/* cmd_instances.c */
+int cli_unknown_definition(const app *a, const char *name);
+int cli_find_instance(app *a, const char *ref, const char *definition, tmfinv_instance **out);
+
+int cmd_sync(app *a, int argc, char **argv);        /* cmd_sync.c */
+int cmd_serve(app *a, int argc, char **argv);       /* cmd_sync.c */
+int cmd_query(app *a, int argc, char **argv);       /* cmd_instances.c */
+int cmd_show(app *a, int argc, char **argv, int history);
+int cmd_set(app *a, int argc, char **argv);
+int cmd_runs(app *a, int argc, char **argv);        /* cmd_reports.c */
+int cmd_rejected(app *a, int argc, char **argv);
+int cmd_summary(app *a, int argc, char **argv);
+int cmd_definitions(app *a, int argc, char **argv);
+int cmd_check(app *a, int argc, char **argv);
+
+#endif

@@ -1,0 +1,244 @@
+/* cmd_sync.c: `tmfinv sync` (once, or the refresh schedule) and `tmfinv serve` (the daemon:
+ * schedule + HTTP API), with their signal handling and log lines. */
+#include "cli.h"
+
+#include "config.h"
+#include "model.h"
+#include "store.h"
+#include "sync.h"
+#include "api.h"
+#include "daemon.h"
+#include "fetch.h"
+
+#include <pthread.h>
+
+#include "tmfinv_error.h"
+#include "tmfinv_misc.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <time.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- sync ------------------------------------------------------------------------ */
+
+static void log_line(void *ctx, tmfinv_log_level level, const char *line)
+{
+    (void)ctx;
+    if (level == TMFINV_LOG_INFO)
+        printf("%s\n", line);
+    else
+        fprintf(stderr, "tmfinv: %s\n", line);
+    fflush(stdout);
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int signo)
+{
+    (void)signo;
+    stop_requested = 1;
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
+static void warn_insecure(const app *a)
+{
+    for (size_t i = 0; i < a->cfg->n_sources; i++)
+        if (a->cfg->sources[i].insecure)
+            fprintf(stderr, "tmfinv: source '%s': TLS verification is OFF (insecure = true)\n",
+                    a->cfg->sources[i].name);
+}
+
+/* One run; prints its outcome. Returns the exit code it deserves, or -1 on a store error. */
+static int run_once(app *a, int incremental, int allow_mass_remove)
+{
+    tmfinv_sync_options opt = {.incremental = incremental, .allow_mass_remove = allow_mass_remove,
+                               .stop = &stop_requested, .log = log_line};
+    tmfinv_sync_result result;
+
+    if (tmfinv_sync_run(a->store, a->model, a->cfg, &opt, &result) < 0) {
+        cli_fail_line("sync");
+        return -1;
+    }
+    printf("run %lld: %s\n", (long long)result.run_id,
+           result.errors ? "FAILED (a source could not be read; nothing removed)"
+           : result.interrupted ? "INTERRUPTED (nothing removed)"
+           : result.complete ? "complete"
+           : result.withheld ? "INCOMPLETE (removals withheld; see tmfinv runs)" : "INCOMPLETE (nothing removed)");
+    fflush(stdout);
+    if (result.errors)
+        return 1;
+    return result.complete ? 0 : EXIT_INCOMPLETE;
+}
+
+/* Sleeps until `until_ms` (monotonic) or a stop signal. */
+static void sleep_until(int64_t until_ms)
+{
+    while (!stop_requested) {
+        int64_t left = until_ms - tmfinv_time_monotonic_ms();
+        struct timespec ts;
+
+        if (left <= 0)
+            return;
+        if (left > 200)
+            left = 200;
+        ts.tv_sec = 0;
+        ts.tv_nsec = (long)left * 1000000L;
+        nanosleep(&ts, NULL);
+    }
+}
+
+int cmd_sync(app *a, int argc, char **argv)
+{
+    static const struct option opts[] = {{"once", no_argument, NULL, 'o'},
+                                         {"allow-mass-remove", no_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
+    int once = 0, allow_mass_remove = 0, c, rc;
+    int64_t last_full, last_run;
+
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'o')
+            once = 1;
+        else if (c == 'm')
+            allow_mass_remove = 1;
+        else
+            return cli_bad_option("sync", argv);
+    }
+    if (optind < argc)
+        return cli_usage_error("sync: unexpected argument '%s'", argv[optind]);
+    /* A confirmation is for the one run the operator has looked at, never for a schedule. */
+    if (allow_mass_remove && !once)
+        return cli_usage_error("sync: --allow-mass-remove confirms one run: use it with --once");
+    if ((rc = cli_app_open(a, 1)) != 0)
+        return rc;
+    if (a->cfg->n_sources == 0) {
+        fprintf(stderr, "tmfinv: %s: no [source NAME] section: nothing to sync\n", a->cfg->path);
+        return 1;
+    }
+    if (tmfinv_fetch_global_init() < 0) {
+        cli_fail_line(NULL);
+        return 1;
+    }
+    warn_insecure(a);
+    catch_stop_signals();
+    if (once) {
+        rc = run_once(a, 0, allow_mass_remove);
+        return rc < 0 ? 1 : rc;
+    }
+    /* The schedule: a full sync now, a refresh every interval, a full reconcile every
+     * full_interval; SIGTERM or SIGINT ends it between pages. */
+    printf("schedule: refresh every %d s, full sync every %d s\n", a->cfg->interval_s, a->cfg->full_interval_s);
+    last_full = last_run = tmfinv_time_monotonic_ms();
+    if (run_once(a, 0, 0) < 0)
+        return 1;
+    while (!stop_requested) {
+        int64_t next_refresh = last_run + (int64_t)a->cfg->interval_s * 1000;
+        int64_t next_full = last_full + (int64_t)a->cfg->full_interval_s * 1000;
+        int full;
+
+        sleep_until(next_refresh < next_full ? next_refresh : next_full);
+        if (stop_requested)
+            break;
+        full = tmfinv_time_monotonic_ms() >= next_full;
+        last_run = tmfinv_time_monotonic_ms();
+        if (full)
+            last_full = last_run;
+        if (run_once(a, !full, 0) < 0)
+            return 1;
+    }
+    printf("stopped\n");
+    return 0;
+}
+
+/* ---- serve ---------------------------------------------------------------------- */
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Daemon log lines: time stamped, one per line, whole even from several threads. */
+static void serve_log(void *ctx, tmfinv_log_level level, const char *line)
+{
+    char now[32];
+
+    (void)ctx;
+    tmfinv_time_now(now, sizeof(now));
+    pthread_mutex_lock(&log_lock);
+    fprintf(stderr, "%s %s %s\n", now, level == TMFINV_LOG_ERROR ? "error" : level == TMFINV_LOG_WARN ? "warn" : "info",
+            line);
+    fflush(stderr);
+    pthread_mutex_unlock(&log_lock);
+}
+
+int cmd_serve(app *a, int argc, char **argv)
+{
+    const tmfinv_http_route *tables[] = {tmfinv_api_tmf_routes, tmfinv_api_om_routes, tmfinv_api_ops_routes};
+    const size_t sizes[] = {tmfinv_api_tmf_n_routes, tmfinv_api_om_n_routes, tmfinv_api_ops_n_routes};
+    tmfinv_daemon *d = NULL;
+    sigset_t signals;
+    int signo = 0;
+
+    (void)a;
+    if (argc > 1)
+        return cli_usage_error("serve: unexpected argument '%s'", argv[1]);
+    /* Every thread started from here on inherits the mask: only sigwait() below sees them. */
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (tmfinv_daemon_new(a->config_path, serve_log, NULL, &d) < 0) {
+        cli_fail_line(NULL);
+        return 1;
+    }
+    if (tmfinv_daemon_start(d, tables, sizes, sizeof(tables) / sizeof(tables[0])) < 0) {
+        cli_fail_line("serve");
+        tmfinv_daemon_stop(d);
+        return 1;
+    }
+    {
+        tmfinv_runtime *rt = tmfinv_daemon_acquire(d);
+        char host[128];
+        const char *listen = rt->cfg->http.listen;
+        size_t n = strrchr(listen, ':') ? (size_t)(strrchr(listen, ':') - listen) : 0;
+
+        (void)snprintf(host, sizeof(host), "%.*s", (int)n, listen);
+        /* A wildcard address is reached through loopback from here. */
+        if (strcmp(host, "0.0.0.0") == 0 || host[0] == '\0')
+            (void)snprintf(host, sizeof(host), "127.0.0.1");
+        else if (strcmp(host, "[::]") == 0)
+            (void)snprintf(host, sizeof(host), "[::1]");
+        printf("listening on http://%s:%u\n", host, tmfinv_http_port(tmfinv_daemon_http(d)));
+        tmfinv_daemon_release(d, rt);
+    }
+    fflush(stdout);
+    for (;;) {
+        if (sigwait(&signals, &signo) != 0)
+            continue;
+        if (signo == SIGHUP) {
+            if (tmfinv_daemon_reload(d) < 0)
+                serve_log(NULL, TMFINV_LOG_ERROR, tmfinv_error_last());
+            else
+                serve_log(NULL, TMFINV_LOG_INFO, "configuration reloaded");
+            continue;
+        }
+        break;
+    }
+    serve_log(NULL, TMFINV_LOG_INFO, signo == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping");
+    tmfinv_daemon_stop(d);
+    serve_log(NULL, TMFINV_LOG_INFO, "stopped");
+    return 0;
+}
+
