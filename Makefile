@@ -2,7 +2,7 @@
 # tree (build-asan/) runs the same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps test-deps build build-asan test test-fast demo bench fuzz clean
+.PHONY: all deps test-deps build build-asan test test-fast demo bench fuzz install deb clean
 
 all: build
 
@@ -51,5 +51,22 @@ fuzz:
 	@cmake --build build-fuzz -j $(JOBS)
 	@tests/fuzz/run.sh build-fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
 
+# Installs the build (docs/install.md): PREFIX/bin, PREFIX/share/tmfinv, the unit in
+# PREFIX/lib/systemd/system, /etc/tmfinv/tmfinv.ini (an example) and /var/lib/tmfinv;
+# DESTDIR stages into another root (packaging).
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: build
+	@DESTDIR=$(DESTDIR) cmake --install build --prefix $(PREFIX)
+
+# The Debian package, from its own tree (prefix /usr, no build-tree paths compiled in):
+# build-deb/tmfinv_VERSION_ARCH.deb. docs/install.md.
+deb: deps
+	@cmake -S . -B build-deb -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_INSTALL_PREFIX=/usr \
+	    -DTMFINV_BUILD_TREE_DATA=OFF -DTMFINV_TESTS=OFF >/dev/null
+	@cmake --build build-deb -j $(JOBS)
+	@cd build-deb && cpack -G DEB
+	@ls build-deb/*.deb
+
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-deb

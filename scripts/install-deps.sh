@@ -6,10 +6,15 @@ set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-# Debian packages: build tools, the libraries tmfinv links, and what the tests run (openssl:
-# throwaway certificates for the HTTPS tests).
+# Debian packages: build tools, the libraries tmfinv links (libsystemd: sd_notify for the
+# service), and what the tests run (openssl: throwaway certificates for the HTTPS tests;
+# make deb and tests/integration/test_install.py use cpack, dpkg-deb and systemd-analyze).
 debs="build-essential cmake pkg-config libcurl4-openssl-dev libcjson-dev libsqlite3-dev
-libmicrohttpd-dev libssl-dev libcmocka-dev python3 nodejs npm sqlite3 openssl"
+libmicrohttpd-dev libssl-dev libsystemd-dev libcmocka-dev python3 nodejs npm sqlite3 openssl"
+# The tests also check the unit with systemd-analyze (package systemd).
+if [ "${1:-}" = "--test" ]; then
+    debs="$debs systemd"
+fi
 # make fuzz only (--fuzz): clang and its libFuzzer runtime (compiler-rt; Debian 12's clang
 # only recommends it).
 if [ "${1:-}" = "--fuzz" ]; then

@@ -15,6 +15,8 @@
 #include "tmfinv_error.h"
 #include "tmfinv_misc.h"
 
+#include <systemd/sd-daemon.h>
+
 #include <getopt.h>
 #include <signal.h>
 #include <time.h>
@@ -181,13 +183,40 @@ static void serve_log(void *ctx, tmfinv_log_level level, const char *line)
     pthread_mutex_unlock(&log_lock);
 }
 
+/* serve's wait for its next signal (returned, or 0 when none came). Under a systemd watchdog
+ * (WatchdogSec=, $WATCHDOG_USEC) it wakes at least every half period, takes and releases the
+ * daemon's runtime (a daemon deadlocked on its lock stops pinging) and sends WATCHDOG=1, so
+ * systemd restarts a serve that hangs. */
+static int serve_wait(const sigset_t *signals, tmfinv_daemon *d, uint64_t watchdog_us, int64_t *next_ping_ms)
+{
+    int64_t left = *next_ping_ms - tmfinv_time_monotonic_ms();
+    struct timespec ts;
+    int signo;
+
+    if (!watchdog_us)
+        return sigwait(signals, &signo) == 0 ? signo : 0;
+    if (left < 0)
+        left = 0;
+    ts.tv_sec = (time_t)(left / 1000);
+    ts.tv_nsec = (long)(left % 1000) * 1000000L;
+    signo = sigtimedwait(signals, NULL, &ts);
+    if (tmfinv_time_monotonic_ms() >= *next_ping_ms) {
+        tmfinv_daemon_release(d, tmfinv_daemon_acquire(d));
+        (void)sd_notify(0, "WATCHDOG=1");
+        *next_ping_ms = tmfinv_time_monotonic_ms() + (int64_t)(watchdog_us / 2000);
+    }
+    return signo > 0 ? signo : 0;
+}
+
 int cmd_serve(app *a, int argc, char **argv)
 {
     const tmfinv_http_route *tables[] = {tmfinv_api_tmf_routes, tmfinv_api_om_routes, tmfinv_api_ops_routes};
     const size_t sizes[] = {tmfinv_api_tmf_n_routes, tmfinv_api_om_n_routes, tmfinv_api_ops_n_routes};
     tmfinv_daemon *d = NULL;
     sigset_t signals;
-    int signo = 0;
+    uint64_t watchdog_us = 0;
+    int64_t next_ping_ms;
+    int signo = 0, rc;
 
     (void)a;
     if (argc > 1)
@@ -224,11 +253,19 @@ int cmd_serve(app *a, int argc, char **argv)
         tmfinv_daemon_release(d, rt);
     }
     fflush(stdout);
+    /* systemd (Type=notify): ready once the API listens; no-ops without $NOTIFY_SOCKET. */
+    (void)sd_notify(0, "READY=1");
+    if (sd_watchdog_enabled(0, &watchdog_us) <= 0)
+        watchdog_us = 0;
+    next_ping_ms = tmfinv_time_monotonic_ms();
     for (;;) {
-        if (sigwait(&signals, &signo) != 0)
+        if ((signo = serve_wait(&signals, d, watchdog_us, &next_ping_ms)) == 0)
             continue;
         if (signo == SIGHUP) {
-            if (tmfinv_daemon_reload(d) < 0)
+            (void)sd_notify(0, "RELOADING=1");
+            rc = tmfinv_daemon_reload(d);
+            (void)sd_notify(0, "READY=1");
+            if (rc < 0)
                 serve_log(NULL, TMFINV_LOG_ERROR, tmfinv_error_last());
             else
                 serve_log(NULL, TMFINV_LOG_INFO, "configuration reloaded");
@@ -236,6 +273,7 @@ int cmd_serve(app *a, int argc, char **argv)
         }
         break;
     }
+    (void)sd_notify(0, "STOPPING=1");
     serve_log(NULL, TMFINV_LOG_INFO, signo == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping");
     tmfinv_daemon_stop(d);
     serve_log(NULL, TMFINV_LOG_INFO, "stopped");

@@ -17,8 +17,8 @@
 // Negative checks prove the validators are active: broken copies of served bodies must fail.
 // Swagger 2.0 definitions are draft-04 JSON Schema: ajv-draft-04 with ajv-formats, strict
 // mode off (the swagger files carry keywords JSON Schema does not know).
-// Environment: TMFINV_BIN, TMFINV_SIM, TMFINV_SHARED. Prints "N passed, M failed", exits
-// non-zero on any failure.
+// Environment: TMFINV_BIN, TMFINV_SIM, TMFINV_SPECS (the TMF specs, default tests/data/tmf).
+// Prints "N passed, M failed", exits non-zero on any failure.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -30,7 +30,7 @@ import addFormats from "ajv-formats";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.TMFINV_BIN || path.join(here, "../../build/tmfinv");
 const SIM = process.env.TMFINV_SIM || path.join(here, "../../build/tmfinv-sim");
-const SHARED = process.env.TMFINV_SHARED || path.join(here, "../../../shared");
+const SPEC_DIR = process.env.TMFINV_SPECS || path.join(here, "../data/tmf");
 const SPECS = {
   "638v4": "TMF638-ServiceInventory-v4.0.0.swagger.json",
   "639v4a": "TMF639-ResourceInventory-v4.0.0.swagger.json",
@@ -54,7 +54,7 @@ function ok(condition, message) {
 }
 
 function compile(file, definition) {
-  const spec = JSON.parse(readFileSync(path.join(SHARED, "tmf", file), "utf8"));
+  const spec = JSON.parse(readFileSync(path.join(SPEC_DIR, file), "utf8"));
   const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
   addFormats(ajv);
   ajv.addFormat("base64", /^[A-Za-z0-9+/]*={0,2}$/); // used by Attachment.content; ajv-formats lacks it

@@ -8,11 +8,13 @@
  * page) is read in one transaction of the thread's store connection, so the two agree
  * even while a sync writes. Bad parameters are 400 TMF Errors naming the parameter;
  * unknown definitions, instances and runs are 404. The OpenAPI document is the data file
- * openapi.json of the data directory ($TMFINV_DATA_DIR, else the compiled-in one), read
+ * openapi.json of the data directory (tmfinv_datadir_get(): $TMFINV_DATA_DIR, else beside the
+ * executable), read
  * at each request, with `servers` set to the address the client used. */
 #include "api.h"
 #include "daemon.h"
 
+#include "tmfinv_datadir.h"
 #include "tmfinv_error.h"
 #include "tmfinv_file.h"
 #include "tmfinv_misc.h"
@@ -705,11 +707,14 @@ static int sync_start(tmfinv_http_request *req, tmfinv_http_response *res)
 /* The path of the OpenAPI document (new string in *out). */
 static int openapi_path(char **out)
 {
-    const char *dir = getenv("TMFINV_DATA_DIR");
+    char *dir = NULL;
+    int rc;
 
-    if (!dir || !*dir)
-        dir = TMFINV_DATA_DIR;
-    return tmfinv_path_join(dir, "openapi.json", out);
+    if ((rc = tmfinv_datadir_get(&dir)) < 0)
+        return rc;
+    rc = tmfinv_path_join(dir, "openapi.json", out);
+    free(dir);
+    return rc;
 }
 
 static int openapi(tmfinv_http_request *req, tmfinv_http_response *res)

@@ -188,6 +188,27 @@ static int split_list(const char *text, char ***out, size_t *n)
     return 0;
 }
 
+/* The path a file key names (new string in *out): `%credentials/NAME` is NAME in systemd's
+ * $CREDENTIALS_DIRECTORY (LoadCredential=; docs/decisions.md), anything else a path relative to
+ * the configuration file's folder `dir`. */
+static int file_key_path(const char *file, const char *dir, const tmfinv_ini_entry *e, const char *section,
+                         char **out)
+{
+    static const char prefix[] = "%credentials/";
+    const char *name = e->value + sizeof(prefix) - 1, *creds;
+
+    if (strncmp(e->value, prefix, sizeof(prefix) - 1) != 0)
+        return tmfinv_path_join(dir, e->value, out);
+    if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s = '%s': expected %%credentials/NAME, NAME a "
+                                "credential of LoadCredential= (no '/')", file, e->line, section, e->key, e->value);
+    creds = getenv("CREDENTIALS_DIRECTORY");
+    if (!creds || !*creds)
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s = '%s': $CREDENTIALS_DIRECTORY is not set (systemd "
+                                "sets it for a service with LoadCredential=)", file, e->line, section, e->key, e->value);
+    return tmfinv_path_join(creds, name, out);
+}
+
 static int read_secret(const char *file, const char *dir, const tmfinv_ini_entry *e, const char *section,
                        char **out)
 {
@@ -195,7 +216,7 @@ static int read_secret(const char *file, const char *dir, const tmfinv_ini_entry
     size_t len;
     int rc;
 
-    if ((rc = tmfinv_path_join(dir, e->value, &path)) < 0)
+    if ((rc = file_key_path(file, dir, e, section, &path)) < 0)
         return rc;
     rc = tmfinv_file_read(path, SECRET_MAX_BYTES, &text, &len);
     if (rc < 0) {
@@ -569,11 +590,11 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                 c->http.listen_line = e->line;
                 c->http.loopback = loopback;
             }
-            if ((e = tmfinv_ini_get(sec, "tokens_file")) && (rc = tmfinv_path_join(dir, e->value, &c->http.tokens_file)) < 0)
+            if ((e = tmfinv_ini_get(sec, "tokens_file")) && (rc = file_key_path(path, dir, e, "http", &c->http.tokens_file)) < 0)
                 goto out;
-            if ((e = tmfinv_ini_get(sec, "tls_cert")) && (rc = tmfinv_path_join(dir, e->value, &c->http.tls_cert)) < 0)
+            if ((e = tmfinv_ini_get(sec, "tls_cert")) && (rc = file_key_path(path, dir, e, "http", &c->http.tls_cert)) < 0)
                 goto out;
-            if ((e = tmfinv_ini_get(sec, "tls_key")) && (rc = tmfinv_path_join(dir, e->value, &c->http.tls_key)) < 0)
+            if ((e = tmfinv_ini_get(sec, "tls_key")) && (rc = file_key_path(path, dir, e, "http", &c->http.tls_key)) < 0)
                 goto out;
             if ((e = tmfinv_ini_get(sec, "plaintext"))) {
                 if (strcmp(e->value, "true") == 0 || strcmp(e->value, "false") == 0)

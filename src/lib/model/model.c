@@ -5,6 +5,7 @@
 #include "model.h"
 #include "model_int.h"
 
+#include "tmfinv_datadir.h"
 #include "tmfinv_error.h"
 #include "tmfinv_file.h"
 #include "tmfinv_misc.h"
@@ -132,16 +133,18 @@ int model_index_of(char **v, size_t n, const char *s)
 
 int tmfinv_model_profile_path(const char *profile, char **out)
 {
-    const char *dir = getenv("TMFINV_DATA_DIR");
-    char name[256];
+    char name[256], *dir = NULL;
+    int rc;
 
     if (strchr(profile, '/') || strstr(profile, ".json"))
         return (*out = strdup(profile)) ? 0 : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    if (!dir || !*dir)
-        dir = TMFINV_DATA_DIR;
     if (snprintf(name, sizeof(name), "profiles/%s.json", profile) >= (int)sizeof(name))
         return tmfinv_error_set(TMFINV_EINVALID, "profile name too long: '%.40s...'", profile);
-    return tmfinv_path_join(dir, name, out);
+    if ((rc = tmfinv_datadir_get(&dir)) < 0)
+        return rc;
+    rc = tmfinv_path_join(dir, name, out);
+    free(dir);
+    return rc;
 }
 
 int tmfinv_model_merge(tmfinv_model *into, tmfinv_model *from)
