@@ -13,7 +13,16 @@ install(TARGETS tmfinv tmfinv-sim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/data/profiles DESTINATION ${CMAKE_INSTALL_DATADIR}/tmfinv
         FILES_MATCHING PATTERN "*.json")
 install(FILES ${CMAKE_SOURCE_DIR}/data/openapi.json DESTINATION ${CMAKE_INSTALL_DATADIR}/tmfinv)
-install(FILES ${CMAKE_SOURCE_DIR}/packaging/tmfinv.ini DESTINATION ${CMAKE_INSTALL_FULL_SYSCONFDIR}/tmfinv)
+# The example configuration never replaces an operator's file: when one is there, the example
+# goes beside it as tmfinv.ini.example (the Debian package has dpkg's conffile handling).
+# (file(INSTALL) adds DESTDIR itself; the check must add it.)
+install(CODE "set(conf \"${CMAKE_INSTALL_FULL_SYSCONFDIR}/tmfinv\")
+if(EXISTS \"\$ENV{DESTDIR}\${conf}/tmfinv.ini\")
+  message(STATUS \"Keeping: \$ENV{DESTDIR}\${conf}/tmfinv.ini (the example goes to tmfinv.ini.example)\")
+  file(INSTALL \"${CMAKE_SOURCE_DIR}/packaging/tmfinv.ini\" DESTINATION \"\${conf}\" RENAME tmfinv.ini.example)
+else()
+  file(INSTALL \"${CMAKE_SOURCE_DIR}/packaging/tmfinv.ini\" DESTINATION \"\${conf}\")
+endif()")
 install(DIRECTORY DESTINATION ${CMAKE_INSTALL_FULL_LOCALSTATEDIR}/lib/tmfinv)
 install(FILES ${CMAKE_SOURCE_DIR}/packaging/tmfinv.sysusers DESTINATION lib/sysusers.d RENAME tmfinv.conf)
 

@@ -123,7 +123,9 @@ class Installed(unittest.TestCase):
         self.assertTrue(os.path.isdir(os.path.join(self.root, "var/lib/tmfinv")))
         # Man pages and completion are installed when the repository has them.
         for src, dst in (("man/tmfinv.1", "usr/share/man/man1/tmfinv.1"),
-                         ("man/tmfinv.ini.5", "usr/share/man/man5/tmfinv.ini.5")):
+                         ("man/tmfinv-sim.1", "usr/share/man/man1/tmfinv-sim.1"),
+                         ("man/tmfinv.ini.5", "usr/share/man/man5/tmfinv.ini.5"),
+                         ("completion/tmfinv.bash", "usr/share/bash-completion/completions/tmfinv")):
             if os.path.exists(os.path.join(TOP, src)):
                 self.assertTrue(os.path.isfile(os.path.join(self.root, dst)), dst)
         # Nothing of the build tree or the source tree is named by the unit.
@@ -141,6 +143,19 @@ class Installed(unittest.TestCase):
         with open(config, "w") as f:
             f.write(text.replace("/var/lib/tmfinv/inventory.db", os.path.join(self.work, "inventory.db")))
         run([self.bin, "-c", config, "check"], env=clean_env(), cwd=self.work)
+
+    def test_existing_config_is_kept(self):
+        """Installing again never replaces the operator's tmfinv.ini: the example goes beside it."""
+        root = os.path.join(self.work, "root")
+        run(["cmake", "--install", BUILD, "--prefix", "/usr"], env=clean_env(DESTDIR=root))
+        config = os.path.join(root, "etc/tmfinv/tmfinv.ini")
+        with open(config, "w") as f:
+            f.write("# the operator's own\n")
+        run(["cmake", "--install", BUILD, "--prefix", "/usr"], env=clean_env(DESTDIR=root))
+        with open(config) as f:
+            self.assertEqual(f.read(), "# the operator's own\n")
+        with open(os.path.join(root, "etc/tmfinv/tmfinv.ini.example")) as f:
+            self.assertIn("[store]", f.read())
 
     def test_installed_binary_finds_its_profiles(self):
         """From another folder, with no TMFINV_DATA_DIR: check, sync --once and serve's OpenAPI
@@ -353,6 +368,12 @@ class Package(unittest.TestCase):
                          "./etc/tmfinv/tmfinv.ini", "./usr/lib/systemd/system/tmfinv.service",
                          "./usr/lib/sysusers.d/tmfinv.conf", "./var/lib/tmfinv/"):
                 self.assertIn(" " + path + "\n", contents + "\n")
+            for src, path in (("man/tmfinv.1", "./usr/share/man/man1/tmfinv.1"),
+                              ("man/tmfinv-sim.1", "./usr/share/man/man1/tmfinv-sim.1"),
+                              ("man/tmfinv.ini.5", "./usr/share/man/man5/tmfinv.ini.5"),
+                              ("completion/tmfinv.bash", "./usr/share/bash-completion/completions/tmfinv")):
+                if os.path.exists(os.path.join(TOP, src)):
+                    self.assertIn(" " + path + "\n", contents + "\n")
             # The packaged unit starts the packaged binary with the packaged configuration.
             tree = tempfile.mkdtemp(dir=out)
             run(["dpkg-deb", "-x", deb, tree])
