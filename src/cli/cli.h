@@ -7,6 +7,7 @@
 #include "config.h"
 #include "model.h"
 #include "store.h"
+#include "tmfinv_log.h"
 
 #define EXIT_INCOMPLETE 2
 #define EXIT_USAGE 64
@@ -21,6 +22,14 @@ typedef struct app {
 /* Prints "tmfinv: WHAT: last error" (or the last error alone) as one line on stderr. */
 void cli_fail_line(const char *what);
 
+/* Sets a->config_path when -c did not: $TMFINV_CONFIG, else ./tmfinv.ini, else
+ * /etc/tmfinv/tmfinv.ini when they exist. 0, or 1 after saying how to give one. */
+int cli_config_path(app *a);
+
+/* The one line for a configuration that could not be loaded; when the file is missing it
+ * says how to give one. */
+void cli_config_fail(const char *path);
+
 /* Prints "tmfinv: MESSAGE (see tmfinv --help)" on stderr; returns EXIT_USAGE. */
 int cli_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -31,6 +40,11 @@ int cli_bad_option(const char *cmd, char **argv);
  * 0, or 1 after printing the failure. */
 int cli_app_open(app *a, int store);
 void cli_app_close(app *a);
+
+/* The engine's and the daemon's log lines (a tmfinv_log_fn) into the process log
+ * (tmfinv_log.h); a line about a source ("source 'NAME'…") gets the field source=NAME. */
+void cli_log_sink(void *ctx, tmfinv_log_level level, const char *line);
+void cli_log_line(void *ctx, tmfinv_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Prints o as one line of JSON on stdout. */
 void cli_print_json(const cJSON *o);

@@ -308,7 +308,7 @@ int cmd_show(app *a, int argc, char **argv, int history)
         else if (c == 'd')
             definition = optarg;
         else
-            return cli_bad_option("show", argv);
+            return cli_bad_option(history ? "history" : "show", argv);
     }
     if (optind != argc - 1)
         return cli_usage_error("%s: give exactly one KEY or UUID", history ? "history" : "show");

@@ -40,14 +40,19 @@ static int print_run(const cJSON *run, void *ctx)
            cJSON_IsString(cJSON_GetObjectItemCaseSensitive(run, "ended"))
                ? cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(run, "ended"))
                : "(not ended)",
-           cJSON_IsNull(complete) ? "interrupted" : cJSON_IsTrue(complete) ? "complete" : "INCOMPLETE");
+           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "running")) ? "running"
+           : cJSON_IsNull(complete)                                          ? "interrupted"
+           : cJSON_IsTrue(complete)                                          ? "complete"
+                                                                             : "INCOMPLETE");
     cJSON_ArrayForEach(src, cJSON_GetObjectItemCaseSensitive(run, "sources")) {
         static const char *const names[] = {"pages", "items", "created", "updated", "unchanged", "removed", "dropped",
                                             "duplicates", "emptyKeys", "excluded", "rejected", "failedPages"};
         const cJSON *err = cJSON_GetObjectItemCaseSensitive(src, "error");
 
         printf("  %-12s %s", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(src, "name")),
-               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(src, "complete")) ? "complete  " : "INCOMPLETE");
+               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(src, "complete")) ? "complete  "
+               : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "running")) ? "so far    "
+                                                                                 : "INCOMPLETE");
         for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
             printf(" %s=%d", names[i], (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(src, names[i])));
         putchar('\n');

@@ -27,14 +27,58 @@
 
 /* ---- sync ------------------------------------------------------------------------ */
 
-static void log_line(void *ctx, tmfinv_log_level level, const char *line)
+/* How a sync shows its progress: not at all, a status line redrawn in place (stderr is a
+ * terminal), or a log line every `interval_ms` (--progress when stderr is not a terminal). */
+typedef struct progress_view {
+    int mode;               /* 0 none, 1 status line, 2 periodic lines */
+    int64_t interval_ms;
+    int64_t last_ms;        /* monotonic, last drawn or logged */
+} progress_view;
+
+static void show_progress(void *ctx, const tmfinv_sync_progress *p)
 {
-    (void)ctx;
-    if (level == TMFINV_LOG_INFO)
-        printf("%s\n", line);
+    progress_view *v = ctx;
+    double rate = p->elapsed_s > 0 ? (double)p->items / p->elapsed_s : 0;
+    int64_t now = tmfinv_time_monotonic_ms();
+    char pages[24], items[24], per_s[24], retries[24], total[24], eta[24], elapsed[24];
+
+    if (v->mode == 0)
+        return;
+    if (p->done) {
+        if (v->mode == 1)
+            tmfinv_log_status(NULL);
+        return;
+    }
+    if (now - v->last_ms < v->interval_ms)
+        return;
+    v->last_ms = now;
+    (void)snprintf(pages, sizeof(pages), "%lld", (long long)p->pages);
+    (void)snprintf(items, sizeof(items), "%lld", (long long)p->items);
+    (void)snprintf(per_s, sizeof(per_s), "%.0f", rate);
+    (void)snprintf(retries, sizeof(retries), "%lld", (long long)p->retries);
+    (void)snprintf(elapsed, sizeof(elapsed), "%.1f", p->elapsed_s);
+    (void)snprintf(total, sizeof(total), "%lld", (long long)p->total);
+    /* The time left is only known from the source's own total and the rate so far. */
+    if (p->total > p->items && rate > 0)
+        (void)snprintf(eta, sizeof(eta), "%.0f", (double)(p->total - p->items) / rate);
+    else if (p->total >= 0 && p->total <= p->items)
+        (void)snprintf(eta, sizeof(eta), "0");
     else
-        fprintf(stderr, "tmfinv: %s\n", line);
-    fflush(stdout);
+        eta[0] = '\0';
+    if (v->mode == 1) {
+        char line[256];
+
+        (void)snprintf(line, sizeof(line), "%s: %s pages, %s%s%s items, %s items/s, %s retries%s%s%s",
+                       p->source, pages, items, p->total >= 0 ? "/" : "", p->total >= 0 ? total : "", per_s, retries,
+                       eta[0] ? ", about " : "", eta, eta[0] ? " s left" : "");
+        tmfinv_log_status(line);
+    } else {
+        const tmfinv_log_field f[] = {{"source", p->source}, {"pages", pages}, {"items", items},
+                                      {"total", p->total >= 0 ? total : NULL}, {"items_per_s", per_s},
+                                      {"retries", retries}, {"elapsed_s", elapsed}, {"eta_s", eta[0] ? eta : NULL}};
+
+        tmfinv_log_fields(TMFINV_LOG_INFO, "progress", f, sizeof(f) / sizeof(f[0]));
+    }
 }
 
 static volatile sig_atomic_t stop_requested;
@@ -60,15 +104,16 @@ static void warn_insecure(const app *a)
 {
     for (size_t i = 0; i < a->cfg->n_sources; i++)
         if (a->cfg->sources[i].insecure)
-            fprintf(stderr, "tmfinv: source '%s': TLS verification is OFF (insecure = true)\n",
-                    a->cfg->sources[i].name);
+            cli_log_line(NULL, TMFINV_LOG_WARN, "source '%s': TLS verification is OFF (insecure = true)",
+                         a->cfg->sources[i].name);
 }
 
 /* One run; prints its outcome. Returns the exit code it deserves, or -1 on a store error. */
-static int run_once(app *a, int incremental, int allow_mass_remove)
+static int run_once(app *a, int incremental, int allow_mass_remove, progress_view *view)
 {
     tmfinv_sync_options opt = {.incremental = incremental, .allow_mass_remove = allow_mass_remove,
-                               .stop = &stop_requested, .log = log_line};
+                               .stop = &stop_requested, .log = cli_log_sink, .progress = show_progress,
+                               .progress_ctx = view};
     tmfinv_sync_result result;
 
     if (tmfinv_sync_run(a->store, a->model, a->cfg, &opt, &result) < 0) {
@@ -106,9 +151,12 @@ static void sleep_until(int64_t until_ms)
 int cmd_sync(app *a, int argc, char **argv)
 {
     static const struct option opts[] = {{"once", no_argument, NULL, 'o'},
-                                         {"allow-mass-remove", no_argument, NULL, 'm'}, {NULL, 0, NULL, 0}};
-    int once = 0, allow_mass_remove = 0, c, rc;
-    int64_t last_full, last_run;
+                                         {"allow-mass-remove", no_argument, NULL, 'm'},
+                                         {"progress", optional_argument, NULL, 'p'},
+                                         {"quiet", no_argument, NULL, 'q'}, {NULL, 0, NULL, 0}};
+    int once = 0, allow_mass_remove = 0, progress = 0, quiet = 0, c, rc;
+    int64_t last_full, last_run, every_s = 2;
+    progress_view view = {0};
 
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -116,6 +164,12 @@ int cmd_sync(app *a, int argc, char **argv)
             once = 1;
         else if (c == 'm')
             allow_mass_remove = 1;
+        else if (c == 'p') {
+            progress = 1;
+            if (optarg && tmfinv_parse_int64(optarg, 1, 3600, &every_s) < 0)
+                return cli_usage_error("sync: --progress=%s: expected whole seconds from 1 to 3600", optarg);
+        } else if (c == 'q')
+            quiet = 1;
         else
             return cli_bad_option("sync", argv);
     }
@@ -124,8 +178,20 @@ int cmd_sync(app *a, int argc, char **argv)
     /* A confirmation is for the one run the operator has looked at, never for a schedule. */
     if (allow_mass_remove && !once)
         return cli_usage_error("sync: --allow-mass-remove confirms one run: use it with --once");
+    if (progress && quiet)
+        return cli_usage_error("sync: --progress and --quiet contradict each other");
     if ((rc = cli_app_open(a, 1)) != 0)
         return rc;
+    tmfinv_log_configure(a->cfg->log_json, quiet && a->cfg->log_level < TMFINV_LOG_WARN ? TMFINV_LOG_WARN
+                                                                                         : (tmfinv_log_level)a->cfg->log_level);
+    if (!quiet && tmfinv_log_is_terminal()) {
+        view.mode = 1;
+        view.interval_ms = 200;
+    } else if (progress) {
+        view.mode = 2;
+        view.interval_ms = every_s * 1000;
+    }
+    view.last_ms = tmfinv_time_monotonic_ms() - (view.mode == 1 ? view.interval_ms : 0);
     if (a->cfg->n_sources == 0) {
         fprintf(stderr, "tmfinv: %s: no [source NAME] section: nothing to sync\n", a->cfg->path);
         return 1;
@@ -137,14 +203,15 @@ int cmd_sync(app *a, int argc, char **argv)
     warn_insecure(a);
     catch_stop_signals();
     if (once) {
-        rc = run_once(a, 0, allow_mass_remove);
+        rc = run_once(a, 0, allow_mass_remove, &view);
         return rc < 0 ? 1 : rc;
     }
     /* The schedule: a full sync now, a refresh every interval, a full reconcile every
      * full_interval; SIGTERM or SIGINT ends it between pages. */
-    printf("schedule: refresh every %d s, full sync every %d s\n", a->cfg->interval_s, a->cfg->full_interval_s);
+    cli_log_line(NULL, TMFINV_LOG_INFO, "schedule: refresh every %d s, full sync every %d s", a->cfg->interval_s,
+                 a->cfg->full_interval_s);
     last_full = last_run = tmfinv_time_monotonic_ms();
-    if (run_once(a, 0, 0) < 0)
+    if (run_once(a, 0, 0, &view) < 0)
         return 1;
     while (!stop_requested) {
         int64_t next_refresh = last_run + (int64_t)a->cfg->interval_s * 1000;
@@ -158,29 +225,36 @@ int cmd_sync(app *a, int argc, char **argv)
         last_run = tmfinv_time_monotonic_ms();
         if (full)
             last_full = last_run;
-        if (run_once(a, !full, 0) < 0)
+        if (run_once(a, !full, 0, &view) < 0)
             return 1;
     }
+    /* A requested stop is the normal end of a schedule: info, not an error. */
+    cli_log_line(NULL, TMFINV_LOG_INFO, "stopped");
     printf("stopped\n");
     return 0;
 }
 
 /* ---- serve ---------------------------------------------------------------------- */
 
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Daemon log lines: time stamped, one per line, whole even from several threads. */
+/* Daemon log lines: the same format as every other mode (tmfinv_log.h). */
 static void serve_log(void *ctx, tmfinv_log_level level, const char *line)
 {
-    char now[32];
+    cli_log_sink(ctx, level, line);
+}
 
+static void serve_request_log(void *ctx, tmfinv_log_level level, const tmfinv_log_field *fields, size_t n)
+{
     (void)ctx;
-    tmfinv_time_now(now, sizeof(now));
-    pthread_mutex_lock(&log_lock);
-    fprintf(stderr, "%s %s %s\n", now, level == TMFINV_LOG_ERROR ? "error" : level == TMFINV_LOG_WARN ? "warn" : "info",
-            line);
-    fflush(stderr);
-    pthread_mutex_unlock(&log_lock);
+    tmfinv_log_fields(level, "request", fields, n);
+}
+
+/* Applies [log] of the daemon's current configuration. */
+static void serve_log_configure(tmfinv_daemon *d)
+{
+    tmfinv_runtime *rt = tmfinv_daemon_acquire(d);
+
+    tmfinv_log_configure(rt->cfg->log_json, (tmfinv_log_level)rt->cfg->log_level);
+    tmfinv_daemon_release(d, rt);
 }
 
 /* serve's wait for its next signal (returned, or 0 when none came). Under a systemd watchdog
@@ -228,10 +302,14 @@ int cmd_serve(app *a, int argc, char **argv)
     sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (cli_config_path(a) != 0)
+        return 1;
     if (tmfinv_daemon_new(a->config_path, serve_log, NULL, &d) < 0) {
-        cli_fail_line(NULL);
+        cli_config_fail(a->config_path);
         return 1;
     }
+    serve_log_configure(d);
+    tmfinv_daemon_set_request_log(d, serve_request_log);
     if (tmfinv_daemon_start(d, tables, sizes, sizeof(tables) / sizeof(tables[0])) < 0) {
         cli_fail_line("serve");
         tmfinv_daemon_stop(d);
@@ -267,13 +345,16 @@ int cmd_serve(app *a, int argc, char **argv)
             (void)sd_notify(0, "READY=1");
             if (rc < 0)
                 serve_log(NULL, TMFINV_LOG_ERROR, tmfinv_error_last());
-            else
+            else {
+                serve_log_configure(d);
                 serve_log(NULL, TMFINV_LOG_INFO, "configuration reloaded");
+            }
             continue;
         }
         break;
     }
     (void)sd_notify(0, "STOPPING=1");
+    /* A requested stop is the normal end of the daemon: info, not an error. */
     serve_log(NULL, TMFINV_LOG_INFO, signo == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping");
     tmfinv_daemon_stop(d);
     serve_log(NULL, TMFINV_LOG_INFO, "stopped");

@@ -4,6 +4,7 @@
  * once, here, as one line on stderr. Exit codes: 0 success, 1 error, 2 incomplete
  * sync, 64 bad command line. */
 #include "cli.h"
+#include "cli_help.h"
 
 #include "config.h"
 #include "model.h"
@@ -25,6 +26,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* Where a packaged tmfinv keeps its configuration (the last place looked at). */
+#define TMFINV_SYSTEM_CONFIG "/etc/tmfinv/tmfinv.ini"
 
 static const char usage_text[] =
     "usage: tmfinv [-c FILE] COMMAND [ARGS]\n"
@@ -41,10 +46,13 @@ static const char usage_text[] =
     "  rejected [--kind rejected|duplicate|empty_key|all] [--json]\n"
     "  definitions [--json]             the definitions, sections and fields\n"
     "  check                            check the configuration and profiles\n"
+    "  help [COMMAND]                   this help, or a command's\n"
     "\n"
     "options:\n"
-    "  -c, --config FILE   configuration file (default: $TMFINV_CONFIG or ./tmfinv.ini)\n"
-    "  -h, --help          this help\n"
+    "  -c, --config FILE   configuration file (default: $TMFINV_CONFIG, else ./tmfinv.ini,\n"
+    "                      else /etc/tmfinv/tmfinv.ini)\n"
+    "  -h, --help          this help; tmfinv help COMMAND or tmfinv COMMAND --help: the command's\n"
+    "                      help (its page in docs/commands/)\n"
     "  -V, --version       print the version\n"
     "\n"
     "exit codes: 0 success, 1 error, 2 incomplete sync (nothing removed), 64 bad usage\n";
@@ -77,6 +85,39 @@ int cli_bad_option(const char *cmd, char **argv)
     return cli_usage_error("%s: option '%s' is unknown or needs a value", cmd, argv[optind - 1]);
 }
 
+/* The configuration to read when -c is not given: $TMFINV_CONFIG, else ./tmfinv.ini when
+ * it exists, else /etc/tmfinv/tmfinv.ini when it exists; NULL when none is there. */
+static const char *default_config(void)
+{
+    const char *env = getenv("TMFINV_CONFIG");
+
+    if (env && *env)
+        return env;
+    if (access("tmfinv.ini", F_OK) == 0)
+        return "tmfinv.ini";
+    if (access(TMFINV_SYSTEM_CONFIG, F_OK) == 0)
+        return TMFINV_SYSTEM_CONFIG;
+    return NULL;
+}
+
+int cli_config_path(app *a)
+{
+    if (a->config_path || (a->config_path = default_config()))
+        return 0;
+    fprintf(stderr, "tmfinv: no configuration file: give one with -c FILE or $TMFINV_CONFIG, or create ./tmfinv.ini "
+                    "or " TMFINV_SYSTEM_CONFIG "\n");
+    return 1;
+}
+
+void cli_config_fail(const char *path)
+{
+    if (access(path, F_OK) != 0)
+        fprintf(stderr, "tmfinv: %s (give a configuration with -c FILE or $TMFINV_CONFIG; without them tmfinv "
+                        "reads ./tmfinv.ini, else " TMFINV_SYSTEM_CONFIG ")\n", tmfinv_error_last());
+    else
+        cli_fail_line(NULL);
+}
+
 /* Loads what a command needs: config and model always; the store when `store` is set. */
 int cli_app_open(app *a, int store)
 {
@@ -84,7 +125,13 @@ int cli_app_open(app *a, int store)
     int rc;
 
     tmfinv_error_clear();
-    if ((rc = tmfinv_config_load(a->config_path, &a->cfg)) < 0 || (rc = tmfinv_sync_load_model(a->cfg, &a->model)) < 0) {
+    if ((rc = cli_config_path(a)) != 0)
+        return rc;
+    if ((rc = tmfinv_config_load(a->config_path, &a->cfg)) < 0) {
+        cli_config_fail(a->config_path);
+        return 1;
+    }
+    if ((rc = tmfinv_sync_load_model(a->cfg, &a->model)) < 0) {
         cli_fail_line(NULL);
         return 1;
     }
@@ -103,6 +150,34 @@ void cli_app_close(app *a)
     tmfinv_config_free(a->cfg);
 }
 
+void cli_log_sink(void *ctx, tmfinv_log_level level, const char *line)
+{
+    char source[256] = "";
+    tmfinv_log_field f = {"source", NULL};
+
+    (void)ctx;
+    if (strncmp(line, "source '", 8) == 0) {
+        const char *end = strchr(line + 8, '\'');
+
+        if (end && (size_t)(end - line - 8) < sizeof(source)) {
+            (void)snprintf(source, sizeof(source), "%.*s", (int)(end - line - 8), line + 8);
+            f.value = source;
+        }
+    }
+    tmfinv_log_fields(level, line, &f, 1);
+}
+
+void cli_log_line(void *ctx, tmfinv_log_level level, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+
+    va_start(ap, fmt);
+    (void)vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    cli_log_sink(ctx, level, line);
+}
+
 void cli_print_json(const cJSON *o)
 {
     char *s = cJSON_PrintUnformatted(o);
@@ -113,6 +188,77 @@ void cli_print_json(const cJSON *o)
     }
 }
 
+/* The commands, in the order of the usage text. */
+typedef struct command {
+    const char *name;
+    int (*run)(app *a, int argc, char **argv);
+} command;
+
+static int cmd_show_one(app *a, int argc, char **argv)
+{
+    return cmd_show(a, argc, argv, 0);
+}
+
+static int cmd_history(app *a, int argc, char **argv)
+{
+    return cmd_show(a, argc, argv, 1);
+}
+
+static const command commands[] = {
+    {"sync", cmd_sync},       {"serve", cmd_serve},       {"query", cmd_query},     {"show", cmd_show_one},
+    {"set", cmd_set},         {"history", cmd_history},   {"summary", cmd_summary}, {"runs", cmd_runs},
+    {"rejected", cmd_rejected}, {"definitions", cmd_definitions}, {"check", cmd_check},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* Prints the help of `name` (a command, "help", or NULL for the usage text). */
+static int print_help(const char *name)
+{
+    const char *text;
+
+    if (!name) {
+        fputs(usage_text, stdout);
+        return 0;
+    }
+    text = cli_help_text(name);
+    if (!text) {
+        if (strcmp(name, "help") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        return cli_usage_error("help: no command '%s'", name);
+    }
+    fputs(text, stdout);
+    return 0;
+}
+
+/* 1 when the command's arguments ask for its help: "-h" or "--help" before any "--". */
+static int asks_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return 0;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int unknown_command(const char *cmd)
+{
+    const char *names[N_COMMANDS + 2];
+    const char *near;
+
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        names[i] = commands[i].name;
+    names[N_COMMANDS] = "help";
+    names[N_COMMANDS + 1] = NULL;
+    near = cli_suggest(cmd, names);
+    if (near)
+        return cli_usage_error("unknown command '%s'; did you mean '%s'?", cmd, near);
+    return cli_usage_error("unknown command '%s'", cmd);
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
@@ -121,12 +267,10 @@ int main(int argc, char **argv)
                                          {NULL, 0, NULL, 0}};
     app a = {0};
     const char *cmd;
+    const command *found = NULL;
     int c, rc;
 
     opterr = 0; /* getopt's own messages would make a second line; ours name the option */
-    a.config_path = getenv("TMFINV_CONFIG");
-    if (!a.config_path || !*a.config_path)
-        a.config_path = "tmfinv.ini";
     /* Options before the command only: '+' stops at the first non-option. */
     while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
         switch (c) {
@@ -134,8 +278,7 @@ int main(int argc, char **argv)
             a.config_path = optarg;
             break;
         case 'h':
-            fputs(usage_text, stdout);
-            return 0;
+            return print_help(NULL);
         case 'V':
             printf("tmfinv %s\n", TMFINV_VERSION);
             return 0;
@@ -148,33 +291,19 @@ int main(int argc, char **argv)
     cmd = argv[optind];
     argc -= optind;
     argv += optind;
-    if (strcmp(cmd, "sync") == 0)
-        rc = cmd_sync(&a, argc, argv);
-    else if (strcmp(cmd, "serve") == 0)
-        rc = cmd_serve(&a, argc, argv);
-    else if (strcmp(cmd, "query") == 0)
-        rc = cmd_query(&a, argc, argv);
-    else if (strcmp(cmd, "show") == 0)
-        rc = cmd_show(&a, argc, argv, 0);
-    else if (strcmp(cmd, "history") == 0)
-        rc = cmd_show(&a, argc, argv, 1);
-    else if (strcmp(cmd, "set") == 0)
-        rc = cmd_set(&a, argc, argv);
-    else if (strcmp(cmd, "runs") == 0)
-        rc = cmd_runs(&a, argc, argv);
-    else if (strcmp(cmd, "rejected") == 0)
-        rc = cmd_rejected(&a, argc, argv);
-    else if (strcmp(cmd, "summary") == 0)
-        rc = cmd_summary(&a, argc, argv);
-    else if (strcmp(cmd, "definitions") == 0)
-        rc = cmd_definitions(&a, argc, argv);
-    else if (strcmp(cmd, "check") == 0)
-        rc = cmd_check(&a, argc, argv);
-    else if (strcmp(cmd, "help") == 0) {
-        fputs(usage_text, stdout);
-        rc = 0;
-    } else
-        rc = cli_usage_error("unknown command '%s'", cmd);
+    if (strcmp(cmd, "help") == 0) {
+        if (argc > 2)
+            return cli_usage_error("help: give at most one COMMAND");
+        return print_help(argc == 2 ? argv[1] : NULL);
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(cmd, commands[i].name) == 0)
+            found = &commands[i];
+    if (!found)
+        return unknown_command(cmd);
+    if (asks_help(argc, argv))
+        return print_help(cmd);
+    rc = found->run(&a, argc, argv);
     cli_app_close(&a);
     return rc;
 }

@@ -267,7 +267,9 @@ class StartStopTest(ServeTestBase):
                 rc, elapsed = s.stop(signo)
                 self.assertEqual(rc, 0, s.log())
                 self.assertLess(elapsed, 3, "%s took %.2f s" % (signo.name, elapsed))
-                self.assertRegex(s.log(), r"(?m) stopped$")
+                self.assertRegex(s.log(), r'(?m)^time=\S+ level=info msg="stopped"$')
+                # A requested stop is no error.
+                self.assertRegex(s.log(), r'(?m)^time=\S+ level=info msg="SIG(TERM|INT): stopping"$')
         self.assertEqual(self.integrity(), [("ok",)])
 
     def test_serve__stop_signal_during_a_sync_leaves_whole_pages(self):
@@ -488,7 +490,7 @@ class AuthTest(ServeTestBase):
         log = s.log()
         for secret in (READ_TOKEN, WRITE_TOKEN, "cmVhZGVyOnJlYWRlcg=="):
             self.assertNotIn(secret, log)
-        self.assertRegex(log, r"GET \S+ 200 [0-9.]+ ms reader")
+        self.assertRegex(log, r"method=GET target=\S+ status=200 ms=[0-9.]+ client=127\.0\.0\.1 principal=reader")
 
     def test_serve__malformed_tokens_file_exits_1_naming_file_and_line(self):
         tokens = os.path.join(self.ws.dir, "tokens")
@@ -619,13 +621,15 @@ class LimitsTest(ServeTestBase):
 
 
 class RequestLogTest(ServeTestBase):
-    LINE = re.compile(r"^\S+ info (GET|POST|PATCH|PUT|DELETE|HEAD) (\S+) (\d{3}) ([0-9.]+) ms\b")
+    # logfmt (docs/configuration.md, [log]); probes (/healthz) are debug lines.
+    LINE = re.compile(r'^time=\S+ level=(?:info|debug) msg="request" route=\S+ method=(GET|POST|PATCH|PUT|DELETE|HEAD)'
+                      r' target=("(?:[^"\\]|\\.)*"|\S+) status=(\d{3}) ms=([0-9.]+) client=127\.0\.0\.1 ')
 
     def test_serve__one_line_per_request_without_secrets(self):
         tokens = os.path.join(self.ws.dir, "tokens")
         with open(tokens, "w") as f:
             f.write("reader:read:%s\n" % sha256(READ_TOKEN))
-        self.ws.write_config([], extra=self.http_section(tokens_file=tokens))
+        self.ws.write_config([], extra=self.http_section(tokens_file=tokens) + "\n[log]\nlevel = debug\n")
         s = self.serve()
         reqs = [("GET", "/healthz", None, 200),
                 ("GET", "/healthz?token=s3cretQ1&x=1", None, 200),
@@ -641,7 +645,7 @@ class RequestLogTest(ServeTestBase):
         entries = [m.groups() for m in map(self.LINE.match, s.log_lines()) if m]
         self.assertEqual(len(entries), len(reqs), log)
         self.assertEqual([(e[0], e[2]) for e in entries], [(m, str(st)) for m, _, _, st in reqs])
-        targets = [e[1] for e in entries]
+        targets = [e[1][1:-1] if e[1].startswith('"') else e[1] for e in entries]
         self.assertEqual(targets[0], "/healthz")
         self.assertEqual(targets[1], "/healthz?token=***&x=1")
         self.assertEqual(targets[2], "/healthz?x=2&access_token=***&Password=***&api_key=***")

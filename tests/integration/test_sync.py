@@ -134,7 +134,8 @@ class SyncTest(TestCase):
         self.assertIn("page 2", p.stderr)
         self.assertIn("504", p.stderr)
         for line in p.stderr.strip().splitlines():
-            self.assertTrue(line.startswith("tmfinv: source '"), line)
+            # Log lines (logfmt), each about a source.
+            self.assertRegex(line, r'^time=\S+ level=(info|warn|error) msg="source \'', line)
         run = self.ws.json_lines("runs", "--json")[0]
         self.assertFalse(run["complete"])
         for s in run["sources"]:

@@ -4,6 +4,7 @@
 #include "tmfinv_error.h"
 #include "tmfinv_file.h"
 #include "tmfinv_ini.h"
+#include "tmfinv_log.h"
 #include "tmfinv_misc.h"
 #include "tmfinv_net.h"
 
@@ -522,6 +523,7 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
     if ((rc = tmfinv_path_dirname(path, &dir)) < 0)
         goto out;
     c->interval_s = 3600;
+    c->log_level = TMFINV_LOG_INFO;
     c->store_busy_timeout_s = 30;
     c->full_interval_s = 86400;
     c->max_remove_fraction = 0.1;
@@ -630,6 +632,19 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             if ((e = tmfinv_ini_get(sec, "max_remove_fraction")) &&
                 (rc = double_value(path, sec->name, e, 0, 1, &c->max_remove_fraction)) < 0)
                 goto out;
+        } else if (strcmp(sec->name, "log") == 0) {
+            tmfinv_ini_entry *e;
+
+            if ((e = tmfinv_ini_get(sec, "format")) && (c->log_json = tmfinv_log_format_parse(e->value)) < 0) {
+                rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [log] format = '%s': expected text or json", path,
+                                      e->line, e->value);
+                goto out;
+            }
+            if ((e = tmfinv_ini_get(sec, "level")) && (c->log_level = tmfinv_log_level_parse(e->value)) < 0) {
+                rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [log] level = '%s': expected debug, info, warn or error",
+                                      path, e->line, e->value);
+                goto out;
+            }
         } else if (strncmp(sec->name, "source ", 7) == 0) {
             const char *name = sec->name + 7;
 
@@ -646,7 +661,7 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             if (rc < 0)
                 goto out;
         } else {
-            rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: unknown section [%s] (expected [store], [sync], [http] or [source NAME])",
+            rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: unknown section [%s] (expected [store], [sync], [http], [log] or [source NAME])",
                                   path, sec->line, sec->name);
             goto out;
         }

@@ -58,6 +58,8 @@ typedef struct tmfinv_config {
     int full_interval_s;    /* [sync] full_interval: period of full reconciles */
     double max_remove_fraction; /* [sync] max_remove_fraction: the sources' default */
     int deadline_s;         /* [sync] deadline: longest run, default 6 h, 0: none */
+    int log_json;           /* [log] format = json (else text: logfmt) */
+    int log_level;          /* [log] level, a tmfinv_log_level (tmfinv_log.h); default info */
     struct {
         char *listen;           /* [http] listen, default 127.0.0.1:8080 */
         int listen_line;        /* its line, for messages */

@@ -16,6 +16,7 @@
 struct tmfinv_daemon {
     char *path;
     tmfinv_log_fn log;
+    tmfinv_daemon_request_log_fn request_log;
     void *log_ctx;
     pthread_mutex_t lock;       /* guards runtime, refs, status, wake */
     pthread_cond_t wake;        /* the sync thread sleeps on it */
@@ -191,13 +192,62 @@ static int wait_until(tmfinv_daemon *d, int64_t until_ms)
     return requested;
 }
 
+/* Finds the newest run that is a complete full sync; stops the walk there. */
+static int find_last_full(const cJSON *run, void *ctx)
+{
+    double *ended_unix = ctx;
+    const char *kind = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(run, "kind"));
+    const char *ended = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(run, "ended"));
+    struct tm tm;
+    int ms = 0;
+
+    if (!kind || strcmp(kind, "full") != 0 || !ended || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(run, "complete")))
+        return 0;
+    memset(&tm, 0, sizeof(tm));
+    if (sscanf(ended, "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+               &tm.tm_sec, &ms) < 6)
+        return 0;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *ended_unix = (double)timegm(&tm) + ms / 1000.0;
+    return 1;
+}
+
+/* How long ago (ms) the last complete full sync recorded in the store ended; -1 when there
+ * is none (or the store cannot say: then a full sync is the safe start). */
+static int64_t last_full_age_ms(tmfinv_daemon *d)
+{
+    double ended = -1;
+    struct timespec now;
+
+    if (tmfinv_store_runs(d->store, 0, find_last_full, &ended) < 0 || ended < 0)
+        return -1;
+    clock_gettime(CLOCK_REALTIME, &now);
+    ended = ((double)now.tv_sec + now.tv_nsec / 1e9 - ended) * 1000.0;
+    return ended < 0 ? 0 : (int64_t)ended;
+}
+
 static void *sync_thread(void *arg)
 {
     tmfinv_daemon *d = arg;
-    int64_t last_full, last_run;
+    int64_t last_full, last_run, age;
+    tmfinv_runtime *first = tmfinv_daemon_acquire(d);
+    int full_interval_s = first->cfg->full_interval_s;
 
+    tmfinv_daemon_release(d, first);
     last_full = last_run = tmfinv_time_monotonic_ms();
-    run_sync(d, 0);
+    /* The schedule survives a restart: a full sync younger than full_interval (from the
+     * store) is not done again; a refresh brings the mirror up to date and the next full
+     * sync comes when that one's interval is up. */
+    age = last_full_age_ms(d);
+    if (age >= 0 && age < (int64_t)full_interval_s * 1000) {
+        last_full -= age;
+        say(d, TMFINV_LOG_INFO, "last complete full sync ended %lld s ago (full_interval %d s): refresh now, "
+            "full sync in %lld s", (long long)(age / 1000), full_interval_s,
+            (long long)(((int64_t)full_interval_s * 1000 - age) / 1000));
+        run_sync(d, 1);
+    } else
+        run_sync(d, 0);
     while (!d->stop) {
         tmfinv_runtime *rt = tmfinv_daemon_acquire(d);
         int64_t next_refresh = last_run + (int64_t)rt->cfg->interval_s * 1000;
@@ -220,12 +270,21 @@ static void *sync_thread(void *arg)
     return NULL;
 }
 
-static void http_log(void *ctx, const char *line)
+void tmfinv_daemon_set_request_log(tmfinv_daemon *d, tmfinv_daemon_request_log_fn fn)
+{
+    d->request_log = fn;
+}
+
+/* The request log: probes and scrapes come every few seconds, so they are debug lines and
+ * do not bury the rest. */
+static void http_log(void *ctx, const tmfinv_log_field *fields, size_t n)
 {
     tmfinv_daemon *d = ctx;
+    const char *route = n && fields[0].value ? fields[0].value : "-";
+    int probe = strcmp(route, "healthz") == 0 || strcmp(route, "readyz") == 0 || strcmp(route, "metrics") == 0;
 
-    if (d->log)
-        d->log(d->log_ctx, TMFINV_LOG_INFO, line);
+    if (d->request_log)
+        d->request_log(d->log_ctx, probe ? TMFINV_LOG_DEBUG : TMFINV_LOG_INFO, fields, n);
 }
 
 int tmfinv_daemon_start(tmfinv_daemon *d, const tmfinv_http_route *const *tables, const size_t *sizes, size_t n)

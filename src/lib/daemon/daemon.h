@@ -37,6 +37,13 @@ typedef struct tmfinv_daemon_status {
 /* Loads the configuration at `path` and its model; logs go to `log`. */
 int tmfinv_daemon_new(const char *path, tmfinv_log_fn log, void *log_ctx, tmfinv_daemon **out);
 
+/* Where the HTTP request log goes (with log_ctx), one call per request: debug for probes
+ * and scrapes (/healthz, /readyz, /metrics), else info. Set before tmfinv_daemon_start();
+ * NULL (the default): no request log. */
+typedef void (*tmfinv_daemon_request_log_fn)(void *ctx, tmfinv_log_level level, const tmfinv_log_field *fields,
+                                             size_t n);
+void tmfinv_daemon_set_request_log(tmfinv_daemon *d, tmfinv_daemon_request_log_fn fn);
+
 /* Starts the HTTP server (route tables as for tmfinv_http_start) and the sync thread. */
 int tmfinv_daemon_start(tmfinv_daemon *d, const tmfinv_http_route *const *tables, const size_t *sizes, size_t n);
 

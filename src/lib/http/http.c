@@ -314,6 +314,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     tmfinv_http_response res;
     header_list *headers;
     enum MHD_Result ret;
+    const union MHD_ConnectionInfo *peer;
+    char client[INET6_ADDRSTRLEN + 1] = "";
 
     (void)url;
     (void)version;
@@ -347,6 +349,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
     raw.body_too_large = r->body_too_large;
     raw.unavailable = r->conn && r->conn->over ? r->conn->over_reason : NULL;
     raw.started_us = r->started_us;
+    peer = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (peer && peer->client_addr) {
+        const struct sockaddr *sa = peer->client_addr;
+
+        if (sa->sa_family == AF_INET)
+            (void)inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, client, sizeof(client));
+        else if (sa->sa_family == AF_INET6)
+            (void)inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, client,
+                            sizeof(client));
+        raw.client = client[0] ? client : NULL;
+    }
     if (tmfinv_http_handle(s, &raw, &res) < 0) {
         tmfinv_http_response_free(&res);
         free(headers);

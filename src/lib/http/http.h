@@ -11,6 +11,7 @@
 
 #include "store.h"
 #include "tmfinv_buf.h"
+#include "tmfinv_log.h"
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
@@ -86,7 +87,9 @@ typedef struct tmfinv_http_config {
     const char *tls_cert;       /* PEM certificate chain file: HTTPS; NULL: plain HTTP */
     const char *tls_key;        /* PEM private key file, with tls_cert */
     int plaintext;              /* plain HTTP beyond loopback is allowed (a TLS proxy in front) */
-    void (*log)(void *ctx, const char *line); /* one line per request; NULL: none */
+    /* One line per request, as fields: route (its name, "-" when none matched), method,
+     * target (secret-looking query values masked), status, ms, client, principal. NULL: none. */
+    void (*log)(void *ctx, const tmfinv_log_field *fields, size_t n);
     void *log_ctx;
 } tmfinv_http_config;
 
@@ -115,6 +118,7 @@ typedef struct tmfinv_http_raw_request {
     int body_too_large;         /* the body passed max_body and was not kept */
     const char *unavailable;    /* not NULL: answer 503 with this reason (a connection limit) */
     int64_t started_us;         /* monotonic time the request began; 0: now */
+    const char *client;         /* the peer's address for the log; NULL: unknown */
 } tmfinv_http_raw_request;
 
 /* The per-request logic after the connection layer: decodes and checks the target

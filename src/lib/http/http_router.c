@@ -631,12 +631,17 @@ respond:
 
         record(s, route, res->status, us);
         if (s->cfg.log) {
-            char target[1024], line[1400];
+            char target[1024], method[24], status[16], ms[32];
+            const tmfinv_log_field f[] = {{"route", route < s->n_routes ? s->routes[route]->name : "-"},
+                                          {"method", method}, {"target", target}, {"status", status}, {"ms", ms},
+                                          {"client", raw->client ? raw->client : "-"},
+                                          {"principal", req.principal ? req.principal : "-"}};
 
             log_target(raw->target, target, sizeof(target));
-            (void)snprintf(line, sizeof(line), "%.20s %s %d %.1f ms %s", req.method, target, res->status,
-                           (double)us / 1000.0, req.principal ? req.principal : "-");
-            s->cfg.log(s->cfg.log_ctx, line);
+            (void)snprintf(method, sizeof(method), "%.20s", req.method);
+            (void)snprintf(status, sizeof(status), "%d", res->status);
+            (void)snprintf(ms, sizeof(ms), "%.1f", (double)us / 1000.0);
+            s->cfg.log(s->cfg.log_ctx, f, sizeof(f) / sizeof(f[0]));
         }
     }
     request_clear(&req);

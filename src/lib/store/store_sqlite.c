@@ -6,10 +6,13 @@
 #include "tmfinv_buf.h"
 #include "tmfinv_error.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Each entry migrates the schema from version i to i + 1. Never edit a released one. */
 static const char *const migrations[] = {
@@ -84,6 +87,9 @@ static const char *const migrations[] = {
      * an instance by the TMF id the source gave it. */
     "CREATE INDEX instance_active ON instance (definition, removed, key);"
     "CREATE INDEX instance_by_tmf_id ON instance (definition, json_extract(raw, '$.id'));",
+    /* 4 -> 5: the process that carries out a run ("PID:START", see store_sqlite_process_id()),
+     * so that a reader tells a run going on from one whose process died before ending it. */
+    "ALTER TABLE run ADD COLUMN process TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -576,20 +582,71 @@ static int sqlite_version(tmfinv_store *base, uint64_t version[2])
     return rc;
 }
 
+/* The start time of process `pid` in clock ticks since boot (field 22 of /proc/PID/stat),
+ * or -1 when it cannot be read (no such process, no /proc). */
+static long long process_start(long pid)
+{
+    char path[64], buf[1024];
+    const char *p;
+    long long start = -1;
+    size_t n;
+    FILE *f;
+
+    (void)snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    if (!(f = fopen(path, "r")))
+        return -1;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* The command name (field 2) may hold spaces and parentheses: count from its last ')'. */
+    if (!(p = strrchr(buf, ')')))
+        return -1;
+    p++;
+    for (int field = 3; field < 22 && p; field++)
+        p = strchr(p + 1, ' ');
+    if (p && sscanf(p, " %lld", &start) != 1)
+        start = -1;
+    return start;
+}
+
+void store_sqlite_process_id(long pid, char *buf, size_t size)
+{
+    (void)snprintf(buf, size, "%ld:%lld", pid, process_start(pid));
+}
+
+int store_sqlite_process_alive(const char *process)
+{
+    long pid;
+    long long start;
+    char now[64];
+
+    if (!process || sscanf(process, "%ld:%lld", &pid, &start) != 2 || pid <= 0)
+        return 0;
+    if (kill((pid_t)pid, 0) != 0 && errno != EPERM)
+        return 0;
+    /* Same pid and same start time: the same process, not a later one given its pid. */
+    store_sqlite_process_id(pid, now, sizeof(now));
+    return start < 0 || strcmp(now, process) == 0;
+}
+
 static int sqlite_run_begin(tmfinv_store *base, const char *started, const char *kind, int64_t *run_id)
 {
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st = NULL;
+    char process[64];
     int rc = 0;
 
     if (s->read_only)
         return store_sqlite_refuse(s, "record a sync run");
     if ((rc = store_sqlite_end_open_run(s)) < 0)
         return rc;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO run (kind, started) VALUES (?1, ?2)", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO run (kind, started, process) VALUES (?1, ?2, ?3)", -1, &st, NULL) !=
+        SQLITE_OK)
         return store_sqlite_fail(s, "recording a run");
     store_sqlite_bind_text(st, 1, kind);
     store_sqlite_bind_text(st, 2, started);
+    store_sqlite_process_id(getpid(), process, sizeof(process));
+    store_sqlite_bind_text(st, 3, process);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = store_sqlite_fail(s, "recording a run");
     else

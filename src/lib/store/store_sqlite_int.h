@@ -87,6 +87,11 @@ int store_sqlite_read_only(const tmfinv_store *base);
 /* Ends, incomplete, the run begun on this handle and not ended (none: nothing to do). */
 int store_sqlite_end_open_run(sqlite_store *s);
 
+/* "PID:START" for process `pid` (START: its start time in clock ticks since boot, -1 when
+ * unknown) into buf; 1 when the process so named is alive (the same pid and start time). */
+void store_sqlite_process_id(long pid, char *buf, size_t size);
+int store_sqlite_process_alive(const char *process);
+
 /* The prepared statement `which`, reset and with its bindings cleared. */
 sqlite3_stmt *store_sqlite_stmt(sqlite_store *s, int which);
 

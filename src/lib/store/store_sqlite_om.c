@@ -215,7 +215,7 @@ int store_sqlite_runs_page(tmfinv_store *base, int64_t id, int64_t offset, int64
 
     if ((rc = om_count(s, "SELECT count(*) FROM run WHERE ?1 <= 0 OR id = ?1", NULL, id, &count)) < 0)
         return rc;
-    if (sqlite3_prepare_v2(s->db, "SELECT id, kind, started, ended, complete FROM run WHERE ?1 <= 0 OR id = ?1"
+    if (sqlite3_prepare_v2(s->db, "SELECT id, kind, started, ended, complete, process FROM run WHERE ?1 <= 0 OR id = ?1"
                                   " ORDER BY id DESC LIMIT ?2 OFFSET ?3", -1, &st, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(s->db, "SELECT source, pages, items, created, updated, unchanged, removed, dropped,"
                                   " duplicates, empty_keys, excluded, rejected, failed, complete, error,"
@@ -246,6 +246,9 @@ int store_sqlite_runs_page(tmfinv_store *base, int64_t id, int64_t offset, int64
             cJSON_AddNullToObject(run, "complete");
         else
             cJSON_AddBoolToObject(run, "complete", sqlite3_column_int(st, 4));
+        /* Not ended: going on while the process that began it lives, else interrupted. */
+        cJSON_AddBoolToObject(run, "running", sqlite3_column_type(st, 3) == SQLITE_NULL &&
+                                                  store_sqlite_process_alive((const char *)sqlite3_column_text(st, 5)));
         cJSON_AddItemToObject(run, "sources", sources);
         if ((rc = om_run_sources(s, src, sqlite3_column_int64(st, 0), sources)) == 0)
             rc = fn(run, ctx);

@@ -34,7 +34,29 @@ typedef struct sync_ctx {
     size_t print_size;
     tmfinv_run_source rs;
     char now[32];
+    int64_t source_started_ms;  /* monotonic, when this source's scan began (for progress) */
 } sync_ctx;
+
+/* Tells opt->progress where the scan of the current source stands. */
+static void report_progress(sync_ctx *c, const tmfinv_fetcher *fetcher, int done)
+{
+    tmfinv_sync_progress p;
+    tmfinv_fetch_stats stats;
+
+    if (!c->opt->progress)
+        return;
+    memset(&stats, 0, sizeof(stats));
+    if (fetcher)
+        tmfinv_fetcher_stats(fetcher, &stats);
+    p.source = c->src->name;
+    p.pages = c->rs.pages;
+    p.items = c->rs.items;
+    p.retries = fetcher ? stats.retries : c->rs.retries;
+    p.total = c->announced;
+    p.elapsed_s = (double)(tmfinv_time_monotonic_ms() - c->source_started_ms) / 1000.0;
+    p.done = done;
+    c->opt->progress(c->opt->progress_ctx, &p);
+}
 
 static void say(sync_ctx *c, tmfinv_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -600,6 +622,7 @@ static int sync_source(sync_ctx *c)
             tmfinv_page_clear(&page);
             if (rc < 0)
                 goto out;
+            report_progress(c, fetcher, 0);
             if (++failed_in_a_row >= s->max_failed_pages) {
                 (void)snprintf(error, sizeof(error), "stopped after %d failed pages in a row", failed_in_a_row);
                 say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
@@ -620,6 +643,7 @@ static int sync_source(sync_ctx *c)
             tmfinv_page_clear(&page);
             if (rc < 0)
                 goto out;
+            report_progress(c, fetcher, 0);
             /* A page that brings nothing new (every item's id already seen in this scan): the
              * source repeats itself, and reading on would go round for ever. */
             if (n_items > 0 && c->moved - moved_before == n_items) {
@@ -662,7 +686,8 @@ static int sync_source(sync_ctx *c)
     if (done && tmfinv_fetcher_interrupted(fetcher)) {
         (void)snprintf(error, sizeof(error), "scan %s after %lld pages", tmfinv_fetcher_interrupted(fetcher),
                        (long long)c->rs.pages);
-        say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
+        /* A stop the operator asked for (a signal) is no error; running out of time is. */
+        say(c, c->opt->stop && *c->opt->stop ? TMFINV_LOG_INFO : TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
         c->rs.error = error;
         c->interrupted = 1;
     }
@@ -743,11 +768,13 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
         c.first_page_empty = 0;
         c.withheld = 0;
         c.src = &cfg->sources[i];
+        c.source_started_ms = started;
         c.rs.source = c.src->name;
         c.rs.failed_pages = cJSON_CreateArray();
         if (!c.rs.failed_pages)
             return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
         rc = sync_source(&c);
+        report_progress(&c, NULL, 1);
         if (!c.rs.complete)
             result->complete = 0;
         if (c.fatal)

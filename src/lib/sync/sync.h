@@ -16,10 +16,10 @@
 #include "config.h"
 #include "model.h"
 #include "store.h"
+#include "tmfinv_log.h"
 
 #include <signal.h>
 
-typedef enum tmfinv_log_level { TMFINV_LOG_INFO, TMFINV_LOG_WARN, TMFINV_LOG_ERROR } tmfinv_log_level;
 
 /* Receives one line for the operator (no trailing newline); secrets never appear in it. */
 typedef void (*tmfinv_log_fn)(void *ctx, tmfinv_log_level level, const char *line);
@@ -32,12 +32,26 @@ typedef struct tmfinv_sync_result {
     int withheld;       /* sources whose removals were withheld for want of evidence */
 } tmfinv_sync_result;
 
+/* Where the scan of one source stands, for a progress display. */
+typedef struct tmfinv_sync_progress {
+    const char *source;
+    int64_t pages;          /* pages applied */
+    int64_t items;          /* items read from them */
+    int64_t retries;        /* requests tried again so far */
+    int64_t total;          /* items the source announces (X-Total-Count), -1: unknown */
+    double elapsed_s;       /* since the scan of this source began */
+    int done;               /* the scan of this source is over */
+} tmfinv_sync_progress;
+
 typedef struct tmfinv_sync_options {
     int incremental;                /* refresh: sources with incremental_params fetch only changes */
     int allow_mass_remove;          /* the operator confirms removals the evidence rules would withhold */
     volatile sig_atomic_t *stop;    /* set by a signal handler: stop between pages */
     tmfinv_log_fn log;
     void *log_ctx;
+    /* Called after each page (applied or failed) and when a source's scan ends; NULL: none. */
+    void (*progress)(void *ctx, const tmfinv_sync_progress *p);
+    void *progress_ctx;
 } tmfinv_sync_options;
 
 /* Loads the model of every source of `cfg` (their profiles merged). */

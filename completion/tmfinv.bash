@@ -1,0 +1,67 @@
+# bash completion for tmfinv(1): commands, their options, and the definitions of the
+# configuration in use (asked from `tmfinv definitions`, so they follow the profiles).
+# Install as /usr/share/bash-completion/completions/tmfinv, or source it.
+
+_tmfinv_definitions()
+{
+    # Definition names start a line of `tmfinv definitions`: "Carrier (profile ses, ...)".
+    "$1" "${@:2}" definitions 2>/dev/null | sed -n 's/^\([A-Za-z][A-Za-z0-9_]*\) (.*/\1/p'
+}
+
+_tmfinv()
+{
+    local cur prev cmd i
+    local -a global=()
+    COMPREPLY=()
+    cur=${COMP_WORDS[COMP_CWORD]}
+    prev=${COMP_WORDS[COMP_CWORD-1]}
+    local commands="sync serve query show set history summary runs rejected definitions check help"
+
+    # Find the command, skipping the global options (and -c's value).
+    cmd=
+    for ((i = 1; i < COMP_CWORD; i++)); do
+        case ${COMP_WORDS[i]} in
+            -c|--config) global+=("${COMP_WORDS[i]}" "${COMP_WORDS[i+1]}"); ((i++)) ;;
+            --config=*) global+=("${COMP_WORDS[i]}") ;;
+            -*) ;;
+            *) cmd=${COMP_WORDS[i]}; break ;;
+        esac
+    done
+
+    if [[ -z $cmd ]]; then
+        case $prev in
+            -c|--config) COMPREPLY=($(compgen -f -X '!*.ini' -- "$cur") $(compgen -d -- "$cur")); return ;;
+        esac
+        if [[ $cur == -* ]]; then
+            COMPREPLY=($(compgen -W "-c --config -h --help -V --version" -- "$cur"))
+        else
+            COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+        fi
+        return
+    fi
+
+    case $prev in
+        --definition) COMPREPLY=($(compgen -W "$(_tmfinv_definitions "${COMP_WORDS[0]}" "${global[@]}")" -- "$cur")); return ;;
+        --kind) COMPREPLY=($(compgen -W "rejected duplicate empty_key all" -- "$cur")); return ;;
+        --limit|--where) return ;;
+    esac
+
+    local opts=
+    case $cmd in
+        sync) opts="--once --allow-mass-remove --progress --quiet --help" ;;
+        serve|check) opts="--help" ;;
+        query) opts="--where --all --count --json --limit --help" ;;
+        show|history) opts="--definition --json --help" ;;
+        set) opts="--definition --help" ;;
+        summary|definitions) opts="--json --help" ;;
+        runs) opts="--json --limit --help" ;;
+        rejected) opts="--kind --json --help" ;;
+        help) COMPREPLY=($(compgen -W "$commands" -- "$cur")); return ;;
+    esac
+    if [[ $cur == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+    elif [[ $cmd == query && $prev == query ]]; then
+        COMPREPLY=($(compgen -W "$(_tmfinv_definitions "${COMP_WORDS[0]}" "${global[@]}")" -- "$cur"))
+    fi
+}
+complete -F _tmfinv tmfinv
