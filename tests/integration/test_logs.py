@@ -160,6 +160,45 @@ class ProgressTest(LogTestBase):
         self.assertEqual(self.sync("--quiet", "--progress").returncode, 64)
 
 
+class TerminalProgressTest(LogTestBase):
+    def test_progress__status_line_redrawn_on_a_terminal(self):
+        import pty
+        sim = self.sim("--latency-ms", "100", services=600, carriers=20, resources=10)
+        self.config(sim, concurrency="1")
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.Popen([BIN, "-c", self.ws.config, "sync", "--once"], stdout=subprocess.PIPE,
+                                    stderr=slave, text=True)
+            os.close(slave)
+            slave = None
+            out = b""
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: the terminal's last writer is gone
+                    break
+                if not chunk:
+                    break
+                out += chunk
+            self.assertEqual(proc.wait(60), 0)
+            self.assertEqual(proc.stdout.read(), "run 1: complete\n")
+            proc.stdout.close()
+        finally:
+            os.close(master)
+            if slave is not None:
+                os.close(slave)
+        text = out.decode()
+        # Redrawn in place: carriage return and erase-line, then the figures, several times.
+        draws = re.findall(r"\r\x1b\[Kservices: (\d+) pages, (\d+)/620 items, \d+ items/s, \d+ retries", text)
+        self.assertGreaterEqual(len(draws), 3, repr(text[:2000]))
+        self.assertLess(int(draws[0][1]), 620)
+        # The log lines stay whole lines: the summary comes after the status line is wiped.
+        lines = [l.split("\x1b[K")[-1] for l in text.replace("\r\n", "\n").split("\n") if l]
+        self.assertTrue(any(l.startswith("time=") and "source 'services': complete" in l for l in lines), lines)
+        # At the end the status line is wiped and the summary is the last line.
+        self.assertRegex(text, r"\r\x1b\[Ktime=\S+ level=info msg=\"source 'services': complete[^\n]*source=services\r\n$")
+
+
 class RunningRunTest(LogTestBase):
     def runs(self):
         p = subprocess.run([BIN, "-c", self.ws.config, "runs", "--json"], capture_output=True, text=True, timeout=60)
