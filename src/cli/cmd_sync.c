@@ -277,7 +277,8 @@ static int serve_wait(const sigset_t *signals, tmfinv_daemon *d, uint64_t watchd
     if (tmfinv_time_monotonic_ms() >= *next_ping_ms) {
         tmfinv_daemon_release(d, tmfinv_daemon_acquire(d));
         (void)sd_notify(0, "WATCHDOG=1");
-        *next_ping_ms = tmfinv_time_monotonic_ms() + (int64_t)(watchdog_us / 2000);
+        /* Half the period, at least 10 ms: a tiny WatchdogSec must not make this loop spin. */
+        *next_ping_ms = tmfinv_time_monotonic_ms() + (watchdog_us >= 20000 ? (int64_t)(watchdog_us / 2000) : 10);
     }
     return signo > 0 ? signo : 0;
 }
