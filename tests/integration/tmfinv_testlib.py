@@ -2,7 +2,7 @@
 write configurations, run the real tmfinv binary, read its JSON output.
 
 Paths come from the environment that ctest sets: TMFINV_BIN, TMFINV_SIM,
-TMFINV_DATA_DIR, TMFINV_SHARED. Python standard library only."""
+TMFINV_DATA_DIR, TMFINV_SPECS. Python standard library only."""
 
 import json
 import os

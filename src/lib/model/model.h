@@ -131,7 +131,8 @@ int tmfinv_model_load_text(const char *name, const char *text, size_t len, tmfin
 int tmfinv_model_mark_bad_text(cJSON *items, const char *body, size_t len);
 
 /* Resolves a profile name ("ses", "tmf") or a path to a file name: names are looked up
- * in $TMFINV_DATA_DIR/profiles or the compiled-in data directory. New string in *out. */
+ * in the data folder's profiles/ ($TMFINV_DATA_DIR, else beside the executable; see
+ * docs/install.md). New string in *out. */
 int tmfinv_model_profile_path(const char *profile, char **out);
 
 /* Adds the definitions of `from` to `into`, taking ownership of them (from is freed).
