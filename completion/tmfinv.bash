@@ -15,7 +15,7 @@ _tmfinv()
     COMPREPLY=()
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="sync serve query show set history summary runs rejected definitions check help"
+    local commands="sync serve query export show set history summary runs rejected definitions check help"
 
     # Find the command, skipping the global options (and -c's value).
     cmd=
@@ -44,13 +44,16 @@ _tmfinv()
         --definition) COMPREPLY=($(compgen -W "$(_tmfinv_definitions "${COMP_WORDS[0]}" "${global[@]}")" -- "$cur")); return ;;
         --kind) COMPREPLY=($(compgen -W "rejected duplicate empty_key all" -- "$cur")); return ;;
         --limit|--where) return ;;
+        --format) COMPREPLY=($(compgen -W "csv jsonl" -- "$cur")); return ;;
+        --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
 
     local opts=
     case $cmd in
         sync) opts="--once --allow-mass-remove --progress --quiet --help" ;;
         serve|check) opts="--help" ;;
-        query) opts="--where --all --count --json --limit --help" ;;
+        query) opts="--where --all --count --json --csv --limit --help" ;;
+        export) opts="--format --all --output --help" ;;
         show|history) opts="--definition --json --help" ;;
         set) opts="--definition --help" ;;
         summary|definitions) opts="--json --help" ;;
@@ -60,7 +63,7 @@ _tmfinv()
     esac
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
-    elif [[ $cmd == query && $prev == query ]]; then
+    elif [[ ($cmd == query || $cmd == export) && $prev == $cmd ]]; then
         COMPREPLY=($(compgen -W "$(_tmfinv_definitions "${COMP_WORDS[0]}" "${global[@]}")" -- "$cur"))
     fi
 }

@@ -9,6 +9,8 @@
 #include "store.h"
 #include "tmfinv_log.h"
 
+#include <stdio.h>
+
 #define EXIT_INCOMPLETE 2
 #define EXIT_USAGE 64
 
@@ -41,6 +43,10 @@ int cli_bad_option(const char *cmd, char **argv);
 int cli_app_open(app *a, int store);
 void cli_app_close(app *a);
 
+/* Logs the configuration's warnings (a secret file open to other users) at warn; for the
+ * commands that run with the configuration's secrets: check, sync, serve. */
+void cli_config_warnings(const tmfinv_config *c);
+
 /* The engine's and the daemon's log lines (a tmfinv_log_fn) into the process log
  * (tmfinv_log.h); a line about a source ("source 'NAME'…") gets the field source=NAME. */
 void cli_log_sink(void *ctx, tmfinv_log_level level, const char *line);
@@ -63,5 +69,12 @@ int cmd_rejected(app *a, int argc, char **argv);
 int cmd_summary(app *a, int argc, char **argv);
 int cmd_definitions(app *a, int argc, char **argv);
 int cmd_check(app *a, int argc, char **argv);
+int cmd_export(app *a, int argc, char **argv);      /* cmd_export.c */
+
+/* CSV (RFC 4180, CRLF line ends) of a definition's instances, for export and query --csv:
+ * the header (_id, _key, _status, _removed, _modified, then the definition's fields) and
+ * one row. cli_csv_row() fails with TMFINV_EIO when `out` has a write error. */
+void cli_csv_header(FILE *out, const tmfinv_definition *d);
+int cli_csv_row(FILE *out, const tmfinv_definition *d, const tmfinv_instance *inst);
 
 #endif

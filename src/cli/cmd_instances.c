@@ -26,6 +26,7 @@
 
 typedef struct query_print {
     int json;
+    const tmfinv_definition *csv; /* not NULL: CSV rows of this definition */
     int64_t count;
 } query_print;
 
@@ -34,6 +35,8 @@ static int print_instance_row(const tmfinv_instance *inst, void *ctx)
     query_print *p = ctx;
 
     p->count++;
+    if (p->csv)
+        return cli_csv_row(stdout, p->csv, inst);
     if (p->json) {
         cJSON *o = tmfinv_instance_json(inst);
 
@@ -95,13 +98,14 @@ int cmd_query(app *a, int argc, char **argv)
 {
     static const struct option opts[] = {{"where", required_argument, NULL, 'w'}, {"all", no_argument, NULL, 'a'},
                                          {"count", no_argument, NULL, 'n'},       {"json", no_argument, NULL, 'j'},
-                                         {"limit", required_argument, NULL, 'l'}, {NULL, 0, NULL, 0}};
+                                         {"limit", required_argument, NULL, 'l'}, {"csv", no_argument, NULL, 'c'},
+                                         {NULL, 0, NULL, 0}};
     const char **wheres = calloc((size_t)argc + 1, sizeof(*wheres));
     tmfinv_where *w = calloc((size_t)argc + 1, sizeof(*w));
     cJSON **values = calloc((size_t)argc + 1, sizeof(*values));
     char **fields = calloc((size_t)argc + 1, sizeof(*fields));
     size_t n_where = 0, i;
-    int count = 0, c, rc = 0;
+    int count = 0, csv = 0, c, rc = 0;
     int64_t limit = 0;
     tmfinv_query q = {0};
     query_print p = {0};
@@ -126,6 +130,9 @@ int cmd_query(app *a, int argc, char **argv)
         case 'j':
             p.json = 1;
             break;
+        case 'c':
+            csv = 1;
+            break;
         case 'l':
             if (tmfinv_parse_int64(optarg, 1, INT64_MAX, &limit) < 0) {
                 rc = cli_usage_error("query: --limit '%s': expected a positive whole number", optarg);
@@ -139,6 +146,10 @@ int cmd_query(app *a, int argc, char **argv)
     }
     if (optind != argc - 1) {
         rc = cli_usage_error("query: give exactly one DEFINITION");
+        goto out;
+    }
+    if (csv && (p.json || count)) {
+        rc = cli_usage_error("query: --csv goes with neither --json nor --count");
         goto out;
     }
     if ((rc = cli_app_open(a, 1)) != 0)
@@ -168,6 +179,10 @@ int cmd_query(app *a, int argc, char **argv)
         }
         printf("%lld\n", (long long)(limit && n > limit ? limit : n));
         goto out;
+    }
+    if (csv) {
+        p.csv = d;
+        cli_csv_header(stdout, d);
     }
     if (tmfinv_store_query(a->store, &q, print_instance_row, &p) < 0) {
         cli_fail_line("query");

@@ -264,6 +264,7 @@ int cmd_check(app *a, int argc, char **argv)
         return cli_usage_error("check: unexpected argument '%s'", argv[1]);
     if ((rc = cli_app_open(a, 0)) != 0)
         return rc;
+    cli_config_warnings(a->cfg);
     printf("%s: %zu source(s), %zu definition(s), store %s: ok\n", a->cfg->path, a->cfg->n_sources,
            a->model->n_definitions, a->cfg->store_path);
     return 0;

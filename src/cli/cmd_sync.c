@@ -184,6 +184,7 @@ int cmd_sync(app *a, int argc, char **argv)
         return rc;
     tmfinv_log_configure(a->cfg->log_json, quiet && a->cfg->log_level < TMFINV_LOG_WARN ? TMFINV_LOG_WARN
                                                                                          : (tmfinv_log_level)a->cfg->log_level);
+    cli_config_warnings(a->cfg);
     if (!quiet && tmfinv_log_is_terminal()) {
         view.mode = 1;
         view.interval_ms = 200;
@@ -310,6 +311,12 @@ int cmd_serve(app *a, int argc, char **argv)
         return 1;
     }
     serve_log_configure(d);
+    {
+        tmfinv_runtime *rt = tmfinv_daemon_acquire(d);
+
+        cli_config_warnings(rt->cfg);
+        tmfinv_daemon_release(d, rt);
+    }
     tmfinv_daemon_set_request_log(d, serve_request_log);
     if (tmfinv_daemon_start(d, tables, sizes, sizeof(tables) / sizeof(tables[0])) < 0) {
         cli_fail_line("serve");

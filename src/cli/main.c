@@ -37,7 +37,8 @@ static const char usage_text[] =
     "commands:\n"
     "  sync [--once [--allow-mass-remove]]  one full sync (--once), or the refresh schedule\n"
     "  serve                            the daemon: sync schedule + HTTP API ([http] listen)\n"
-    "  query DEFINITION [--where FIELD=VALUE]... [--all] [--count] [--json] [--limit N]\n"
+    "  query DEFINITION [--where FIELD=VALUE]... [--all] [--count] [--json|--csv] [--limit N]\n"
+    "  export DEFINITION [--format csv|jsonl] [--all] [--output FILE]\n"
     "  show KEY|UUID [--definition DEF] [--json]\n"
     "  set KEY|UUID FIELD=VALUE [--definition DEF]\n"
     "  history KEY|UUID [--definition DEF] [--json]\n"
@@ -143,6 +144,12 @@ int cli_app_open(app *a, int store)
     return 0;
 }
 
+void cli_config_warnings(const tmfinv_config *c)
+{
+    for (size_t i = 0; c && i < c->n_warnings; i++)
+        tmfinv_log(TMFINV_LOG_WARN, "%s", c->warnings[i]);
+}
+
 void cli_app_close(app *a)
 {
     tmfinv_store_close(a->store);
@@ -208,6 +215,7 @@ static const command commands[] = {
     {"sync", cmd_sync},       {"serve", cmd_serve},       {"query", cmd_query},     {"show", cmd_show_one},
     {"set", cmd_set},         {"history", cmd_history},   {"summary", cmd_summary}, {"runs", cmd_runs},
     {"rejected", cmd_rejected}, {"definitions", cmd_definitions}, {"check", cmd_check},
+    {"export", cmd_export},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

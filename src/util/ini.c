@@ -138,9 +138,19 @@ int tmfinv_ini_parse(const char *path, const char *text, tmfinv_ini **out)
         {
             char *key = trim(s, eq);
             char *value = trim(eq + 1, eq + 1 + strlen(eq + 1));
+            size_t vlen = strlen(value);
 
             if (*key == '\0') {
                 rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: empty key", path, lineno);
+                goto out;
+            }
+            /* Quotes are not syntax here. A value wholly inside matching quotes is almost
+             * always meant unquoted; kept as is, `password_file = "/etc/x"` would name a
+             * file that does not exist, or worse, one that does. Refused, never guessed. */
+            if (vlen >= 2 && (value[0] == '"' || value[0] == '\'') && value[vlen - 1] == value[0]) {
+                rc = tmfinv_error_set(TMFINV_EINVALID,
+                                      "%s:%d: the value of '%s' is in quotes; remove them (values are taken as "
+                                      "written, quotes included)", path, lineno, key);
                 goto out;
             }
             rc = add_entry(ini, &ini->sections[ini->n_sections - 1], key, value, lineno);

@@ -3,7 +3,9 @@
  * Syntax: `[section]` or `[kind name]` headers, `key = value` lines, `#` or `;`
  * comments on their own line, blank lines. Keys before the first section, lines
  * without `=`, empty keys, a repeated section or a repeated key within a section
- * are errors naming the file and line. Values are trimmed; no quoting, no escapes. */
+ * are errors naming the file and line. Values are trimmed; no quoting, no escapes: a
+ * value wholly inside matching "..." or '...' is an error (remove the quotes), never
+ * kept with its quotes. */
 #ifndef TMFINV_INI_H
 #define TMFINV_INI_H
 

@@ -48,6 +48,25 @@ static void test_ini__errors_name_file_and_line(void **state)
     expect_error("[ ]\n", "bad.ini:1: empty section name");
 }
 
+/* Issue 12, point 8: a quoted value is refused naming file, line and key, never kept
+ * with its quotes; quotes inside a value or on one side only are plain characters. */
+static void test_ini__quoted_value_refused(void **state)
+{
+    tmfinv_ini *ini = NULL;
+
+    (void)state;
+    expect_error("[a]\npassword_file = \"/etc/secret\"\n",
+                 "bad.ini:2: the value of 'password_file' is in quotes; remove them");
+    expect_error("[a]\nx = 1\nurl = 'http://h/x'  \n", "bad.ini:3: the value of 'url' is in quotes");
+    expect_error("[a]\nk = \"\"\n", "bad.ini:2: the value of 'k' is in quotes");
+    assert_int_equal(tmfinv_ini_parse("ok.ini", "[a]\np = filter=\"x\"\nq = \"half\nr = \"a'\ns = \"\n", &ini), 0);
+    assert_string_equal(tmfinv_ini_get(&ini->sections[0], "p")->value, "filter=\"x\"");
+    assert_string_equal(tmfinv_ini_get(&ini->sections[0], "q")->value, "\"half");
+    assert_string_equal(tmfinv_ini_get(&ini->sections[0], "r")->value, "\"a'");
+    assert_string_equal(tmfinv_ini_get(&ini->sections[0], "s")->value, "\"");
+    tmfinv_ini_free(ini);
+}
+
 static void test_ini__missing_file(void **state)
 {
     tmfinv_ini *ini = NULL;
@@ -62,6 +81,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ini__parses_sections_and_keys),
         cmocka_unit_test(test_ini__errors_name_file_and_line),
+        cmocka_unit_test(test_ini__quoted_value_refused),
         cmocka_unit_test(test_ini__missing_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

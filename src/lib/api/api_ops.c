@@ -10,6 +10,7 @@
 #include "daemon.h"
 
 #include "tmfinv_error.h"
+#include "tmfinv_procstat.h"
 
 #include <stddef.h>
 #include <stdio.h>
@@ -243,6 +244,37 @@ static int instance_group(const cJSON *g, void *ctx)
     return rc;
 }
 
+/* The standard process_* metrics (the names every Prometheus client library uses), each
+ * left out when /proc could not give it. */
+static int process_metrics(tmfinv_buf *b)
+{
+    tmfinv_procstat ps;
+    const struct {
+        const char *name, *type, *help;
+    } m[] = {
+        {"process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds."},
+        {"process_resident_memory_bytes", "gauge", "Resident memory size in bytes."},
+        {"process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes."},
+        {"process_open_fds", "gauge", "Number of open file descriptors."},
+        {"process_max_fds", "gauge", "Maximum number of open file descriptors."},
+        {"process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds."},
+    };
+    double values[sizeof(m) / sizeof(m[0])];
+    int rc = 0;
+
+    (void)tmfinv_procstat_read(&ps);
+    values[0] = ps.cpu_seconds;
+    values[1] = ps.resident_bytes;
+    values[2] = ps.virtual_bytes;
+    values[3] = ps.open_fds;
+    values[4] = ps.max_fds;
+    values[5] = ps.start_time_unix;
+    for (size_t i = 0; rc == 0 && i < sizeof(m) / sizeof(m[0]); i++)
+        if (values[i] >= 0 && (rc = family(b, m[i].name, m[i].type, m[i].help)) == 0)
+            rc = tmfinv_buf_printf(b, i == 0 || i == 5 ? "%s %.3f\n" : "%s %.0f\n", m[i].name, values[i]);
+    return rc;
+}
+
 static int metrics(tmfinv_http_request *req, tmfinv_http_response *res)
 {
     tmfinv_source_totals *totals = NULL;
@@ -284,7 +316,7 @@ static int metrics(tmfinv_http_request *req, tmfinv_http_response *res)
     if ((rc = family(b, "tmfinv_build_info", "gauge", "The tmfinv version serving.")) < 0 ||
         (rc = tmfinv_buf_printf(b, "tmfinv_build_info{version=\"%s\"} 1\n", TMFINV_VERSION)) < 0)
         goto out;
-    if ((rc = tmfinv_http_metrics(tmfinv_daemon_http(req->app), b)) < 0)
+    if ((rc = tmfinv_http_metrics(tmfinv_daemon_http(req->app), b)) < 0 || (rc = process_metrics(b)) < 0)
         goto out;
     res->status = 200;
     (void)snprintf(res->content_type, sizeof(res->content_type), "text/plain; version=0.0.4; charset=utf-8");

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #define SECRET_MAX_BYTES 4096
 
@@ -66,6 +67,8 @@ void tmfinv_config_free(tmfinv_config *c)
     free(c->http.tokens_file);
     free(c->http.tls_cert);
     free(c->http.tls_key);
+    strv_free(c->http.cors_origins, c->http.n_cors_origins);
+    strv_free(c->warnings, c->n_warnings);
     free(c->path);
     free(c);
 }
@@ -272,21 +275,26 @@ static int read_secret_key(const char *file, const char *dir, tmfinv_ini_section
     return 0;
 }
 
-/* Reads allowed_origins: each value must be exactly an origin, scheme://host[:port]. */
-static int origins_value(const char *file, const char *section, const tmfinv_ini_entry *e,
-                         tmfinv_source_config *s)
+/* Reads a list of origins (allowed_origins, cors_origins): each value must be exactly an
+ * origin, scheme://host[:port], normalised as tmfinv_config_url_origin() does; with
+ * `browser`, the scheme's default port is left out again, as browsers write Origin, and
+ * '*' is refused (docs/decisions.md: CORS only for listed origins). */
+static int origins_value(const char *file, const char *section, const tmfinv_ini_entry *e, char ***list,
+                         size_t *n_list, int browser)
 {
     int rc;
 
-    if ((rc = split_list(e->value, &s->allowed_origins, &s->n_allowed_origins)) < 0)
+    if ((rc = split_list(e->value, list, n_list)) < 0)
         return rc;
-    for (size_t i = 0; i < s->n_allowed_origins; i++) {
-        char *v = s->allowed_origins[i], origin[512], msg[256] = "";
+    for (size_t i = 0; i < *n_list; i++) {
+        char *v = (*list)[i], origin[512], msg[256] = "";
         const char *rest = strstr(v, "://");
 
         rest = rest ? rest + 3 : v;
         rest += strcspn(rest, "/?#@");
-        if (*rest && strcmp(rest, "/") != 0)
+        if (browser && strcmp(v, "*") == 0)
+            (void)snprintf(msg, sizeof(msg), "refused: list the exact origins (scheme://host[:port]) of the web applications");
+        else if (*rest && strcmp(rest, "/") != 0)
             (void)snprintf(msg, sizeof(msg), "expected scheme://host[:port], without path, query or user");
         else if ((rc = tmfinv_config_url_origin(v, origin, sizeof(origin))) == TMFINV_ENOMEM)
             return rc;
@@ -295,11 +303,64 @@ static int origins_value(const char *file, const char *section, const tmfinv_ini
         if (msg[0])
             return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s: '%s': %s", file, e->line, section, e->key, v,
                                     msg);
+        if (browser) {
+            size_t n = strlen(origin);
+
+            if (strncmp(origin, "https://", 8) == 0 && n > 4 && strcmp(origin + n - 4, ":443") == 0)
+                origin[n - 4] = '\0';
+            else if (strncmp(origin, "http://", 7) == 0 && n > 3 && strcmp(origin + n - 3, ":80") == 0)
+                origin[n - 3] = '\0';
+        }
         free(v);
-        if (!(s->allowed_origins[i] = strdup(origin)))
+        if (!((*list)[i] = strdup(origin)))
             return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
     }
     return 0;
+}
+
+/* Notes a warning when the secret file that `e` names is open to other users (any of the
+ * mode's "other" bits). The rule of ssh for private keys, less the group: a group is how a
+ * file is commonly given to a service account (root:tmfinv 0640), so it is not warned about.
+ * A missing file is not a warning: whoever reads it says so. */
+static int warn_open_secret(tmfinv_config *c, const char *dir, const tmfinv_ini_section *sec,
+                            const tmfinv_ini_entry *e)
+{
+    struct stat st;
+    char *path = NULL, *line = NULL, **grown;
+    int rc, n;
+
+    if ((rc = file_key_path(c->path, dir, e, sec->name, &path)) < 0)
+        return rc;
+    if (stat(path, &st) != 0 || !(st.st_mode & S_IRWXO))
+        goto out;
+    n = snprintf(NULL, 0, "%s: [%s] %s: %s is open to other users (mode %04o); chmod o= it", c->path, sec->name,
+                 e->key, path, (unsigned)(st.st_mode & 07777));
+    if (n < 0 || !(line = malloc((size_t)n + 1)) ||
+        !(grown = realloc(c->warnings, (c->n_warnings + 1) * sizeof(*grown)))) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    (void)snprintf(line, (size_t)n + 1, "%s: [%s] %s: %s is open to other users (mode %04o); chmod o= it", c->path,
+                   sec->name, e->key, path, (unsigned)(st.st_mode & 07777));
+    c->warnings = grown;
+    c->warnings[c->n_warnings++] = line;
+    line = NULL;
+out:
+    free(line);
+    free(path);
+    return rc;
+}
+
+/* The secret files of a section (`keys`, NULL-terminated) that other users may read. */
+static int warn_open_secrets(tmfinv_config *c, const char *dir, tmfinv_ini_section *sec, const char *const *keys)
+{
+    tmfinv_ini_entry *e;
+    int rc = 0;
+
+    for (; *keys && rc == 0; keys++)
+        if ((e = tmfinv_ini_get(sec, *keys)))
+            rc = warn_open_secret(c, dir, sec, e);
+    return rc;
 }
 
 static int double_value(const char *file, const char *section, const tmfinv_ini_entry *e, double min, double max,
@@ -497,7 +558,8 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
     }
     if ((e = tmfinv_ini_get(sec, "ca_file")) && (rc = tmfinv_path_join(dir, e->value, &s->ca_file)) < 0)
         return rc;
-    if ((e = tmfinv_ini_get(sec, "allowed_origins")) && (rc = origins_value(file, sec->name, e, s)) < 0)
+    if ((e = tmfinv_ini_get(sec, "allowed_origins")) &&
+        (rc = origins_value(file, sec->name, e, &s->allowed_origins, &s->n_allowed_origins, 0)) < 0)
         return rc;
     if ((e = tmfinv_ini_get(sec, "max_pages")) &&
         (rc = int_value(file, sec->name, e, 1, 100000000, &s->max_pages)) < 0)
@@ -607,6 +669,15 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                     goto out;
                 }
             }
+            if ((e = tmfinv_ini_get(sec, "cors_origins")) &&
+                (rc = origins_value(path, sec->name, e, &c->http.cors_origins, &c->http.n_cors_origins, 1)) < 0)
+                goto out;
+            {
+                static const char *const secrets[] = {"tokens_file", "tls_key", NULL};
+
+                if ((rc = warn_open_secrets(c, dir, sec, secrets)) < 0)
+                    goto out;
+            }
             if (!c->http.tls_cert != !c->http.tls_key) {
                 rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [http] tls_cert and tls_key go together (HTTPS needs both)",
                                       path, sec->line);
@@ -656,9 +727,11 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                                           path, sec->line, sec->name);
                     goto out;
                 }
+            static const char *const secrets[] = {"password_file", "token_file", "client_secret_file", NULL};
+
             rc = load_source(path, dir, sec, name, &c->sources[c->n_sources]);
             c->n_sources++;
-            if (rc < 0)
+            if (rc < 0 || (rc = warn_open_secrets(c, dir, sec, secrets)) < 0)
                 goto out;
         } else {
             rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: unknown section [%s] (expected [store], [sync], [http], [log] or [source NAME])",

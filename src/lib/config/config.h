@@ -79,7 +79,13 @@ typedef struct tmfinv_config {
         char *tls_cert;         /* [http] tls_cert: PEM certificate chain; NULL: plain HTTP */
         char *tls_key;          /* [http] tls_key: PEM private key */
         int plaintext;          /* [http] plaintext: plain HTTP beyond loopback (a TLS proxy in front) */
+        char **cors_origins;    /* [http] cors_origins: browser origins ("https://host[:port]", the
+                                 * default port left out, as browsers send Origin); NULL: no CORS */
+        size_t n_cors_origins;
     } http;
+    char **warnings;        /* one line each, for the CLI to log as warnings (a secret file other
+                             * users may read); the library never prints */
+    size_t n_warnings;
     tmfinv_source_config *sources;
     size_t n_sources;
 } tmfinv_config;

@@ -302,6 +302,8 @@ int tmfinv_daemon_start(tmfinv_daemon *d, const tmfinv_http_route *const *tables
         .tls_cert = rt->cfg->http.tls_cert,
         .tls_key = rt->cfg->http.tls_key,
         .plaintext = rt->cfg->http.plaintext,
+        .cors_origins = rt->cfg->http.cors_origins,
+        .n_cors_origins = rt->cfg->http.n_cors_origins,
         .max_body = (size_t)rt->cfg->http.max_body,
         .max_url = (size_t)rt->cfg->http.max_url,
         .max_headers = rt->cfg->http.max_headers,

@@ -87,6 +87,9 @@ typedef struct tmfinv_http_config {
     const char *tls_cert;       /* PEM certificate chain file: HTTPS; NULL: plain HTTP */
     const char *tls_key;        /* PEM private key file, with tls_cert */
     int plaintext;              /* plain HTTP beyond loopback is allowed (a TLS proxy in front) */
+    char *const *cors_origins;  /* browser origins given CORS headers, exactly as Origin spells them
+                                 * (copied); none: no CORS header is ever sent */
+    size_t n_cors_origins;
     /* One line per request, as fields: route (its name, "-" when none matched), method,
      * target (secret-looking query values masked), status, ms, client, principal. NULL: none. */
     void (*log)(void *ctx, const tmfinv_log_field *fields, size_t n);

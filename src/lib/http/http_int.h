@@ -67,6 +67,8 @@ struct tmfinv_http_server {
     size_t n_over;              /* admitted only to be answered 503 */
     char *tls_cert_pem;
     char *tls_key_pem;
+    char **cors_origins;        /* http_cors.c */
+    size_t n_cors_origins;
 };
 
 /* The answer cache (http_cache.c), one per server thread. */
@@ -94,5 +96,23 @@ int http_router_init(tmfinv_http_server *s, const tmfinv_http_config *cfg, const
 void http_router_free(tmfinv_http_server *s);
 
 int64_t http_now_us(void);
+
+/* The methods the routes allow on `path`, as "GET, HEAD, PATCH" (HEAD wherever GET is);
+ * "" when no route has that path (http_router.c). */
+void http_path_methods(tmfinv_http_server *s, const char *path, char *out, size_t size);
+
+/* CORS (http_cors.c). Copies cfg's origins into the server. */
+int http_cors_init(tmfinv_http_server *s, const tmfinv_http_config *cfg);
+void http_cors_free(tmfinv_http_server *s);
+
+/* Answers a preflight (OPTIONS with Origin and Access-Control-Request-Method) from a listed
+ * origin for a path some route has: 204 and the Access-Control-Allow-* headers, no token
+ * needed. 1 when `res` was filled, else 0 (the request goes on as any other). */
+int http_cors_preflight(tmfinv_http_server *s, const tmfinv_http_raw_request *raw, const char *path,
+                        tmfinv_http_response *res);
+
+/* Adds the CORS headers of a real request from a listed origin to `res`, once the answer
+ * is final (never to what the answer cache keeps, so a cached answer carries no origin). */
+void http_cors_headers(tmfinv_http_server *s, const tmfinv_http_raw_request *raw, tmfinv_http_response *res);
 
 #endif

@@ -256,6 +256,30 @@ no:
     return 0;
 }
 
+void http_path_methods(tmfinv_http_server *s, const char *path, char *out, size_t size)
+{
+    size_t n = 0;
+
+    out[0] = '\0';
+    for (size_t i = 0; i < s->n_routes; i++) {
+        tmfinv_http_request probe = {0};
+        const char *m = s->routes[i]->method;
+
+        if (!route_match(s->routes[i]->pattern, path, &probe))
+            continue;
+        for (size_t k = 0; k < probe.n_path_params; k++)
+            free(probe.path_params[k]);
+        for (int twice = 0; twice < 2; twice++, m = "HEAD") {
+            if (!strstr(out, m) && n < size)
+                n += (size_t)snprintf(out + n, size - n, "%s%s", n ? ", " : "", m);
+            if (strcmp(m, "GET") != 0)
+                break;
+        }
+    }
+    if (n >= size)
+        out[size - 1] = '\0';
+}
+
 static void request_clear(tmfinv_http_request *req)
 {
     for (size_t i = 0; i < req->n_query; i++) {
@@ -558,7 +582,7 @@ int tmfinv_http_handle(tmfinv_http_server *s, const tmfinv_http_raw_request *raw
     const char *problem, *q = NULL;
     char *path = NULL, base[300];
     int64_t started = raw->started_us ? raw->started_us : http_now_us();
-    int rc;
+    int rc, preflight = 0;
 
     memset(&req, 0, sizeof(req));
     memset(res, 0, sizeof(*res));
@@ -624,8 +648,11 @@ int tmfinv_http_handle(tmfinv_http_server *s, const tmfinv_http_raw_request *raw
                                 s->cfg.max_body);
         goto respond;
     }
-    dispatch(s, &req, res, &route);
+    if ((preflight = http_cors_preflight(s, raw, req.path, res)) == 0)
+        dispatch(s, &req, res, &route);
 respond:
+    if (!preflight)
+        http_cors_headers(s, raw, res);
     {
         int64_t us = http_now_us() - started;
 
@@ -678,6 +705,8 @@ int http_router_init(tmfinv_http_server *s, const tmfinv_http_config *cfg, const
                 return tmfinv_error_set(TMFINV_ELIMIT, "more than %d routes", HTTP_MAX_ROUTES);
             s->routes[s->n_routes++] = &tables[t][i];
         }
+    if (http_cors_init(s, cfg) < 0)
+        return TMFINV_ENOMEM;
     if (cfg->tokens_file) {
         int rc = load_tokens(s, cfg->tokens_file);
 
@@ -701,6 +730,7 @@ void http_router_free(tmfinv_http_server *s)
     }
     free(s->tokens);
     free(s->store_path);
+    http_cors_free(s);
 }
 
 /* ---- metrics ------------------------------------------------------------------------------ */
