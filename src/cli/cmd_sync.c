@@ -354,7 +354,12 @@ int cmd_serve(app *a, int argc, char **argv)
             if (rc < 0)
                 serve_log(NULL, TMFINV_LOG_ERROR, tmfinv_error_last());
             else {
+                tmfinv_runtime *rt;
+
                 serve_log_configure(d);
+                rt = tmfinv_daemon_acquire(d);
+                cli_config_warnings(rt->cfg);
+                tmfinv_daemon_release(d, rt);
                 serve_log(NULL, TMFINV_LOG_INFO, "configuration reloaded");
             }
             continue;

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import resource
+import signal
 import sqlite3
 import subprocess
 import time
@@ -46,7 +47,7 @@ def cors_headers(headers):
 
 
 class CorsTest(TestCase):
-    def start(self, cors="https://noc.example, http://X.example:8080/", sim=None):
+    def start(self, cors="https://noc.example:443, http://X.example:8080/", sim=None):
         tokens = os.path.join(self.ws.dir, "tokens")
         with open(tokens, "w") as f:
             f.write("reader:read:%s\nwriter:write:%s\n" % (sha256(READ_TOKEN), sha256(WRITE_TOKEN)))
@@ -120,6 +121,21 @@ class CorsTest(TestCase):
                              origin if origin in ("https://noc.example", "http://x.example:8080") else None)
             self.assertLessEqual(len(h.get_all("Access-Control-Allow-Origin") or []), 1)
         self.assertEqual(seen, ["miss", "hit", "hit", "hit"])
+
+    def test_cors__reload_says_a_restart_is_needed(self):
+        s = self.start()
+        with open(self.ws.config) as f:
+            text = f.read()
+        with open(self.ws.config, "w") as f:
+            f.write(text.replace("cors_origins = https://noc.example:443,", "cors_origins = https://new.example,"))
+        s.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while "configuration reloaded" not in s.log_tail(100000) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertRegex(s.log_tail(100000), r"level=warn .*cors_origins.*take effect at the next restart")
+        status, h, _ = request(s.base, "OPTIONS", "/api/v1/definitions", {
+            "Origin": "https://noc.example", "Access-Control-Request-Method": "GET"})
+        self.assertEqual((status, h["Access-Control-Allow-Origin"]), (204, "https://noc.example"))
 
     def test_cors__no_origins_no_headers(self):
         self.ws.write_config([], extra="\n[http]\nlisten = 127.0.0.1:0\n")
@@ -379,8 +395,13 @@ class SecretModeTest(TestCase):
                         self.assertIn("%s: %s is open to other users (mode %04o)" % (key, path, os.stat(path).st_mode
                                                                                     & 0o7777), line)
                 s = Serve(self.ws.config)
+                s.proc.send_signal(signal.SIGHUP)
+                deadline = time.monotonic() + 20
+                while "configuration reloaded" not in s.log_tail(100000) and time.monotonic() < deadline:
+                    time.sleep(0.05)
                 s.stop()
-                self.assertEqual(len(self.warnings(s.log_tail(100000))), len(expected))
+                # Once at the start, once at the reload.
+                self.assertEqual(len(self.warnings(s.log_tail(100000))), 2 * len(expected))
                 os.unlink(s.log_path)
                 # The sync and the warning do not disturb a query's output.
                 self.assertEqual(self.ws.run("query", "Resource", "--count", check=0).stderr, "")

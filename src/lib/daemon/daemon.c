@@ -349,6 +349,17 @@ void tmfinv_daemon_stop(tmfinv_daemon *d)
     free(d);
 }
 
+/* 1 when two lists of strings differ (in content or order). */
+static int strv_differ(char *const *a, size_t na, char *const *b, size_t nb)
+{
+    if (na != nb)
+        return 1;
+    for (size_t i = 0; i < na; i++)
+        if (strcmp(a[i], b[i]) != 0)
+            return 1;
+    return 0;
+}
+
 int tmfinv_daemon_reload(tmfinv_daemon *d)
 {
     tmfinv_runtime *fresh = NULL, *old;
@@ -367,9 +378,11 @@ int tmfinv_daemon_reload(tmfinv_daemon *d)
     if (strcmp(old->cfg->http.listen, fresh->cfg->http.listen) != 0 ||
         strcmp(old->cfg->store_path, fresh->cfg->store_path) != 0 ||
         (old->cfg->http.tokens_file == NULL) != (fresh->cfg->http.tokens_file == NULL) ||
-        (old->cfg->http.tls_cert == NULL) != (fresh->cfg->http.tls_cert == NULL))
-        say(d, TMFINV_LOG_WARN,
-            "reload: [http] listen, tokens_file, tls_cert, tls_key and [store] path take effect at the next restart");
+        (old->cfg->http.tls_cert == NULL) != (fresh->cfg->http.tls_cert == NULL) ||
+        strv_differ(old->cfg->http.cors_origins, old->cfg->http.n_cors_origins, fresh->cfg->http.cors_origins,
+                    fresh->cfg->http.n_cors_origins))
+        say(d, TMFINV_LOG_WARN, "reload: [http] listen, tokens_file, tls_cert, tls_key, cors_origins and [store] path "
+                                "take effect at the next restart");
     tmfinv_daemon_release(d, old);
     return 0;
 }
