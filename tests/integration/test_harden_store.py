@@ -20,6 +20,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import unittest
@@ -28,7 +29,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tmfinv_testlib import BIN, EXCLUDED_TYPES, Serve, Sim, StubServer, TestCase, Workspace, main  # noqa: E402
+from tmfinv_testlib import BIN, EXCLUDED_TYPES, TOP, Serve, Sim, StubServer, TestCase, Workspace, main  # noqa: E402
 from test_api_tmf import matches  # noqa: E402  (the documented filter semantics)
 
 RESOURCE = "/tmf-api/resourceInventoryManagement/v4/resource"
@@ -411,11 +412,32 @@ READING = [("summary", "--json"), ("runs", "--json"), ("query", "Resource", "--j
 
 
 class ReadOnlyStoreTest(TestCase):
+    @classmethod
+    def setUpClass(cls):
+        # `nobody` must be able to run the binary and read the profiles wherever the tree
+        # lies (a clone under /root is closed to it): a copy of both in a folder it may read.
+        cls.reader_dir = tempfile.mkdtemp(prefix="tmfinv-reader-")
+        os.chmod(cls.reader_dir, 0o755)
+        cls.reader_bin = os.path.join(cls.reader_dir, "tmfinv")
+        shutil.copy2(BIN, cls.reader_bin)
+        cls.reader_data = os.path.join(cls.reader_dir, "data")
+        shutil.copytree(os.environ.get("TMFINV_DATA_DIR", os.path.join(TOP, "data")), cls.reader_data)
+        for root, dirs, files in os.walk(cls.reader_dir):
+            for d in dirs:
+                os.chmod(os.path.join(root, d), 0o755)
+            for f in files:
+                os.chmod(os.path.join(root, f), 0o755 if f == "tmfinv" else 0o644)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.reader_dir, ignore_errors=True)
+
     def as_reader(self, *args):
-        cmd = [BIN, "-c", self.ws.config] + list(args)
+        cmd = [self.reader_bin, "-c", self.ws.config] + list(args)
         if os.geteuid() == 0:
             cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+        env = dict(os.environ, TMFINV_DATA_DIR=self.reader_data)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
 
     def setUp(self):
         super().setUp()
