@@ -493,7 +493,8 @@ def parse_prometheus(test, text):
         else:
             name, value = line.split(" ")
             labels = []
-        test.assertTrue(name.startswith("tmfinv_"), name)
+        # Ours, or the standard process_* family every Prometheus client exports.
+        test.assertTrue(name.startswith(("tmfinv_", "process_")), name)
         family = name
         for suffix in ("_bucket", "_sum", "_count"):
             if name.endswith(suffix) and name[:-len(suffix)] in types:

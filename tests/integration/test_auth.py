@@ -47,6 +47,7 @@ class AuthTest(TestCase):
             for name, secret in (("a.pw", "pw-a\n"), ("b.pw", "pw-b")):
                 with open(os.path.join(self.ws.dir, name), "w") as f:
                     f.write(secret)
+                os.chmod(os.path.join(self.ws.dir, name), 0o600)  # else tmfinv warns (others may read it)
             self.ws.write_config([
                 ("services", {"api": "tmf638", "url": server.base + "/svc", "page_size": "3", "auth": "basic",
                               "username": "alice", "password_file": "a.pw", "concurrency": "1"}),

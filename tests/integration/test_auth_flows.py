@@ -82,6 +82,7 @@ class AuthFlowsTest(TestCase):
         path = os.path.join(self.ws.dir, name)
         with open(path, "w") as f:
             f.write(text + "\n")
+        os.chmod(path, 0o600)  # as a secret should be (else tmfinv warns that others may read it)
         return name
 
     def auth_sim(self, kind, lines, *args, **kw):

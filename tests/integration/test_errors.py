@@ -281,6 +281,7 @@ class FailingSource(ErrorTestCase):
         before, _ = self.presync()
         with open(os.path.join(self.ws.dir, "password.txt"), "w") as f:
             f.write(SECRET + "\n")
+        os.chmod(os.path.join(self.ws.dir, "password.txt"), 0o600)  # else tmfinv warns (others may read it)
         stub = self.stub(401, "application/json", '{"code":"401","reason":"Unauthorized"}')
         self.ws.write_config([self.source("services", url=stub.base + "/tmf638/service", auth="basic",
                                           username="noc", password_file="password.txt")])

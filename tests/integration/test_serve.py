@@ -504,6 +504,7 @@ class AuthTest(ServeTestBase):
             with self.subTest(what):
                 with open(tokens, "w") as f:
                     f.write(text)
+                os.chmod(tokens, 0o600)  # else tmfinv warns first that others may read it
                 err = self.start_fails()
                 self.assertEqual(len(err.strip().splitlines()), 1, err)
                 self.assertIn("%s:%d" % (tokens, line), err)
