@@ -1,6 +1,7 @@
-/* test_model.c: loading profiles (good and bad), classification, keys, exclusion,
- * status rules, mapping with type conversion, validation and owners; text that is not
- * UTF-8 or holds a NUL, in pages, values typed for `set` and profiles. */
+/* test_model.c: loading profiles (good and bad), classification, keys (trimmed), exclusion,
+ * status rules, matching (case, white space, synonyms, "match": "exact"), mapping with
+ * type conversion, validation and owners; text that is not UTF-8 or holds a NUL, in pages,
+ * values typed for `set` and profiles. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -133,19 +134,197 @@ static void test_model__classify_and_keys(void **state)
     tmfinv_model_free(m);
 }
 
-static void test_model__status_rules_compare_exactly(void **state)
+static void test_model__status_rules_ignore_case_and_space(void **state)
 {
     tmfinv_model *m = load_profile("ses");
     const tmfinv_definition *svc = tmfinv_model_find(m, "Service"), *car = tmfinv_model_find(m, "Carrier");
 
     (void)state;
     assert_true(tmfinv_definition_keeps(svc, "Operational"));
-    assert_false(tmfinv_definition_keeps(svc, "operational"));
+    assert_true(tmfinv_definition_keeps(svc, "operational"));
+    assert_true(tmfinv_definition_keeps(svc, "OPERATIONAL"));
+    assert_true(tmfinv_definition_keeps(svc, " \tOperational "));
+    assert_false(tmfinv_definition_keeps(svc, "Oper ational")); /* inner space counts */
     assert_false(tmfinv_definition_keeps(svc, "Degraded"));
     assert_false(tmfinv_definition_keeps(svc, NULL));
     assert_true(tmfinv_definition_keeps(car, "Degraded"));
     assert_false(tmfinv_definition_keeps(car, "Deprecated"));
-    assert_true(tmfinv_definition_keeps(car, "deprecated")); /* not the same status */
+    assert_false(tmfinv_definition_keeps(car, "deprecated")); /* SES's own spelling */
+    assert_false(tmfinv_definition_keeps(car, "DEPRECATED  "));
+    assert_true(tmfinv_definition_keeps(car, "Deprecatedx"));
+    tmfinv_model_free(m);
+}
+
+/* Types and classification values: case and surrounding space ignored, the value as sent
+ * kept; the shipped ServiceNow class name of a card is a Card. */
+static void test_model__types_and_classification_ignore_case(void **state)
+{
+    tmfinv_model *m = load_profile("ses");
+    cJSON *el = parse("{\"@type\":\" Element \",\"externalId\":\"C\"}");
+    cJSON *card = parse("{\"@type\":\"card\",\"id\":\"r1\"}");
+    cJSON *sn_card = parse("{\"@type\":\"CMDB_CI_INTERFACE_CARD\",\"id\":\"r2\"}");
+    cJSON *antenna = parse("{\"@type\":\"Antenna\",\"id\":\"r3\"}");
+    cJSON *modem = parse("{\"type\":\"MODEM \"}"), *cat = parse("{\"type\":\"X\",\"category\":\"modem\"}");
+    const tmfinv_definition *d, *res = tmfinv_model_find(m, "Resource");
+    char *const listed[] = {"Port", " card"};
+    const char *type;
+
+    (void)state;
+    d = tmfinv_model_classify(m, "tmf638", el);
+    assert_string_equal(d->name, "Carrier");
+    assert_true(tmfinv_definition_excluded(res, card, &type));
+    assert_string_equal(type, "card"); /* as sent, for the reason */
+    assert_true(tmfinv_definition_excluded(res, sn_card, &type));
+    assert_false(tmfinv_definition_excluded(res, antenna, &type));
+    /* A source's exclude_types: the same matching, synonyms on both sides. */
+    assert_true(tmfinv_definition_type_listed(res, "CARD", listed, 2));
+    assert_true(tmfinv_definition_type_listed(res, "cmdb_ci_interface_card", listed, 2));
+    assert_false(tmfinv_definition_type_listed(res, "Antenna", listed, 2));
+    assert_int_equal(tmfinv_field_owner(tmfinv_definition_field(res, "status"), modem), TMFINV_OWNER_INITIAL);
+    assert_int_equal(tmfinv_field_owner(tmfinv_definition_field(res, "status"), cat), TMFINV_OWNER_INITIAL);
+    cJSON_Delete(el);
+    cJSON_Delete(card);
+    cJSON_Delete(sn_card);
+    cJSON_Delete(antenna);
+    cJSON_Delete(modem);
+    cJSON_Delete(cat);
+    tmfinv_model_free(m);
+}
+
+#define MATCH_PROFILE(match)                                                                          \
+    "{\"profile\":\"t\"," match "\"definitions\":["                                                   \
+    "{\"name\":\"Carrier\",\"api\":\"tmf638\",\"match\":{\"path\":\"@type\",\"equals\":\"element\"}," \
+    "\"key\":\"id\",\"statuses\":[\"Up\",\"Deprecated\"],\"drop_statuses\":[\"Deprecated\"],"    \
+    "\"status_synonyms\":{\"Deprecated\":[\"retired\",\"gone\"],\"Up\":\"in service\"},"             \
+    "\"sections\":[{\"name\":\"s\",\"fields\":[" ID_FIELD ","                                          \
+    "{\"name\":\"status\",\"type\":\"enum\",\"from\":\"status\"}]}]},"                              \
+    "{\"name\":\"Resource\",\"api\":\"tmf639\",\"key\":\"id\","                                     \
+    "\"exclude\":{\"path\":\"@type\",\"types\":[\"Card\"]},"                                        \
+    "\"type_synonyms\":{\"Modem\":[\"cmdb_ci_modem\"],\"Card\":[\"line card\"]},"                     \
+    "\"sections\":[{\"name\":\"s\",\"fields\":[" ID_FIELD "," STATUS_FIELD ","                         \
+    "{\"name\":\"type\",\"type\":\"string\",\"from\":\"@type\"}]}]}]}"
+
+static tmfinv_model *load_text(const char *text)
+{
+    tmfinv_model *m = NULL;
+
+    if (tmfinv_model_load_text("t.json", text, strlen(text), &m) < 0)
+        fail_msg("%s", tmfinv_error_last());
+    return m;
+}
+
+/* Synonyms make a value count as its canonical one for the rules; the value is stored as
+ * sent. A modem by its ServiceNow class name keeps its status as initial. */
+static void test_model__synonyms_count_as_their_canonical_value(void **state)
+{
+    tmfinv_model *m = load_text(MATCH_PROFILE(""));
+    const tmfinv_definition *car = tmfinv_model_find(m, "Carrier"), *res = tmfinv_model_find(m, "Resource");
+    cJSON *item = parse("{\"@type\":\"ELEMENT\",\"id\":\"c1\",\"status\":\" Retired\"}"), *values = NULL;
+    cJSON *modem = parse("{\"type\":\"CMDB_CI_MODEM\"}"), *card = parse("{\"@type\":\"Line Card\"}");
+    tmfinv_reject why = {{0}, {0}};
+    const char *type;
+
+    (void)state;
+    assert_false(tmfinv_definition_keeps(car, "retired"));
+    assert_false(tmfinv_definition_keeps(car, "GONE"));
+    assert_true(tmfinv_definition_keeps(car, "In Service"));
+    assert_true(tmfinv_definition_keeps(car, "Up"));
+    assert_ptr_equal(tmfinv_model_classify(m, "tmf638", item), car);
+    assert_int_equal(tmfinv_definition_map(car, item, &values, &why), 0); /* a synonym is a known status */
+    assert_string_equal(cJSON_GetObjectItem(values, "status")->valuestring, " Retired");
+    cJSON_Delete(values);
+    cJSON_ReplaceItemInObject(item, "status", cJSON_CreateString("Retyred"));
+    assert_int_equal(tmfinv_definition_map(car, item, &values, &why), TMFINV_EINVALID);
+    assert_int_equal(tmfinv_field_owner(tmfinv_definition_field(res, "status"), modem), TMFINV_OWNER_SOURCE);
+    tmfinv_model_free(m);
+    /* The Modem rule is on the mapped type: an owner_when of this profile's own. */
+    m = load_text("{\"profile\":\"t\",\"definitions\":[{\"name\":\"R\",\"api\":\"tmf639\",\"key\":\"id\","
+                  "\"type_synonyms\":{\"Modem\":[\"cmdb_ci_modem\"]},"
+                  "\"exclude\":{\"path\":\"@type\",\"types\":[\"Card\"]},"
+                  "\"sections\":[{\"name\":\"s\",\"fields\":[" ID_FIELD ",{\"name\":\"type\",\"type\":\"string\","
+                  "\"from\":\"@type\"},{\"name\":\"status\",\"type\":\"string\",\"from\":\"status\","
+                  "\"owner_when\":[{\"field\":\"type\",\"equals\":\"Modem\",\"owner\":\"initial\"}]}]}]}]}");
+    res = tmfinv_model_find(m, "R");
+    assert_int_equal(tmfinv_field_owner(tmfinv_definition_field(res, "status"), modem), TMFINV_OWNER_INITIAL);
+    assert_false(tmfinv_definition_excluded(res, card, &type));
+    tmfinv_model_free(m);
+    m = load_text(MATCH_PROFILE(""));
+    assert_true(tmfinv_definition_excluded(tmfinv_model_find(m, "Resource"), card, &type));
+    assert_string_equal(type, "Line Card");
+    cJSON_Delete(item);
+    cJSON_Delete(modem);
+    cJSON_Delete(card);
+    tmfinv_model_free(m);
+}
+
+/* "match": "exact" compares bytes, synonyms still exact; and it is part of the fingerprint. */
+static void test_model__exact_matching_opts_out(void **state)
+{
+    tmfinv_model *m = load_text(MATCH_PROFILE("\"match\":\"exact\",")), *fold = load_text(MATCH_PROFILE(""));
+    const tmfinv_definition *car = tmfinv_model_find(m, "Carrier"), *res = tmfinv_model_find(m, "Resource");
+    cJSON *el = parse("{\"@type\":\"Element\",\"id\":\"c1\",\"status\":\"up\"}");
+    cJSON *card = parse("{\"@type\":\"card\"}"), *values = NULL;
+    tmfinv_reject why = {{0}, {0}};
+    const char *type;
+
+    (void)state;
+    assert_false(tmfinv_definition_keeps(car, "Deprecated"));
+    assert_true(tmfinv_definition_keeps(car, "deprecated"));
+    assert_false(tmfinv_definition_keeps(car, "retired"));
+    assert_true(tmfinv_definition_keeps(car, "Retired"));
+    assert_null(tmfinv_model_classify(m, "tmf638", el));
+    assert_false(tmfinv_definition_excluded(res, card, &type));
+    cJSON_ReplaceItemInObject(el, "@type", cJSON_CreateString("element"));
+    assert_int_equal(tmfinv_definition_map(car, el, &values, &why), TMFINV_EINVALID);
+    assert_non_null(strstr(why.reason, "'up' is not one of Up, Deprecated"));
+    assert_string_not_equal(car->fingerprint, tmfinv_model_find(fold, "Carrier")->fingerprint);
+    assert_int_equal(tmfinv_model_merge(fold, m), TMFINV_EINVALID);
+    cJSON_Delete(el);
+    cJSON_Delete(card);
+    tmfinv_model_free(fold);
+}
+
+static void test_model__bad_matching_keys_are_named(void **state)
+{
+    (void)state;
+    expect_bad_profile("{\"profile\":\"t\",\"match\":\"loose\",\"definitions\":[{}]}",
+                       "match: unknown matching 'loose'");
+    expect_bad_profile(DEF_HEAD "\"statuses\":[\"Up\"],\"status_synonyms\":{\"Down\":[\"off\"]},"
+                                "\"sections\":[{\"name\":\"s\",\"fields\":[" ID_FIELD "," STATUS_FIELD "]}]}]}",
+                       "definitions[0].status_synonyms: 'Down' is not a declared status");
+    expect_bad_profile(DEF_HEAD "\"status_synonym\":{},\"sections\":[{\"name\":\"s\",\"fields\":[" ID_FIELD
+                                "," STATUS_FIELD "]}]}]}",
+                       "definitions[0].status_synonym: unknown key");
+    expect_bad_profile(DEF_HEAD "\"type_synonyms\":[\"x\"],\"sections\":[{\"name\":\"s\",\"fields\":[" ID_FIELD
+                                "," STATUS_FIELD "]}]}]}",
+                       "definitions[0].type_synonyms: must be an object");
+    expect_bad_profile(DEF_HEAD "\"type_synonyms\":{\"A\":[\"x\"],\"B\":\"X\"},\"sections\":[{\"name\":\"s\","
+                                "\"fields\":[" ID_FIELD "," STATUS_FIELD "]}]}]}",
+                       "type_synonyms: 'X' is a synonym of two values");
+    expect_bad_profile(DEF_HEAD "\"type_synonyms\":{\"A\":[\"\"]},\"sections\":[{\"name\":\"s\","
+                                "\"fields\":[" ID_FIELD "," STATUS_FIELD "]}]}]}",
+                       "type_synonyms: 'A': each synonym is a non-empty string");
+    expect_bad_profile(DEF_HEAD "\"type_synonyms\":{\"A\":5},\"sections\":[{\"name\":\"s\","
+                                "\"fields\":[" ID_FIELD "," STATUS_FIELD "]}]}]}",
+                       "type_synonyms: 'A': the synonyms of a value are a string or an array");
+}
+
+/* Keys lose the white space around them; one of only white space is an empty key. */
+static void test_model__keys_are_trimmed(void **state)
+{
+    tmfinv_model *m = load_profile("ses");
+    const tmfinv_definition *svc = tmfinv_model_find(m, "Service");
+    cJSON *padded = parse("{\"externalId\":\"  CFS 1\\t \"}"), *spaces = parse("{\"externalId\":\" \\t\\r\\n \"}");
+    char *key = NULL;
+
+    (void)state;
+    assert_int_equal(tmfinv_definition_key(svc, padded, &key), 0);
+    assert_string_equal(key, "CFS 1"); /* inner space kept */
+    free(key);
+    assert_int_equal(tmfinv_definition_key(svc, spaces, &key), 0);
+    assert_null(key);
+    cJSON_Delete(padded);
+    cJSON_Delete(spaces);
     tmfinv_model_free(m);
 }
 
@@ -176,11 +355,17 @@ static void test_model__map_converts_and_validates(void **state)
     assert_null(cJSON_GetObjectItem(values, "note")); /* local: never mapped */
     cJSON_Delete(values);
 
-    /* A status outside the declared set is rejected, naming field and value. */
+    /* Another case of a declared status is that status, kept as sent. */
     cJSON_ReplaceItemInObject(item, "status", cJSON_CreateString("operational"));
+    assert_int_equal(tmfinv_definition_map(car, item, &values, &why), 0);
+    assert_string_equal(cJSON_GetObjectItem(values, "status")->valuestring, "operational");
+    cJSON_Delete(values);
+
+    /* A status outside the declared set is rejected, naming field and value. */
+    cJSON_ReplaceItemInObject(item, "status", cJSON_CreateString("In Service"));
     assert_int_equal(tmfinv_definition_map(car, item, &values, &why), TMFINV_EINVALID);
     assert_string_equal(why.field, "status");
-    assert_non_null(strstr(why.reason, "'operational' is not one of Operational"));
+    assert_non_null(strstr(why.reason, "'In Service' is not one of Operational"));
     cJSON_ReplaceItemInObject(item, "status", cJSON_CreateString("Operational"));
 
     /* A frequency that is not a number. */
@@ -451,7 +636,12 @@ int main(void)
         cmocka_unit_test(test_model__shipped_profiles_load),
         cmocka_unit_test(test_model__bad_profiles_are_named),
         cmocka_unit_test(test_model__classify_and_keys),
-        cmocka_unit_test(test_model__status_rules_compare_exactly),
+        cmocka_unit_test(test_model__status_rules_ignore_case_and_space),
+        cmocka_unit_test(test_model__types_and_classification_ignore_case),
+        cmocka_unit_test(test_model__synonyms_count_as_their_canonical_value),
+        cmocka_unit_test(test_model__exact_matching_opts_out),
+        cmocka_unit_test(test_model__bad_matching_keys_are_named),
+        cmocka_unit_test(test_model__keys_are_trimmed),
         cmocka_unit_test(test_model__map_converts_and_validates),
         cmocka_unit_test(test_model__modem_status_owner_is_initial),
         cmocka_unit_test(test_model__field_parse_for_set),

@@ -60,6 +60,7 @@ void model_condition_free(tmfinv_condition *c)
         return;
     model_path_clear(&c->path);
     model_strv_free(c->values, c->n_values);
+    model_strv_free(c->cmp_values, c->n_values);
     free(c);
 }
 
@@ -72,6 +73,7 @@ static void field_clear(tmfinv_field *f)
     for (i = 0; i < f->n_owner_rules; i++) {
         free(f->owner_rules[i].field);
         free(f->owner_rules[i].equals);
+        free(f->owner_rules[i].cmp_equals);
     }
     free(f->owner_rules);
     for (i = 0; i < f->n_from; i++)
@@ -79,6 +81,7 @@ static void field_clear(tmfinv_field *f)
     free(f->from);
     free(f->format);
     model_strv_free(f->values, f->n_values);
+    model_strv_free(f->cmp_values, f->n_values);
     free(f->references);
 }
 
@@ -104,6 +107,10 @@ void model_definition_free(tmfinv_definition *d)
         free(d->type_path);
     }
     model_strv_free(d->exclude_types, d->n_exclude_types);
+    model_strv_free(d->keep_cmp, d->n_keep);
+    model_strv_free(d->drop_cmp, d->n_drop);
+    model_strv_free(d->exclude_cmp, d->n_exclude_types);
+    model_match_clear(&d->matching);
     free(d->fingerprint);
     free(d);
 }
@@ -216,7 +223,7 @@ const tmfinv_definition *tmfinv_model_classify(const tmfinv_model *m, const char
     for (i = 0; i < m->n_definitions; i++) {
         const tmfinv_definition *d = m->definitions[i];
 
-        if (strcmp(d->api, api) == 0 && (!d->match || model_condition_holds(d->match, item)))
+        if (strcmp(d->api, api) == 0 && (!d->match || model_condition_holds(&d->matching, d->match, item)))
             return d;
     }
     return NULL;
@@ -234,16 +241,27 @@ int tmfinv_definition_key(const tmfinv_definition *d, const cJSON *item, char **
     /* A key with a NUL would read as its start and could take another item's place. */
     if (model_item_bad_text(d, item, 1, &why))
         return tmfinv_error_set(TMFINV_EINVALID, "key '%s': %s", why.field, why.reason);
-    if (cJSON_IsString(v) && v->valuestring[0]) {
-        if ((bad = tmfinv_utf8_invalid_at(v->valuestring, strlen(v->valuestring))) < strlen(v->valuestring))
+    if (cJSON_IsString(v)) {
+        /* Trimmed: " K1 " is K1, and a key of only white space is an empty key. */
+        const char *s = v->valuestring;
+        size_t n;
+
+        while (*s == ' ' || (*s >= '\t' && *s <= '\r'))
+            s++;
+        n = strlen(s);
+        while (n && (s[n - 1] == ' ' || (s[n - 1] >= '\t' && s[n - 1] <= '\r')))
+            n--;
+        if (n == 0)
+            return 0;
+        if ((bad = tmfinv_utf8_invalid_at(s, n)) < n)
             return tmfinv_error_set(TMFINV_EINVALID, "key '%s' is not valid UTF-8 (byte %zu)",
                                     d->fields[d->key_field].name, bad);
-        *out = strdup(v->valuestring);
+        *out = strndup(s, n);
     }
     else if (cJSON_IsNumber(v)) {
         (void)snprintf(num, sizeof(num), "%.17g", v->valuedouble);
         *out = strdup(num);
-    } else if (v && !cJSON_IsString(v))
+    } else if (v)
         return tmfinv_error_set(TMFINV_EINVALID, "key '%s' is %s, expected a string", d->fields[d->key_field].name,
                                 model_json_kind(v));
     else
@@ -263,41 +281,3 @@ int tmfinv_definition_status_present(const tmfinv_definition *d, const cJSON *it
     return model_field_first(&d->fields[d->status_field], item) != NULL;
 }
 
-int tmfinv_definition_excluded(const tmfinv_definition *d, const cJSON *item, const char **type)
-{
-    const cJSON *v;
-    size_t i;
-
-    *type = NULL;
-    if (!d->type_path)
-        return 0;
-    v = tmfinv_path_first(d->type_path, item);
-    if (!cJSON_IsString(v))
-        return 0;
-    *type = v->valuestring;
-    for (i = 0; i < d->n_exclude_types; i++)
-        if (strcmp(d->exclude_types[i], v->valuestring) == 0)
-            return 1;
-    return 0;
-}
-
-int tmfinv_definition_keeps(const tmfinv_definition *d, const char *status)
-{
-    if (d->keep)
-        return status && model_index_of(d->keep, d->n_keep, status) >= 0;
-    if (d->drop)
-        return !status || model_index_of(d->drop, d->n_drop, status) < 0;
-    return 1;
-}
-tmfinv_owner tmfinv_field_owner(const tmfinv_field *f, const cJSON *values)
-{
-    size_t i;
-
-    for (i = 0; i < f->n_owner_rules; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(values, f->owner_rules[i].field);
-
-        if (v && model_scalar_equals(v, f->owner_rules[i].equals))
-            return f->owner_rules[i].owner;
-    }
-    return f->owner;
-}

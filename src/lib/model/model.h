@@ -46,12 +46,35 @@ typedef struct tmfinv_path {
     size_t n_steps;
 } tmfinv_path;
 
+/* Longest comparable value (status, type, classification value, synonym) a profile may
+ * declare, in bytes: a value of an item is folded into a buffer of this size on the stack. */
+#define TMFINV_MATCH_MAX 256
+
+/* A synonym, both sides in comparable form (see tmfinv_matching). */
+typedef struct tmfinv_synonym {
+    char *alias;
+    char *canonical;
+} tmfinv_synonym;
+
+/* How a definition compares status, type and classification values (docs/object-model.md,
+ * "Matching"): by default with surrounding ASCII white space ignored and ASCII case folded;
+ * `exact` (the profile's "match": "exact") compares bytes. The comparable form of a value
+ * is computed once per value; synonyms then map it to its canonical value's form. */
+typedef struct tmfinv_matching {
+    int exact;
+    tmfinv_synonym *statuses; /* status_synonyms */
+    size_t n_statuses;
+    tmfinv_synonym *types;    /* type_synonyms: classification, exclusion, owner_when */
+    size_t n_types;
+} tmfinv_matching;
+
 /* A condition on an item or on mapped values: `path` equals / differs from / is in. */
 typedef struct tmfinv_condition {
     tmfinv_path path;
     char **values;      /* equals one of these (one value for "equals") */
     size_t n_values;
     int negate;         /* "not_equals" / "not_in" */
+    char **cmp_values;  /* values in comparable form (canonical), n_values of them */
 } tmfinv_condition;
 
 /* A field's owner for instances whose mapped field `field` equals `equals`. */
@@ -59,6 +82,7 @@ typedef struct tmfinv_owner_rule {
     char *field;
     char *equals;
     tmfinv_owner owner;
+    char *cmp_equals;   /* equals in comparable form (canonical) */
 } tmfinv_owner_rule;
 
 typedef struct tmfinv_field {
@@ -76,6 +100,9 @@ typedef struct tmfinv_field {
     char **values;      /* enum values */
     size_t n_values;
     char *references;   /* definition a reference points at */
+    char **cmp_values;  /* enum values in comparable form */
+    const tmfinv_matching *matching; /* the definition's, borrowed; NULL: exact */
+    int is_status;      /* the definition's status field (status synonyms apply) */
 } tmfinv_field;
 
 typedef struct tmfinv_definition {
@@ -99,6 +126,10 @@ typedef struct tmfinv_definition {
     char **exclude_types;
     size_t n_exclude_types;
     char *fingerprint;  /* hash of the definition's text, to tell definitions apart */
+    tmfinv_matching matching;
+    char **keep_cmp;    /* keep, drop, exclude_types in comparable form (canonical) */
+    char **drop_cmp;
+    char **exclude_cmp;
 } tmfinv_definition;
 
 typedef struct tmfinv_model {
@@ -154,8 +185,9 @@ const tmfinv_definition *tmfinv_model_classify(const tmfinv_model *m, const char
 /* The first value at `path` in `item`, or NULL. Borrowed from `item`. */
 const cJSON *tmfinv_path_first(const tmfinv_path *path, const cJSON *item);
 
-/* The item's key as a new string in *out (free() it); *out is NULL when the key is
- * missing or empty. Numbers are written in decimal. Returns 0, TMFINV_EINVALID when
+/* The item's key as a new string in *out (free() it), without the white space around
+ * it; *out is NULL when the key is missing, empty or only white space. Numbers are
+ * written in decimal. Returns 0, TMFINV_EINVALID when
  * the key is there but of the wrong shape (an object, array or boolean) or its text is
  * not valid UTF-8 or holds a NUL (message says which), or TMFINV_ENOMEM. */
 int tmfinv_definition_key(const tmfinv_definition *d, const cJSON *item, char **out);
@@ -166,10 +198,16 @@ const char *tmfinv_definition_source_status(const tmfinv_definition *d, const cJ
 /* 1 when the item has a non-null value where its status is read (of any type). */
 int tmfinv_definition_status_present(const tmfinv_definition *d, const cJSON *item);
 
-/* 1 when `type` of `item` is excluded by `d` (the type read goes to *type). */
+/* 1 when `type` of `item` is excluded by `d` (the type read, as sent, goes to *type).
+ * Compared as the definition's matching says (type synonyms apply). */
 int tmfinv_definition_excluded(const tmfinv_definition *d, const cJSON *item, const char **type);
 
-/* 1 when the status rules of `d` keep an item whose source status is `status` (may be NULL). */
+/* 1 when `type` counts as one of `types` (a source's exclude_types) under the matching
+ * of `d`, type synonyms applied to both sides. */
+int tmfinv_definition_type_listed(const tmfinv_definition *d, const char *type, char *const *types, size_t n);
+
+/* 1 when the status rules of `d` keep an item whose source status is `status` (may be
+ * NULL). Compared as the definition's matching says (status synonyms apply). */
 int tmfinv_definition_keeps(const tmfinv_definition *d, const char *status);
 
 /* Maps `item` onto the source and initial fields of `d` and validates them. On success

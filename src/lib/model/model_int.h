@@ -1,5 +1,5 @@
 /* model_int.h: what the model's files share and nobody else sees (model.c, model_load.c,
- * model_path.c, model_map.c, model_text.c). */
+ * model_path.c, model_map.c, model_text.c, model_match.c). */
 #ifndef TMFINV_MODEL_INT_H
 #define TMFINV_MODEL_INT_H
 
@@ -36,7 +36,34 @@ const char *model_json_kind(const cJSON *v);
 /* 1 when every source path of `f` meets a member of the wrong shape; what it met in `what`. */
 int model_field_wrong_shape(const tmfinv_field *f, const cJSON *item, char *what, size_t size);
 
-int model_condition_holds(const tmfinv_condition *c, const cJSON *item);
+/* Matching (model_match.c). The kinds of value: which synonyms apply. */
+enum { MODEL_MATCH_PLAIN, MODEL_MATCH_STATUS, MODEL_MATCH_TYPE };
+
+/* The comparable form of `s`: `s` itself when `m` is NULL or exact, else trimmed and
+ * ASCII-folded into `buf`; NULL when longer than any declared value can be. */
+const char *model_match_form(const tmfinv_matching *m, const char *s, char buf[TMFINV_MATCH_MAX]);
+
+/* The canonical form for `form` through synonyms `syn` (itself when none applies). */
+const char *model_match_resolve(const tmfinv_synonym *syn, size_t n, const char *form);
+
+/* Form and synonyms of `kind` in one: what `s` counts as. */
+const char *model_match_value(const tmfinv_matching *m, int kind, const char *s, char buf[TMFINV_MATCH_MAX]);
+
+/* The same for a JSON scalar (numbers and booleans as text); NULL for anything else. */
+const char *model_match_scalar(const tmfinv_matching *m, int kind, const cJSON *v, char buf[TMFINV_MATCH_MAX]);
+
+/* The index of `form` in the comparable list `cmp`, or -1 (also when form is NULL). */
+int model_match_in(char *const *cmp, size_t n, const char *form);
+
+/* Puts every compared value of `d` in comparable form (after loading). */
+int model_match_prepare(tmfinv_definition *d);
+
+void model_match_clear(tmfinv_matching *m);
+
+/* 1 when `value` is one of enum field `f`'s values, as the field's matching says. */
+int model_enum_known(const tmfinv_field *f, const char *value);
+
+int model_condition_holds(const tmfinv_matching *m, const tmfinv_condition *c, const cJSON *item);
 
 /* The first value of `f`'s source paths in `item`, or NULL. Borrowed. */
 const cJSON *model_field_first(const tmfinv_field *f, const cJSON *item);

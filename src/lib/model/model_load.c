@@ -321,10 +321,77 @@ out:
 }
 
 
-static int load_definition(loader *l, const cJSON *o, const char *profile, tmfinv_definition **out)
+/* Reads `key` ("status_synonyms" or "type_synonyms"): {"Canonical": ["alias", ...]} (an
+ * alias may be a single string) into the definition's matching, both sides in comparable
+ * form. A status synonym's canonical value must be a declared status (when statuses are
+ * declared); an alias may not stand for two values. */
+static int load_synonyms(const loader *l, const cJSON *o, const char *key, tmfinv_definition *d)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key), *canon, *alias;
+    int status = strcmp(key, "status_synonyms") == 0;
+    tmfinv_matching *m = &d->matching;
+    tmfinv_synonym **list = status ? &m->statuses : &m->types;
+    size_t *n = status ? &m->n_statuses : &m->n_types, total = 0, i;
+    char cbuf[TMFINV_MATCH_MAX], abuf[TMFINV_MATCH_MAX], sbuf[TMFINV_MATCH_MAX];
+
+    if (!v)
+        return 0;
+    if (!cJSON_IsObject(v))
+        return bad(l, key, "must be an object {\"Canonical\": [\"alias\", ...]}%s", "");
+    cJSON_ArrayForEach(canon, v) {
+        if (cJSON_IsString(canon))
+            total++;
+        else if (cJSON_IsArray(canon))
+            total += (size_t)cJSON_GetArraySize(canon);
+        else
+            return bad(l, key, "'%s': the synonyms of a value are a string or an array of strings", canon->string);
+    }
+    *list = calloc(total + 1, sizeof(**list));
+    if (!*list)
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    cJSON_ArrayForEach(canon, v) {
+        const char *cform = model_match_form(m, canon->string, cbuf);
+        int many = cJSON_IsArray(canon);
+
+        if (!*canon->string || !cform)
+            return bad(l, key, "'%.60s': a canonical value is non-empty and shorter than %d bytes", canon->string,
+                       TMFINV_MATCH_MAX);
+        if (status && d->n_statuses) {
+            for (i = 0; i < d->n_statuses; i++) {
+                const char *sform = model_match_form(m, d->statuses[i], sbuf);
+
+                if (sform && strcmp(sform, cform) == 0)
+                    break;
+            }
+            if (i == d->n_statuses)
+                return bad(l, key, "'%s' is not a declared status", canon->string);
+        }
+        for (alias = many ? canon->child : canon; alias; alias = many ? alias->next : NULL) {
+            const char *aform = cJSON_IsString(alias) ? model_match_form(m, alias->valuestring, abuf) : NULL;
+            tmfinv_synonym *syn = &(*list)[*n];
+
+            if (!cJSON_IsString(alias) || !*alias->valuestring || !aform)
+                return bad(l, key, "'%s': each synonym is a non-empty string shorter than %d bytes", canon->string,
+                           TMFINV_MATCH_MAX);
+            for (i = 0; i < *n; i++)
+                if (strcmp((*list)[i].alias, aform) == 0 && strcmp((*list)[i].canonical, cform) != 0)
+                    return bad(l, key, "'%s' is a synonym of two values", alias->valuestring);
+            if (!(syn->alias = strdup(aform)) || !(syn->canonical = strdup(cform))) {
+                free(syn->alias);
+                syn->alias = NULL;
+                return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            }
+            (*n)++;
+        }
+    }
+    return 0;
+}
+
+static int load_definition(loader *l, const cJSON *o, const char *profile, int exact, tmfinv_definition **out)
 {
     static const char *const keys[] = {"name", "api", "match", "key", "status", "statuses", "keep_statuses",
-                                       "drop_statuses", "exclude", "sections", "description", NULL};
+                                       "drop_statuses", "exclude", "sections", "description",
+                                       "status_synonyms", "type_synonyms", NULL};
     tmfinv_definition *d = NULL;
     char *key = NULL, *status = NULL;
     const cJSON *sections, *s, *exclude;
@@ -524,6 +591,18 @@ static int load_definition(loader *l, const cJSON *o, const char *profile, tmfin
                 goto out;
             }
     }
+    d->matching.exact = exact;
+    if ((rc = load_synonyms(l, o, "status_synonyms", d)) < 0 || (rc = load_synonyms(l, o, "type_synonyms", d)) < 0)
+        goto out;
+    if ((rc = model_match_prepare(d)) == TMFINV_EINVALID) {
+        char msg[256];
+
+        (void)snprintf(msg, sizeof(msg), "%s", tmfinv_error_last());
+        rc = bad(l, NULL, "a compared value: %s", msg);
+        goto out;
+    }
+    if (rc < 0)
+        goto out;
     *out = d;
     d = NULL;
 out:
@@ -564,8 +643,9 @@ int tmfinv_model_load(const char *path, tmfinv_model **out)
 
 int tmfinv_model_load_text(const char *path, const char *text, size_t len, tmfinv_model **out)
 {
-    static const char *const keys[] = {"profile", "description", "definitions", NULL};
-    char *profile = NULL;
+    static const char *const keys[] = {"profile", "description", "match", "definitions", NULL};
+    char *profile = NULL, *match = NULL;
+    int exact = 0;
     size_t i = 0, j;
     cJSON *root = NULL;
     const cJSON *defs, *d;
@@ -598,8 +678,14 @@ int tmfinv_model_load_text(const char *path, const char *text, size_t len, tmfin
         rc = bad(&l, NULL, "the file must hold a JSON object%s", "");
         goto out;
     }
-    if ((rc = only_keys(&l, root, keys)) < 0 || (rc = get_string(&l, root, "profile", 1, &profile)) < 0)
+    if ((rc = only_keys(&l, root, keys)) < 0 || (rc = get_string(&l, root, "profile", 1, &profile)) < 0 ||
+        (rc = get_string(&l, root, "match", 0, &match)) < 0)
         goto out;
+    if (match && strcmp(match, "exact") != 0 && strcmp(match, "ignore_case") != 0) {
+        rc = bad(&l, "match", "unknown matching '%s' (ignore_case, the default, or exact)", match);
+        goto out;
+    }
+    exact = match && strcmp(match, "exact") == 0;
     defs = cJSON_GetObjectItemCaseSensitive(root, "definitions");
     if (!cJSON_IsArray(defs) || cJSON_GetArraySize(defs) == 0) {
         rc = bad(&l, "definitions", "must be a non-empty array%s", "");
@@ -615,7 +701,7 @@ int tmfinv_model_load_text(const char *path, const char *text, size_t len, tmfin
         char *printed;
 
         (void)snprintf(l.where, sizeof(l.where), "definitions[%zu]", i++);
-        if ((rc = load_definition(&l, d, profile, &def)) < 0)
+        if ((rc = load_definition(&l, d, profile, exact, &def)) < 0)
             goto out;
         if (tmfinv_model_find(m, def->name)) {
             rc = bad(&l, "name", "definition '%s' is declared twice", def->name);
@@ -630,7 +716,9 @@ int tmfinv_model_load_text(const char *path, const char *text, size_t len, tmfin
             rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
             goto out;
         }
-        tmfinv_sha256_hex(printed, strlen(printed), def->fingerprint);
+        /* The profile's matching decides what the definition's rules take: part of its print. */
+        tmfinv_sha256_hex2(exact ? "match=exact\n" : "match=ignore_case\n", exact ? 12 : 18, printed, strlen(printed),
+                           def->fingerprint);
         free(printed);
         m->definitions[m->n_definitions++] = def;
     }
@@ -649,6 +737,7 @@ int tmfinv_model_load_text(const char *path, const char *text, size_t len, tmfin
     m = NULL;
 out:
     free(profile);
+    free(match);
     cJSON_Delete(root);
     tmfinv_model_free(m);
     return rc;

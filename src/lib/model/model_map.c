@@ -184,9 +184,8 @@ static int validate_scalar(const tmfinv_field *f, const cJSON *v, tmfinv_reject 
     case TMFINV_TYPE_ENUM:
         if (!cJSON_IsString(v))
             break;
-        for (i = 0; i < f->n_values; i++)
-            if (strcmp(f->values[i], v->valuestring) == 0)
-                return 0;
+        if (model_enum_known(f, v->valuestring))
+            return 0;
         {
             char list[300] = "";
             size_t at = 0;

@@ -230,17 +230,6 @@ const cJSON *tmfinv_path_first(const tmfinv_path *path, const cJSON *item)
     return found;
 }
 
-int model_condition_holds(const tmfinv_condition *c, const cJSON *item)
-{
-    const cJSON *v = tmfinv_path_first(&c->path, item);
-    size_t i;
-    int in = 0;
-
-    for (i = 0; v && i < c->n_values && !in; i++)
-        in = model_scalar_equals(v, c->values[i]);
-    return c->negate ? !in : in;
-}
-
 const cJSON *model_field_first(const tmfinv_field *f, const cJSON *item)
 {
     const cJSON *v = NULL;

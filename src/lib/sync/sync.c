@@ -147,10 +147,8 @@ static int is_excluded(const sync_ctx *c, const tmfinv_definition *d, const cJSO
     if (!cJSON_IsString(v))
         return 0;
     *type = v->valuestring;
-    for (size_t i = 0; i < c->src->n_exclude_types; i++)
-        if (strcmp(c->src->exclude_types[i], v->valuestring) == 0)
-            return 1;
-    return 0;
+    /* Compared as the definition's profile says (case, white space, type synonyms). */
+    return tmfinv_definition_type_listed(d, v->valuestring, c->src->exclude_types, c->src->n_exclude_types);
 }
 
 static int report(sync_ctx *c, const char *kind, const tmfinv_definition *d, const char *key, const cJSON *item,
