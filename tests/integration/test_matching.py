@@ -215,6 +215,20 @@ class MatchingTest(TestCase):
         self.assertEqual(modem["raw"]["status"], "Down")
         self.assertEqual(self.show("r-other", "Resource")["fields"]["status"], "Down")
 
+    def test_matching__shipped_profiles_know_the_servicenow_modem(self):
+        # The shipped ses and tmf profiles count cmdb_ci_modem as Modem (issue 8).
+        for name in ("ses", "tmf"):
+            with open(os.path.join(TOP, "data", "profiles", name + ".json")) as f:
+                resource_def = [d for d in json.load(f)["definitions"] if d["name"] == "Resource"][0]
+            self.assertIn("cmdb_ci_modem", resource_def["type_synonyms"]["Modem"], name)
+        self.src.resources = [resource("r-snmodem", "cmdb_ci_modem", "Degraded")]
+        self.configure()
+        self.sync()
+        self.ws.run("set", "r-snmodem", "status=Maintenance", check=0)
+        self.src.resources = [resource("r-snmodem", "cmdb_ci_modem", "Down")]
+        self.sync()
+        self.assertEqual(self.show("r-snmodem", "Resource")["fields"]["status"], "Maintenance")
+
     # ---- point 1: "match": "exact" -----------------------------------------------------
 
     def test_matching__exact_profile_compares_exactly(self):
