@@ -132,6 +132,37 @@ static void test_config__origins_budgets_and_deadline(void **state)
     assert_int_equal(tmfinv_config_url_origin("http://example.com/", origin, 8), TMFINV_ELIMIT);
 }
 
+/* Issue 8, point 6: a source's proxy and no_proxy; unset, libcurl's environment applies;
+ * `proxy =` empty is kept (it turns the environment's proxy off); credentials in the proxy
+ * URL are refused without repeating them. */
+static void test_config__proxy(void **state)
+{
+    char *path;
+    tmfinv_config *c = NULL;
+
+    (void)state;
+#define SRC "[store]\npath = x.db\n[source a]\napi = tmf638\nurl = http://h/x\n"
+    path = write_temp(".ini", SRC "proxy = socks5h://proxy.example:1080\nno_proxy = a.example, .b.example\n"
+                                  "[source b]\napi = tmf639\nurl = http://h/y\nproxy =\n"
+                                  "[source c]\napi = tmf639\nurl = http://h/z\n");
+    assert_int_equal(tmfinv_config_load(path, &c), 0);
+    assert_string_equal(c->sources[0].proxy, "socks5h://proxy.example:1080");
+    assert_string_equal(c->sources[0].no_proxy, "a.example, .b.example");
+    assert_string_equal(c->sources[1].proxy, "");
+    assert_null(c->sources[1].no_proxy);
+    assert_null(c->sources[2].proxy);
+    tmfinv_config_free(c);
+    remove_temp(path);
+    expect_error(SRC "proxy = ftp://p:21\n", ":6: [source a] proxy = 'ftp://p:21': expected http://");
+    expect_error(SRC "proxy = p:3128\n", ":6: [source a] proxy = 'p:3128'");
+    expect_error(SRC "proxy = http://\n", ":6: [source a] proxy = 'http://': no host");
+    expect_error(SRC "proxy = http://p:0\n", ":6: [source a] proxy = 'http://p:0': the port");
+    expect_error(SRC "proxy = http://p:3128x\n", ":6: [source a] proxy = 'http://p:3128x': the port");
+    expect_error(SRC "proxy = http://p:3128/x\n", ":6: [source a] proxy = 'http://p:3128/x': a proxy URL is");
+    expect_error(SRC "proxy = http://u:pw@p:3128\n", ":6: [source a] proxy = '(hidden)': credentials");
+#undef SRC
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -139,6 +170,7 @@ int main(void)
         cmocka_unit_test(test_config__errors),
         cmocka_unit_test(test_config__malformed_urls_and_tiny_rates),
         cmocka_unit_test(test_config__origins_budgets_and_deadline),
+        cmocka_unit_test(test_config__proxy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -53,6 +53,8 @@ static void source_clear(tmfinv_source_config *s)
     strv_free(s->exclude_types, s->n_exclude_types);
     strv_free(s->allowed_origins, s->n_allowed_origins);
     free(s->ca_file);
+    free(s->proxy);
+    free(s->no_proxy);
 }
 
 void tmfinv_config_free(tmfinv_config *c)
@@ -135,6 +137,47 @@ static int url_value(const char *file, const char *section, const tmfinv_ini_ent
                                 e->value, msg);
     }
     return rc;
+}
+
+/* Checks a source's proxy: empty (no proxy, not even the environment's), or
+ * SCHEME://host[:port] with a scheme libcurl takes for a proxy. Proxy credentials in the
+ * URL are refused, as they are in url: they would sit in a file that is not a secret. */
+static int proxy_value(const char *file, const char *section, const tmfinv_ini_entry *e)
+{
+    static const char *const schemes[] = {"http://", "https://", "socks4://", "socks4a://", "socks5://", "socks5h://",
+                                          NULL};
+    const char *v = e->value, *host = NULL, *why = NULL;
+    size_t i, n;
+
+    if (!v[0])
+        return 0;
+    for (i = 0; schemes[i] && !host; i++)
+        if (strncmp(v, schemes[i], strlen(schemes[i])) == 0)
+            host = v + strlen(schemes[i]);
+    if (!host)
+        why = "expected http://, https://, socks4://, socks4a://, socks5:// or socks5h:// and host[:port]";
+    else if ((n = strcspn(host, "/?#")), memchr(host, '@', n))
+        why = "credentials in the proxy URL are refused";
+    else if (n == 0 || host[0] == ':')
+        why = "no host";
+    else if (host[n] && strcmp(host + n, "/") != 0)
+        why = "a proxy URL is scheme://host[:port], without a path or query";
+    else {
+        const char *colon = memchr(host, ']', n) ? memchr(host, ']', n) : host;
+        const char *port = memchr(colon, ':', n - (size_t)(colon - host));
+
+        if (port) {
+            size_t digits = (size_t)(host + n - port - 1);
+
+            if (digits == 0 || digits > 5 || strspn(port + 1, "0123456789") < digits ||
+                strtol(port + 1, NULL, 10) < 1 || strtol(port + 1, NULL, 10) > 65535)
+                why = "the port must be a number from 1 to 65535";
+        }
+    }
+    if (why)
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s = '%s': %s", file, e->line, section, e->key,
+                                why[0] == 'c' ? "(hidden)" : v, why);
+    return 0;
 }
 
 static int dup_value(const tmfinv_ini_entry *e, char **out)
@@ -560,6 +603,11 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
         return rc;
     if ((e = tmfinv_ini_get(sec, "allowed_origins")) &&
         (rc = origins_value(file, sec->name, e, &s->allowed_origins, &s->n_allowed_origins, 0)) < 0)
+        return rc;
+    if ((e = tmfinv_ini_get(sec, "proxy")) && ((rc = proxy_value(file, sec->name, e)) < 0 ||
+                                                (rc = dup_value(e, &s->proxy)) < 0))
+        return rc;
+    if ((e = tmfinv_ini_get(sec, "no_proxy")) && (rc = dup_value(e, &s->no_proxy)) < 0)
         return rc;
     if ((e = tmfinv_ini_get(sec, "max_pages")) &&
         (rc = int_value(file, sec->name, e, 1, 100000000, &s->max_pages)) < 0)

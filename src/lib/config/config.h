@@ -45,6 +45,8 @@ typedef struct tmfinv_source_config {
     size_t n_exclude_types;
     int has_exclude_types;
     char *ca_file;
+    char *proxy;            /* CURLOPT_PROXY; NULL: libcurl's environment (http_proxy, ...); "": no proxy */
+    char *no_proxy;         /* CURLOPT_NOPROXY: comma-separated hosts, "*": all; NULL: the environment's */
     char **allowed_origins; /* origins besides url's that may get requests (and credentials), normalised */
     size_t n_allowed_origins;
     int max_pages;          /* most pages one scan of this source may take (the page budget without a total) */

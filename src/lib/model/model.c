@@ -154,6 +154,133 @@ int tmfinv_model_profile_path(const char *profile, char **out)
     return rc;
 }
 
+/* 1 when two optional strings differ. */
+static int str_differ(const char *a, const char *b)
+{
+    return (a == NULL) != (b == NULL) || (a && strcmp(a, b) != 0);
+}
+
+static int strv_differ(char **a, size_t na, char **b, size_t nb)
+{
+    if (na != nb)
+        return 1;
+    for (size_t i = 0; i < na; i++)
+        if (str_differ(a[i], b[i]))
+            return 1;
+    return 0;
+}
+
+static int paths_differ(const tmfinv_path *a, size_t na, const tmfinv_path *b, size_t nb)
+{
+    if (na != nb)
+        return 1;
+    for (size_t i = 0; i < na; i++)
+        if (str_differ(a[i].text, b[i].text))
+            return 1;
+    return 0;
+}
+
+static int synonyms_differ(const tmfinv_synonym *a, size_t na, const tmfinv_synonym *b, size_t nb)
+{
+    if (na != nb)
+        return 1;
+    for (size_t i = 0; i < na; i++)
+        if (str_differ(a[i].alias, b[i].alias) || str_differ(a[i].canonical, b[i].canonical))
+            return 1;
+    return 0;
+}
+
+/* What of field a differs from field b (same name), or NULL. */
+static const char *field_differs(const tmfinv_field *a, const tmfinv_field *b)
+{
+    if (str_differ(a->section, b->section))
+        return "section";
+    if (a->type != b->type || a->is_list != b->is_list)
+        return "type";
+    if (a->required != b->required)
+        return "required";
+    if (a->owner != b->owner || a->n_owner_rules != b->n_owner_rules)
+        return "owner";
+    for (size_t i = 0; i < a->n_owner_rules; i++)
+        if (str_differ(a->owner_rules[i].field, b->owner_rules[i].field) ||
+            str_differ(a->owner_rules[i].equals, b->owner_rules[i].equals) ||
+            a->owner_rules[i].owner != b->owner_rules[i].owner)
+            return "owner_when";
+    if (paths_differ(a->from, a->n_from, b->from, b->n_from))
+        return "from";
+    if (str_differ(a->format, b->format))
+        return "format";
+    if (strv_differ(a->values, a->n_values, b->values, b->n_values))
+        return "values";
+    if (str_differ(a->references, b->references))
+        return "references";
+    return NULL;
+}
+
+/* Writes the first rule or field in which definition a differs from b (same name), in
+ * the order a profile file reads: "rule 'match'", "field 'category' (from)"; or, when the
+ * texts differ only in what tmfinv does not compare here (a description, a new key), "its
+ * text". */
+static void definition_difference(const tmfinv_definition *a, const tmfinv_definition *b, char *out, size_t len)
+{
+    const char *rule = NULL;
+    size_t i;
+
+    if (str_differ(a->api, b->api))
+        rule = "api";
+    else if ((a->match == NULL) != (b->match == NULL) ||
+             (a->match && (str_differ(a->match->path.text, b->match->path.text) || a->match->negate != b->match->negate ||
+                           strv_differ(a->match->values, a->match->n_values, b->match->values, b->match->n_values))))
+        rule = "match";
+    else if (str_differ(a->fields[a->key_field].name, b->fields[b->key_field].name))
+        rule = "key";
+    else if (strv_differ(a->statuses, a->n_statuses, b->statuses, b->n_statuses) ||
+             str_differ(a->fields[a->status_field].name, b->fields[b->status_field].name))
+        rule = "statuses";
+    else if ((a->keep == NULL) != (b->keep == NULL) || strv_differ(a->keep, a->n_keep, b->keep, b->n_keep))
+        rule = "keep_statuses";
+    else if (strv_differ(a->drop, a->n_drop, b->drop, b->n_drop))
+        rule = "drop_statuses";
+    else if ((a->type_path == NULL) != (b->type_path == NULL) ||
+             (a->type_path && str_differ(a->type_path->text, b->type_path->text)))
+        rule = "type";
+    else if (strv_differ(a->exclude_types, a->n_exclude_types, b->exclude_types, b->n_exclude_types))
+        rule = "exclude_types";
+    else if (a->matching.exact != b->matching.exact)
+        rule = "match (the profile's matching: exact or ignoring case)";
+    else if (synonyms_differ(a->matching.statuses, a->matching.n_statuses, b->matching.statuses,
+                             b->matching.n_statuses))
+        rule = "status_synonyms";
+    else if (synonyms_differ(a->matching.types, a->matching.n_types, b->matching.types, b->matching.n_types))
+        rule = "type_synonyms";
+    if (rule) {
+        (void)snprintf(out, len, "rule '%s'", rule);
+        return;
+    }
+    for (i = 0; i < a->n_fields || i < b->n_fields; i++) {
+        const tmfinv_field *fa = i < a->n_fields ? &a->fields[i] : NULL;
+        const tmfinv_field *fb = i < b->n_fields ? &b->fields[i] : NULL;
+        const tmfinv_field *other;
+        const char *what;
+
+        if (!fa || !fb) {
+            (void)snprintf(out, len, "field '%s' (only in one)", fa ? fa->name : fb->name);
+            return;
+        }
+        if (strcmp(fa->name, fb->name) != 0) {
+            /* Another field at this place: the one missing from b, else the order. */
+            other = tmfinv_definition_field(b, fa->name);
+            (void)snprintf(out, len, "field '%s' (%s)", other ? fb->name : fa->name, other ? "order" : "only in one");
+            return;
+        }
+        if ((what = field_differs(fa, fb))) {
+            (void)snprintf(out, len, "field '%s' (%s)", fa->name, what);
+            return;
+        }
+    }
+    (void)snprintf(out, len, "its text");
+}
+
 int tmfinv_model_merge(tmfinv_model *into, tmfinv_model *from)
 {
     tmfinv_definition **grown;
@@ -164,12 +291,13 @@ int tmfinv_model_merge(tmfinv_model *into, tmfinv_model *from)
         const tmfinv_definition *have = tmfinv_model_find(into, from->definitions[i]->name);
 
         if (have && strcmp(have->fingerprint, from->definitions[i]->fingerprint) != 0) {
-            char line[1024];
+            char line[1024], what[256];
 
+            definition_difference(have, from->definitions[i], what, sizeof(what));
             (void)snprintf(line, sizeof(line),
-                           "definition '%s' of profile '%s' differs from the one of profile '%s'; "
-                           "sources sharing a definition need the same one",
-                           have->name, from->definitions[i]->profile, have->profile);
+                           "definition '%s' differs between profile '%s' and profile '%s', first in %s; "
+                           "sources feeding one definition need the same one",
+                           have->name, have->profile, from->definitions[i]->profile, what);
             model_clean_line(line);
             rc = tmfinv_error_set(TMFINV_EINVALID, "%s", line);
             goto out;

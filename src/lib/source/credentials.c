@@ -133,6 +133,11 @@ static int fetch_token(tmfinv_credentials *c, int use_refresh)
     }
     if (s->ca_file)
         curl_easy_setopt(easy, CURLOPT_CAINFO, s->ca_file);
+    /* The token request goes the way the pages go. */
+    if (s->proxy)
+        curl_easy_setopt(easy, CURLOPT_PROXY, s->proxy);
+    if (s->no_proxy || (s->proxy && s->proxy[0]))
+        curl_easy_setopt(easy, CURLOPT_NOPROXY, s->no_proxy ? s->no_proxy : "");
     cc = curl_easy_perform(easy);
     c->fetches++;
     if (cc != CURLE_OK) {

@@ -258,6 +258,13 @@ static int slot_setup(tmfinv_fetcher *f, slot *s)
     }
     if (src->ca_file)
         curl_easy_setopt(s->easy, CURLOPT_CAINFO, src->ca_file);
+    /* Without `proxy`, libcurl reads http_proxy, https_proxy and no_proxy as before. With
+     * it the configuration says it all: "" is no proxy, and the environment's no_proxy is
+     * not consulted ("" bypasses no host) unless `no_proxy` is set. */
+    if (src->proxy)
+        curl_easy_setopt(s->easy, CURLOPT_PROXY, src->proxy);
+    if (src->no_proxy || (src->proxy && src->proxy[0]))
+        curl_easy_setopt(s->easy, CURLOPT_NOPROXY, src->no_proxy ? src->no_proxy : "");
     return 0;
 }
 

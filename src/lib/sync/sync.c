@@ -73,24 +73,47 @@ static void say(sync_ctx *c, tmfinv_log_level level, const char *fmt, ...)
     c->log(c->log_ctx, level, line);
 }
 
+static int feeds(const tmfinv_source_config *s, const tmfinv_definition *d);
+
+/* Moves definition k of loaded profile `from` into `model` (tmfinv_model_merge's checks). */
+static int take_definition(tmfinv_model *model, tmfinv_model *from, size_t k)
+{
+    tmfinv_model *one = calloc(1, sizeof(*one));
+
+    if (!one || !(one->definitions = calloc(1, sizeof(*one->definitions)))) {
+        free(one);
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    one->definitions[one->n_definitions++] = from->definitions[k];
+    from->definitions[k] = NULL;
+    return tmfinv_model_merge(model, one);
+}
+
+/* Each source's profile gives the definitions that source feeds (docs/configuration.md,
+ * `profile`): sources may use different profiles as long as no definition two of them feed
+ * is defined differently. A definition nobody feeds comes from the first profile that has
+ * it, so that it can still be queried. Definitions keep the order of their profile file
+ * (an earlier definition takes an item first). */
 int tmfinv_sync_load_model(const tmfinv_config *cfg, tmfinv_model **out)
 {
-    tmfinv_model *model = NULL;
-    size_t i;
-    int rc = 0;
+    size_t n = cfg->n_sources ? cfg->n_sources : 1, most = 0, i, k;
+    tmfinv_model *model = NULL, **loaded = NULL;
+    char **paths = NULL;
+    int rc = 0, pass;
 
     model = calloc(1, sizeof(*model));
-    if (!model)
-        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    loaded = calloc(n, sizeof(*loaded));
+    paths = calloc(n, sizeof(*paths));
+    if (!model || !loaded || !paths) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
     /* With no source configured, the default profile still gives the definitions. */
-    for (i = 0; i < (cfg->n_sources ? cfg->n_sources : 1); i++) {
+    for (i = 0; i < n; i++) {
         const char *profile = cfg->n_sources ? cfg->sources[i].profile : "ses";
-        tmfinv_model *one = NULL;
-        char *path = NULL;
 
-        if ((rc = tmfinv_model_profile_path(profile, &path)) == 0)
-            rc = tmfinv_model_load(path, &one);
-        free(path);
+        if ((rc = tmfinv_model_profile_path(profile, &paths[i])) == 0)
+            rc = tmfinv_model_load(paths[i], &loaded[i]);
         if (rc < 0) {
             char msg[768];
 
@@ -100,14 +123,14 @@ int tmfinv_sync_load_model(const tmfinv_config *cfg, tmfinv_model **out)
                                       cfg->sources[i].profile_line, cfg->sources[i].name, profile, msg);
             goto out;
         }
-        if ((rc = tmfinv_model_merge(model, one)) < 0)
-            goto out;
+        if (loaded[i]->n_definitions > most)
+            most = loaded[i]->n_definitions;
     }
     for (i = 0; i < cfg->n_sources; i++) {
         const tmfinv_source_config *s = &cfg->sources[i];
 
         for (size_t j = 0; j < s->n_definitions; j++) {
-            const tmfinv_definition *d = tmfinv_model_find(model, s->definitions[j]);
+            const tmfinv_definition *d = tmfinv_model_find(loaded[i], s->definitions[j]);
 
             if (!d || strcmp(d->api, s->api) != 0) {
                 rc = tmfinv_error_set(TMFINV_EINVALID, "%s: [source %s] definitions: '%s' is not a definition of %s",
@@ -116,9 +139,46 @@ int tmfinv_sync_load_model(const tmfinv_config *cfg, tmfinv_model **out)
             }
         }
     }
+    /* Pass 0 the definitions sources feed, pass 1 the others; by place in the profile. */
+    for (pass = 0; pass < 2; pass++)
+        for (k = 0; k < most; k++)
+            for (i = 0; i < n; i++) {
+                const tmfinv_definition *d = k < loaded[i]->n_definitions ? loaded[i]->definitions[k] : NULL;
+                const tmfinv_definition *have;
+                int fed = d && cfg->n_sources && feeds(&cfg->sources[i], d);
+
+                if (!d || fed != !pass)
+                    continue;
+                have = tmfinv_model_find(model, d->name);
+                if (have && (pass == 1 || strcmp(have->fingerprint, d->fingerprint) == 0))
+                    continue;
+                if ((rc = take_definition(model, loaded[i], k)) < 0) {
+                    char msg[768];
+                    size_t j = 0;
+
+                    /* Only a fed definition can conflict: the first source feeding it added it. */
+                    while (have && j < i && !feeds(&cfg->sources[j], have))
+                        j++;
+                    (void)snprintf(msg, sizeof(msg), "%s", tmfinv_error_last());
+                    if (rc == TMFINV_EINVALID && have && j < i)
+                        rc = tmfinv_error_set(rc, "%s:%d: [source %s] profile = '%s' (%s) and %s:%d: [source %s] "
+                                              "profile = '%s' (%s): %s",
+                                              cfg->path, cfg->sources[j].profile_line, cfg->sources[j].name,
+                                              cfg->sources[j].profile, paths[j], cfg->path,
+                                              cfg->sources[i].profile_line, cfg->sources[i].name,
+                                              cfg->sources[i].profile, paths[i], msg);
+                    goto out;
+                }
+            }
     *out = model;
     model = NULL;
 out:
+    for (i = 0; loaded && i < n; i++)
+        tmfinv_model_free(loaded[i]);
+    for (i = 0; paths && i < n; i++)
+        free(paths[i]);
+    free(loaded);
+    free(paths);
     tmfinv_model_free(model);
     return rc;
 }
