@@ -20,12 +20,14 @@
 #include "http.h"
 #include "model.h"
 #include "store.h"
+#include "tmfinv_datadir.h"
 #include "tmfinv_error.h"
 #include "tmfinv_file.h"
 #include "tmfinv_misc.h"
 #include "tmfinv_utf8.h"
 
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define FIXTURE_RESET_EVERY 5000
@@ -257,17 +259,49 @@ static void fixture_open(void)
         fixture_fail("http server");
 }
 
+/* The data files the daemon reads (profile, OpenAPI document), copied at start into the
+ * fixture's folder, which becomes TMFINV_DATA_DIR: every reset reloads the profile, and a
+ * long run must not see a profile edited in the tree meanwhile. */
+static const char *const fixture_data_files[] = {"profiles/ses.json", "openapi.json"};
+
+static void fixture_snapshot_data(void)
+{
+    char *dir = NULL, from[1024], to[192];
+
+    if (tmfinv_datadir_get(&dir) < 0)
+        fixture_fail("data folder");
+    (void)snprintf(to, sizeof(to), "%s/data", fixture_dir);
+    if (mkdir(to, 0700) < 0)
+        fixture_fail("mkdir data");
+    (void)snprintf(to, sizeof(to), "%s/data/profiles", fixture_dir);
+    if (mkdir(to, 0700) < 0)
+        fixture_fail("mkdir data/profiles");
+    for (size_t i = 0; i < sizeof(fixture_data_files) / sizeof(fixture_data_files[0]); i++) {
+        (void)snprintf(from, sizeof(from), "%s/%s", dir, fixture_data_files[i]);
+        (void)snprintf(to, sizeof(to), "%s/data/%s", fixture_dir, fixture_data_files[i]);
+        if (fixture_copy(from, to) < 0)
+            fixture_fail(fixture_data_files[i]);
+    }
+    free(dir);
+    (void)snprintf(to, sizeof(to), "%s/data", fixture_dir);
+    if (setenv("TMFINV_DATA_DIR", to, 1) < 0)
+        fixture_fail("setenv");
+}
+
 /* At exit: everything closed and the temporary folder removed. */
 static void fixture_cleanup(void)
 {
-    static const char *const names[] = {"store.db", "store.db-wal", "store.db-shm", "pristine.db", "tmfinv.ini"};
+    static const char *const names[] = {"store.db",          "store.db-wal",          "store.db-shm",
+                                        "pristine.db",       "tmfinv.ini",            "data/profiles/ses.json",
+                                        "data/openapi.json", "data/profiles",         "data"};
     char path[192];
 
     tmfinv_http_stop(fixture_server);
     tmfinv_daemon_stop(fixture_daemon);
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         (void)snprintf(path, sizeof(path), "%s/%s", fixture_dir, names[i]);
-        (void)unlink(path);
+        if (unlink(path) < 0)
+            (void)rmdir(path);
     }
     (void)rmdir(fixture_dir);
 }
@@ -289,6 +323,7 @@ static void fixture_init(void)
         fixture_fail("write the configuration");
     fprintf(f, "[store]\npath = %s\n\n[http]\nlisten = 127.0.0.1:0\n", fixture_db);
     fclose(f);
+    fixture_snapshot_data();
     fixture_fill();
     if (fixture_copy(fixture_db, fixture_pristine) < 0)
         fixture_fail("copy the store");
