@@ -145,8 +145,10 @@ int cmd_rejected(app *a, int argc, char **argv)
         return cli_usage_error("rejected: unexpected argument '%s'", argv[optind]);
     if (strcmp(kind, "all") == 0)
         kind = NULL;
-    else if (strcmp(kind, "rejected") != 0 && strcmp(kind, "duplicate") != 0 && strcmp(kind, "empty_key") != 0)
-        return cli_usage_error("rejected: --kind '%s': expected rejected, duplicate, empty_key or all", kind);
+    else if (strcmp(kind, "rejected") != 0 && strcmp(kind, "duplicate") != 0 && strcmp(kind, "empty_key") != 0 &&
+             strcmp(kind, "unknown_value") != 0)
+        return cli_usage_error("rejected: --kind '%s': expected rejected, duplicate, empty_key, unknown_value or all",
+                               kind);
     if ((rc = cli_app_open(a, 1)) != 0)
         return rc;
     if (tmfinv_store_reports(a->store, kind, print_report, &json) < 0) {

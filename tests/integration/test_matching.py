@@ -248,7 +248,9 @@ class MatchingTest(TestCase):
         self.assertEqual(self.ws.count("Carrier", all=True), 0)
         self.assertEqual(sorted(r["key"] for r in self.ws.json_lines("query", "Service", "--json")),
                          ["CAR-1", "CFS-2"])
-        self.assertEqual(self.ws.json_lines("query", "Service", "--all", "--json", "--where", "externalId=CFS-1"), [])
+        # An unknown status is stored as sent; Service's unknown_status rule does not keep it (point 2).
+        cfs1 = self.ws.json_lines("query", "Service", "--all", "--json", "--where", "externalId=CFS-1")
+        self.assertEqual([(r["status"], r["removed"]) for r in cfs1], [("OPERATIONAL", True)])
         # card is not Card: stored; Card is excluded.
         self.assertEqual([r["key"] for r in self.ws.json_lines("query", "Resource", "--json")], ["r-card"])
         self.assertEqual(sum(s["excluded"] for s in run["sources"]), 1, run)

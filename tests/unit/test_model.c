@@ -234,7 +234,11 @@ static void test_model__synonyms_count_as_their_canonical_value(void **state)
     assert_string_equal(cJSON_GetObjectItem(values, "status")->valuestring, " Retired");
     cJSON_Delete(values);
     cJSON_ReplaceItemInObject(item, "status", cJSON_CreateString("Retyred"));
-    assert_int_equal(tmfinv_definition_map(car, item, &values, &why), TMFINV_EINVALID);
+    assert_false(tmfinv_definition_status_known(car, "Retyred"));
+    assert_true(tmfinv_definition_status_known(car, " GONE "));
+    assert_int_equal(tmfinv_definition_map(car, item, &values, &why), 0); /* unknown: stored as sent */
+    assert_string_equal(cJSON_GetObjectItem(values, "status")->valuestring, "Retyred");
+    cJSON_Delete(values);
     assert_int_equal(tmfinv_field_owner(tmfinv_definition_field(res, "status"), modem), TMFINV_OWNER_SOURCE);
     tmfinv_model_free(m);
     /* The Modem rule is on the mapped type: an owner_when of this profile's own. */
@@ -275,8 +279,10 @@ static void test_model__exact_matching_opts_out(void **state)
     assert_null(tmfinv_model_classify(m, "tmf638", el));
     assert_false(tmfinv_definition_excluded(res, card, &type));
     cJSON_ReplaceItemInObject(el, "@type", cJSON_CreateString("element"));
-    assert_int_equal(tmfinv_definition_map(car, el, &values, &why), TMFINV_EINVALID);
-    assert_non_null(strstr(why.reason, "'up' is not one of Up, Deprecated"));
+    assert_false(tmfinv_definition_status_known(car, "up"));
+    assert_true(tmfinv_definition_status_known(car, "Up"));
+    assert_int_equal(tmfinv_definition_map(car, el, &values, &why), 0); /* 'up' is unknown, kept as sent */
+    cJSON_Delete(values);
     assert_string_not_equal(car->fingerprint, tmfinv_model_find(fold, "Carrier")->fingerprint);
     assert_int_equal(tmfinv_model_merge(fold, m), TMFINV_EINVALID);
     cJSON_Delete(el);
@@ -361,11 +367,12 @@ static void test_model__map_converts_and_validates(void **state)
     assert_string_equal(cJSON_GetObjectItem(values, "status")->valuestring, "operational");
     cJSON_Delete(values);
 
-    /* A status outside the declared set is rejected, naming field and value. */
+    /* A status outside the declared set is no failure: mapped as sent (and reported by
+     * tmfinv_definition_unknown_values(), see test_model__unknown_status_rule). */
     cJSON_ReplaceItemInObject(item, "status", cJSON_CreateString("In Service"));
-    assert_int_equal(tmfinv_definition_map(car, item, &values, &why), TMFINV_EINVALID);
-    assert_string_equal(why.field, "status");
-    assert_non_null(strstr(why.reason, "'In Service' is not one of Operational"));
+    assert_int_equal(tmfinv_definition_map(car, item, &values, &why), 0);
+    assert_string_equal(cJSON_GetObjectItem(values, "status")->valuestring, "In Service");
+    cJSON_Delete(values);
     cJSON_ReplaceItemInObject(item, "status", cJSON_CreateString("Operational"));
 
     /* A frequency that is not a number. */
@@ -409,6 +416,65 @@ static void test_model__map_converts_and_validates(void **state)
         free(big);
     }
     tmfinv_model_free(m);
+}
+
+typedef struct unknown_seen {
+    char got[8][64];
+    int n;
+} unknown_seen;
+
+static int collect_unknown(void *ctx, const tmfinv_field *f, const char *value)
+{
+    unknown_seen *u = ctx;
+
+    if (u->n < 8)
+        (void)snprintf(u->got[u->n++], sizeof(u->got[0]), "%s=%s", f->name, value);
+    return 0;
+}
+
+/* An undeclared status goes by the definition's unknown_status rule (shipped: Carrier and
+ * Resource keep, Service drops); unknown enum values are found for reporting; a person's
+ * value (set) must still be one of the field's values. */
+static void test_model__unknown_status_rule(void **state)
+{
+    tmfinv_model *m = load_profile("ses");
+    const tmfinv_definition *car = tmfinv_model_find(m, "Carrier"), *svc = tmfinv_model_find(m, "Service");
+    const tmfinv_definition *res = tmfinv_model_find(m, "Resource");
+    cJSON *item = parse("{\"@type\":\"element\",\"externalId\":\"C\",\"status\":\"In Service\","
+                        "\"state\":\"switchedOn\"}"), *v = NULL;
+    unknown_seen u = {.n = 0};
+
+    (void)state;
+    assert_int_equal(car->unknown_status, TMFINV_UNKNOWN_KEEP);
+    assert_int_equal(svc->unknown_status, TMFINV_UNKNOWN_DROP);
+    assert_int_equal(res->unknown_status, TMFINV_UNKNOWN_KEEP);
+    assert_true(tmfinv_definition_keeps(car, "In Service"));
+    assert_false(tmfinv_definition_keeps(car, "deprecated"));
+    assert_false(tmfinv_definition_keeps(svc, "In Service"));
+    assert_true(tmfinv_definition_keeps(svc, " operational"));
+    assert_true(tmfinv_definition_keeps(res, "Retired"));
+    assert_true(tmfinv_definition_status_known(car, NULL));
+    assert_int_equal(tmfinv_definition_unknown_values(car, item, collect_unknown, &u), 0);
+    assert_int_equal(u.n, 2);
+    assert_string_equal(u.got[0], "status=In Service");
+    assert_string_equal(u.got[1], "state=switchedOn");
+    cJSON_ReplaceItemInObject(item, "status", cJSON_CreateString("OPERATIONAL"));
+    cJSON_DeleteItemFromObject(item, "state");
+    u.n = 0;
+    assert_int_equal(tmfinv_definition_unknown_values(car, item, collect_unknown, &u), 0);
+    assert_int_equal(u.n, 0);
+    assert_int_equal(tmfinv_field_parse(car, tmfinv_definition_field(car, "status"), "In Service", &v),
+                     TMFINV_EINVALID);
+    cJSON_Delete(item);
+    tmfinv_model_free(m);
+    /* Without the key, the status rules decide; a bad value is named. */
+    m = load_text(MATCH_PROFILE(""));
+    assert_int_equal(tmfinv_model_find(m, "Carrier")->unknown_status, TMFINV_UNKNOWN_RULES);
+    assert_true(tmfinv_definition_keeps(tmfinv_model_find(m, "Carrier"), "whatever"));
+    tmfinv_model_free(m);
+    expect_bad_profile(DEF_HEAD "\"unknown_status\":\"maybe\",\"sections\":[{\"name\":\"s\",\"fields\":["
+                       ID_FIELD "," STATUS_FIELD "]}]}]}",
+                       "definitions[0].unknown_status: 'maybe': expected \"keep\" or \"drop\"");
 }
 
 static void test_model__modem_status_owner_is_initial(void **state)
@@ -598,9 +664,17 @@ static void test_model__mapped_strings_and_set_values_must_be_utf8(void **state)
         cJSON_AddStringToObject(item, "status", status);
     }
     cJSON_SetValuestring(cJSON_GetObjectItem(item, "name"), "x");
+    /* An unknown status is mapped as sent; a person's one (set) is refused, quoting it. */
+    assert_int_equal(tmfinv_definition_map(res, item, &values, &why), 0);
+    cJSON_Delete(values);
+    assert_int_equal(tmfinv_field_parse(res, tmfinv_definition_field(res, "status"),
+                                        cJSON_GetObjectItem(item, "status")->valuestring, &v), TMFINV_EINVALID);
+    assert_non_null(strstr(tmfinv_error_last(), "is not one of"));
+    assert_true(tmfinv_utf8_valid(tmfinv_error_last(), strlen(tmfinv_error_last())));
+    /* An unknown enum value must still be UTF-8. */
+    cJSON_SetValuestring(cJSON_GetObjectItem(item, "status"), "In\xc3 Service");
     assert_int_equal(tmfinv_definition_map(res, item, &values, &why), TMFINV_EINVALID);
     assert_string_equal(why.field, "status");
-    assert_true(tmfinv_utf8_valid(why.reason, strlen(why.reason)));
     cJSON_Delete(item);
     tmfinv_model_free(m);
 }
@@ -643,6 +717,7 @@ int main(void)
         cmocka_unit_test(test_model__bad_matching_keys_are_named),
         cmocka_unit_test(test_model__keys_are_trimmed),
         cmocka_unit_test(test_model__map_converts_and_validates),
+        cmocka_unit_test(test_model__unknown_status_rule),
         cmocka_unit_test(test_model__modem_status_owner_is_initial),
         cmocka_unit_test(test_model__field_parse_for_set),
         cmocka_unit_test(test_model__wrong_shapes_are_rejected),

@@ -605,8 +605,9 @@ static int rejected_list(tmfinv_http_request *req, tmfinv_http_response *res)
         kind = "rejected";
     if (strcmp(kind, "all") == 0)
         kind = NULL;
-    else if (strcmp(kind, "rejected") != 0 && strcmp(kind, "duplicate") != 0 && strcmp(kind, "empty_key") != 0) {
-        rc = bad_request(res, "kind '%.64s': expected rejected, duplicate, empty_key or all", kind);
+    else if (strcmp(kind, "rejected") != 0 && strcmp(kind, "duplicate") != 0 && strcmp(kind, "empty_key") != 0 &&
+             strcmp(kind, "unknown_value") != 0) {
+        rc = bad_request(res, "kind '%.64s': expected rejected, duplicate, empty_key, unknown_value or all", kind);
         goto out;
     }
     if ((rc = tmfinv_store_begin_read(req->store)) < 0)

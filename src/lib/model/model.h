@@ -130,7 +130,12 @@ typedef struct tmfinv_definition {
     char **keep_cmp;    /* keep, drop, exclude_types in comparable form (canonical) */
     char **drop_cmp;
     char **exclude_cmp;
+    int unknown_status; /* TMFINV_UNKNOWN_*: whether an item with an undeclared status is kept */
 } tmfinv_definition;
+
+/* A definition's rule for a status outside its declared statuses and synonyms (profile key
+ * "unknown_status"): absent, the status rules decide as for any status; "keep" or "drop". */
+enum { TMFINV_UNKNOWN_RULES, TMFINV_UNKNOWN_KEEP, TMFINV_UNKNOWN_DROP };
 
 typedef struct tmfinv_model {
     tmfinv_definition **definitions;
@@ -210,9 +215,22 @@ int tmfinv_definition_type_listed(const tmfinv_definition *d, const char *type, 
  * NULL). Compared as the definition's matching says (status synonyms apply). */
 int tmfinv_definition_keeps(const tmfinv_definition *d, const char *status);
 
+/* 1 when `status` (may be NULL: no status) is one of the statuses `d` declares, or one of
+ * their synonyms, compared as the definition's matching says; also 1 when `d` declares none. */
+int tmfinv_definition_status_known(const tmfinv_definition *d, const char *status);
+
+/* Calls fn(ctx, field, value) for each value `item` sends to an enum field of `d` (not
+ * local) that is not one of the field's values (the status field: not a declared status
+ * nor a synonym), in field order; stops at and returns fn's first negative return. Such a
+ * value is stored as sent (tmfinv_definition_map() accepts it); this is how it is reported. */
+typedef int (*tmfinv_unknown_fn)(void *ctx, const tmfinv_field *f, const char *value);
+int tmfinv_definition_unknown_values(const tmfinv_definition *d, const cJSON *item, tmfinv_unknown_fn fn, void *ctx);
+
 /* Maps `item` onto the source and initial fields of `d` and validates them. On success
  * *out is a new JSON object (field name to value; absent values left out). On a
- * validation failure returns TMFINV_EINVALID with `why` filled; this includes an item
+ * validation failure returns TMFINV_EINVALID with `why` filled (a value of an enum field
+ * that is not one of its values is no failure: it is kept as sent, see
+ * tmfinv_definition_unknown_values()); this includes an item
  * that tmfinv_model_mark_bad_text() marked (why->field: the field that maps the bad
  * string, or its JSON path in the item when none does). */
 int tmfinv_definition_map(const tmfinv_definition *d, const cJSON *item, cJSON **out, tmfinv_reject *why);

@@ -391,9 +391,9 @@ static int load_definition(loader *l, const cJSON *o, const char *profile, int e
 {
     static const char *const keys[] = {"name", "api", "match", "key", "status", "statuses", "keep_statuses",
                                        "drop_statuses", "exclude", "sections", "description",
-                                       "status_synonyms", "type_synonyms", NULL};
+                                       "status_synonyms", "type_synonyms", "unknown_status", NULL};
     tmfinv_definition *d = NULL;
-    char *key = NULL, *status = NULL;
+    char *key = NULL, *status = NULL, *unknown = NULL;
     const cJSON *sections, *s, *exclude;
     size_t saved = strlen(l->where), i, j;
     int rc, idx;
@@ -411,8 +411,17 @@ static int load_definition(loader *l, const cJSON *o, const char *profile, int e
         (rc = get_strings(l, o, "statuses", &d->statuses, &d->n_statuses)) < 0 ||
         (rc = get_strings(l, o, "keep_statuses", &d->keep, &d->n_keep)) < 0 ||
         (rc = get_strings(l, o, "drop_statuses", &d->drop, &d->n_drop)) < 0 ||
+        (rc = get_string(l, o, "unknown_status", 0, &unknown)) < 0 ||
         (rc = load_condition(l, o, "match", &d->match)) < 0)
         goto out;
+    if (unknown && strcmp(unknown, "keep") == 0)
+        d->unknown_status = TMFINV_UNKNOWN_KEEP;
+    else if (unknown && strcmp(unknown, "drop") == 0)
+        d->unknown_status = TMFINV_UNKNOWN_DROP;
+    else if (unknown) {
+        rc = bad(l, "unknown_status", "'%s': expected \"keep\" or \"drop\"", unknown);
+        goto out;
+    }
     for (const char *p = d->name; *p; p++)
         if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (p > d->name && *p >= '0' && *p <= '9') ||
               (p > d->name && *p == '_'))) {
@@ -609,6 +618,7 @@ out:
     l->where[saved] = '\0';
     free(key);
     free(status);
+    free(unknown);
     model_definition_free(d);
     return rc;
 }

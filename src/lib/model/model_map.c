@@ -154,13 +154,16 @@ static cJSON *convert(const tmfinv_field *f, const cJSON *v, tmfinv_reject *why)
     return NULL;
 }
 
-static int validate_scalar(const tmfinv_field *f, const cJSON *v, tmfinv_reject *why)
+/* `lenient`: an enum value outside the field's values passes (a sync stores it as sent and
+ * reports it); a person's value (tmfinv set, PATCH) must be one of them. */
+static int validate_scalar(const tmfinv_field *f, const cJSON *v, int lenient, tmfinv_reject *why)
 {
     size_t i, n, bad;
 
     switch (f->type) {
     case TMFINV_TYPE_STRING:
     case TMFINV_TYPE_REFERENCE:
+    case TMFINV_TYPE_ENUM:
         if (!cJSON_IsString(v))
             break;
         n = strlen(v->valuestring);
@@ -172,19 +175,11 @@ static int validate_scalar(const tmfinv_field *f, const cJSON *v, tmfinv_reject 
             reject(why, f->name, "not valid UTF-8 (byte %zu)", bad);
             return TMFINV_EINVALID;
         }
-        return 0;
-    case TMFINV_TYPE_DATETIME:
-        if (!cJSON_IsString(v))
-            break;
-        if (!tmfinv_is_datetime(v->valuestring)) {
-            reject(why, f->name, "'%.*s' is not an RFC 3339 date-time", shown(v->valuestring, 60), v->valuestring);
-            return TMFINV_EINVALID;
-        }
-        return 0;
-    case TMFINV_TYPE_ENUM:
-        if (!cJSON_IsString(v))
-            break;
-        if (model_enum_known(f, v->valuestring))
+        if (f->type != TMFINV_TYPE_ENUM)
+            return 0;
+        /* An enum value outside the field's values is stored as sent (and reported) by a
+         * sync; it is text like any other, so the checks above hold for it too. */
+        if (lenient || model_enum_known(f, v->valuestring))
             return 0;
         {
             char list[300] = "";
@@ -195,6 +190,14 @@ static int validate_scalar(const tmfinv_field *f, const cJSON *v, tmfinv_reject 
             reject(why, f->name, "'%.*s' is not one of %s", shown(v->valuestring, 60), v->valuestring, list);
         }
         return TMFINV_EINVALID;
+    case TMFINV_TYPE_DATETIME:
+        if (!cJSON_IsString(v))
+            break;
+        if (!tmfinv_is_datetime(v->valuestring)) {
+            reject(why, f->name, "'%.*s' is not an RFC 3339 date-time", shown(v->valuestring, 60), v->valuestring);
+            return TMFINV_EINVALID;
+        }
+        return 0;
     case TMFINV_TYPE_INTEGER:
         if (cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble))
             return 0;
@@ -217,7 +220,7 @@ static int validate_scalar(const tmfinv_field *f, const cJSON *v, tmfinv_reject 
     return TMFINV_EINVALID;
 }
 
-int tmfinv_field_validate(const tmfinv_field *f, const cJSON *value, tmfinv_reject *why)
+static int validate(const tmfinv_field *f, const cJSON *value, int lenient, tmfinv_reject *why)
 {
     const cJSON *el;
     int rc;
@@ -230,7 +233,7 @@ int tmfinv_field_validate(const tmfinv_field *f, const cJSON *value, tmfinv_reje
         return 0;
     }
     if (!f->is_list)
-        return validate_scalar(f, value, why);
+        return validate_scalar(f, value, lenient, why);
     if (!cJSON_IsArray(value)) {
         reject(why, f->name, "expected a list of %s", tmfinv_type_name(f->type));
         return TMFINV_EINVALID;
@@ -240,8 +243,62 @@ int tmfinv_field_validate(const tmfinv_field *f, const cJSON *value, tmfinv_reje
         return TMFINV_EINVALID;
     }
     cJSON_ArrayForEach(el, value) {
-        if ((rc = validate_scalar(f, el, why)) < 0)
+        if ((rc = validate_scalar(f, el, lenient, why)) < 0)
             return rc;
+    }
+    return 0;
+}
+
+int tmfinv_field_validate(const tmfinv_field *f, const cJSON *value, tmfinv_reject *why)
+{
+    return validate(f, value, 0, why);
+}
+
+typedef struct unknown_ctx {
+    const tmfinv_definition *def;
+    const tmfinv_field *field;
+    tmfinv_unknown_fn fn;
+    void *ctx;
+    int rc;
+} unknown_ctx;
+
+static int unknown_visit(const cJSON *value, void *ctx)
+{
+    unknown_ctx *u = ctx;
+    const char *s = cJSON_IsString(value) ? value->valuestring : NULL;
+
+    /* The status field's values are the declared statuses, whatever its type. */
+    if (!s || (u->field->is_status || u->field == &u->def->fields[u->def->status_field]
+                   ? tmfinv_definition_status_known(u->def, s)
+                   : model_enum_known(u->field, s)))
+        return 0;
+    u->rc = u->fn(u->ctx, u->field, s);
+    return u->rc < 0;
+}
+
+int tmfinv_definition_unknown_values(const tmfinv_definition *d, const cJSON *item, tmfinv_unknown_fn fn, void *ctx)
+{
+    size_t i, k;
+
+    if (!cJSON_IsObject(item))
+        return 0;
+    for (i = 0; i < d->n_fields; i++) {
+        const tmfinv_field *f = &d->fields[i];
+        unknown_ctx u = {.def = d, .field = f, .fn = fn, .ctx = ctx};
+
+        if ((f->type != TMFINV_TYPE_ENUM && i != d->status_field) || f->owner == TMFINV_OWNER_LOCAL)
+            continue;
+        if (!f->is_list) {
+            (void)unknown_visit(model_field_first(f, item), &u);
+        } else {
+            /* The first path that gives values gives them all, as when mapping. */
+            for (k = 0; k < f->n_from && u.rc >= 0; k++)
+                if (model_path_walk(f->from[k].steps, f->from[k].n_steps, item, unknown_visit, &u) ||
+                    tmfinv_path_first(&f->from[k], item))
+                    break;
+        }
+        if (u.rc < 0)
+            return u.rc;
     }
     return 0;
 }
@@ -316,7 +373,7 @@ int tmfinv_definition_map(const tmfinv_definition *d, const cJSON *item, cJSON *
                 }
             }
         }
-        if (v && (rc = tmfinv_field_validate(f, v, why)) < 0) {
+        if (v && (rc = validate(f, v, 1, why)) < 0) {
             cJSON_Delete(v);
             goto out;
         }

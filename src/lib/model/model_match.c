@@ -215,10 +215,34 @@ int tmfinv_definition_type_listed(const tmfinv_definition *d, const char *type, 
     return 0;
 }
 
+int tmfinv_definition_status_known(const tmfinv_definition *d, const char *status)
+{
+    char buf[TMFINV_MATCH_MAX], decl[TMFINV_MATCH_MAX];
+    const char *form;
+    size_t i;
+
+    if (!status || !d->n_statuses)
+        return 1;
+    /* A synonym resolves to its canonical status, which is a declared one. */
+    if (!(form = model_match_value(&d->matching, MODEL_MATCH_STATUS, status, buf)))
+        return 0;
+    for (i = 0; i < d->n_statuses; i++) {
+        const char *s = model_match_form(&d->matching, d->statuses[i], decl);
+
+        if (s && strcmp(s, form) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int tmfinv_definition_keeps(const tmfinv_definition *d, const char *status)
 {
     char buf[TMFINV_MATCH_MAX];
     const char *form = status ? model_match_value(&d->matching, MODEL_MATCH_STATUS, status, buf) : NULL;
+
+    /* An undeclared status goes by the definition's own rule for those, when it gives one. */
+    if (d->unknown_status != TMFINV_UNKNOWN_RULES && !tmfinv_definition_status_known(d, status))
+        return d->unknown_status == TMFINV_UNKNOWN_KEEP;
 
     if (d->keep)
         return form && model_match_in(d->keep_cmp ? d->keep_cmp : d->keep, d->n_keep, form) >= 0;

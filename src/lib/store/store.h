@@ -77,7 +77,7 @@ typedef struct tmfinv_run_source {
 typedef struct tmfinv_report {
     int64_t run_id;
     const char *source;
-    const char *kind;           /* "rejected", "duplicate", "empty_key" */
+    const char *kind;           /* "rejected", "duplicate", "empty_key", "unknown_value" */
     int64_t page;
     const char *definition;
     const char *key;

@@ -4,6 +4,7 @@
 #include "fetch.h"
 #include "tmfinv_error.h"
 #include "tmfinv_misc.h"
+#include "tmfinv_utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +36,9 @@ typedef struct sync_ctx {
     tmfinv_run_source rs;
     char now[32];
     int64_t source_started_ms;  /* monotonic, when this source's scan began (for progress) */
+    char **unknown_seen;        /* "definition\037field\037value" reported in this run */
+    size_t n_unknown_seen;
+    const tmfinv_definition *def; /* the definition of the item being applied */
 } sync_ctx;
 
 /* Tells opt->progress where the scan of the current source stands. */
@@ -361,6 +365,55 @@ static int defer_if_foreign(sync_ctx *c, const tmfinv_definition *d, const char 
                   "instance, so this one may not be the first of its key; the next complete scan decides");
 }
 
+/* At most this many distinct unknown values are remembered per run; past it each is still
+ * recorded once (the store keeps one report per distinct problem), only not logged. */
+#define UNKNOWN_SEEN_MAX 1024
+
+/* Reports a value the item sends to an enum field (the status included) that the definition
+ * does not declare: once per distinct (definition, field, value) per run, as a warning. The
+ * value is stored as sent; the item is not rejected for it. */
+static int report_unknown(void *ctx, const tmfinv_field *f, const char *value)
+{
+    sync_ctx *c = ctx;
+    const tmfinv_definition *d = c->def;
+    char id[1024], reason[512];
+    int n, rc, shown, is_status = f == &d->fields[d->status_field];
+
+    n = snprintf(id, sizeof(id), "%s\037%s\037%s", d->name, f->name, value);
+    if (n < 0 || (size_t)n >= sizeof(id))
+        n = (int)sizeof(id) - 1;
+    for (size_t i = 0; i < c->n_unknown_seen; i++)
+        if (strcmp(c->unknown_seen[i], id) == 0)
+            return 0;
+    /* Quoted up to 200 bytes, never cutting a character, as one line of text. */
+    shown = (int)tmfinv_utf8_invalid_at(value, strnlen(value, 200));
+    if (is_status)
+        (void)snprintf(reason, sizeof(reason), "unknown status '%.*s' (not a declared status of %s): stored as sent, "
+                       "%s", shown, value, d->name, tmfinv_definition_keeps(d, value) ? "kept" : "not kept");
+    else
+        (void)snprintf(reason, sizeof(reason), "unknown value '%.*s' of %s (not one of its values): stored as sent",
+                       shown, value, f->name);
+    for (char *p = reason; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    if (c->n_unknown_seen < UNKNOWN_SEEN_MAX) {
+        char **grown = realloc(c->unknown_seen, (c->n_unknown_seen + 1) * sizeof(*grown));
+        char *copy = strdup(id);
+
+        if (!grown || !copy) {
+            if (grown)
+                c->unknown_seen = grown;
+            free(copy);
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        }
+        c->unknown_seen = grown;
+        c->unknown_seen[c->n_unknown_seen++] = copy;
+        say(c, TMFINV_LOG_WARN, "source '%s': %s %s: %s", c->src->name, d->name, f->name, reason);
+    }
+    rc = report(c, "unknown_value", d, NULL, NULL, f->name, reason);
+    return rc;
+}
+
 /* Applies one item (see the order of rules in sync.h). */
 static int apply_item(sync_ctx *c, const cJSON *item)
 {
@@ -453,6 +506,9 @@ static int apply_item(sync_ctx *c, const cJSON *item)
         goto out;
     }
     keep = tmfinv_definition_keeps(d, status);
+    c->def = d;
+    if ((rc = tmfinv_definition_unknown_values(d, item, report_unknown, c)) < 0)
+        goto out;
     /* The content hash covers the item as sent and the definition that maps it: the
      * same hash means nothing to map, validate or write. */
     if ((rc = print_item(c, item)) < 0)
@@ -829,8 +885,10 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
         c.source_started_ms = started;
         c.rs.source = c.src->name;
         c.rs.failed_pages = cJSON_CreateArray();
-        if (!c.rs.failed_pages)
-            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        if (!c.rs.failed_pages) {
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            break;
+        }
         rc = sync_source(&c);
         report_progress(&c, NULL, 1);
         if (!c.rs.complete)
@@ -856,6 +914,9 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
             break;
     }
     free(c.print);
+    for (size_t i = 0; i < c.n_unknown_seen; i++)
+        free(c.unknown_seen[i]);
+    free(c.unknown_seen);
     result->interrupted = c.interrupted;
     if (c.interrupted)
         result->complete = 0;

@@ -1,0 +1,157 @@
+"""Unknown values never freeze data (issue 8, point 2).
+
+A StubServer of the test's own plays a SES gateway (page dialect) serving TMF638 carriers
+and services and TMF639 resources with statuses the shipped `ses` profile does not declare
+(`In Service`, `Retired`, `Suspended`). Such a status is stored as sent; the definition's
+`unknown_status` rule decides whether the item is kept (Carrier, Resource: keep; Service:
+drop, as only Operational is kept); the value is reported once per run as `unknown_value`,
+naming definition, field and value, however many items carry it. Only an item that cannot
+be stored at all is rejected."""
+
+import json
+import os
+import sys
+import urllib.request
+from urllib.parse import parse_qs, urlparse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from tmfinv_testlib import Serve, StubServer, TestCase, main  # noqa: E402
+
+PAGE = 50
+
+
+def carrier(key, status, **extra):
+    item = {"id": "car-" + key, "@type": "element", "externalId": key, "name": "carrier " + key, "status": status}
+    item.update(extra)
+    return item
+
+
+def service(key, status, **extra):
+    item = {"id": "svc-" + key, "@type": "Service", "externalId": key, "name": "service " + key, "status": status}
+    item.update(extra)
+    return item
+
+
+def resource(rid, type_, status):
+    return {"id": rid, "@type": type_, "name": "resource " + rid, "status": status}
+
+
+class Source:
+    """Serves `services` at /tmf638/service and `resources` at /tmf639/resource in pages."""
+
+    def __init__(self):
+        self.services = []
+        self.resources = []
+        self.stub = StubServer(self.handle)
+
+    def handle(self, method, path, headers, body):
+        url = urlparse(path)
+        q = parse_qs(url.query)
+        page = int(q.get("page", ["1"])[0])
+        size = int(q.get("recordsPerPage", [str(PAGE)])[0])
+        items = self.services if url.path.startswith("/tmf638") else self.resources
+        return (200, [("Content-Type", "application/json"), ("X-Total-Count", str(len(items)))],
+                json.dumps(items[(page - 1) * size:page * size]))
+
+    def stop(self):
+        self.stub.stop()
+
+
+class UnknownValuesTest(TestCase):
+    def setUp(self):
+        super().setUp()
+        self.src = Source()
+
+    def tearDown(self):
+        self.src.stop()
+        super().tearDown()
+
+    def configure(self, extra=""):
+        keys = {"paging": "page", "page_size": str(PAGE), "retries": "0", "profile": "ses"}
+        self.ws.write_config([("services", dict(keys, api="tmf638", url=self.src.stub.base + "/tmf638/service")),
+                              ("resources", dict(keys, api="tmf639", url=self.src.stub.base + "/tmf639/resource"))],
+                             extra=extra)
+
+    def sync(self):
+        p = self.ws.run("sync", "--once")
+        for marker in ("Sanitizer", "runtime error:", "Assertion"):
+            self.assertNotIn(marker, p.stderr)
+        self.assertEqual(p.returncode, 0, "stdout: %s\nstderr: %s" % (p.stdout, p.stderr))
+        return self.ws.json_lines("runs", "--json")[0], p.stderr
+
+    def show(self, key, definition):
+        return self.ws.json_lines("show", key, "--definition", definition, "--json")[0]
+
+    def reports(self, kind):
+        return self.ws.json_lines("rejected", "--kind", kind, "--json")
+
+    def test_unknown_values__stored_as_sent_kept_by_rule_reported_once(self):
+        self.src.services = [
+            carrier("CAR-1", "In Service"),
+            carrier("CAR-2", "In Service"),
+            carrier("CAR-3", "In Service"),
+            carrier("CAR-4", "Operational"),
+            service("CFS-1", "Operational"),
+            service("CFS-2", "Suspended"),
+        ]
+        self.src.resources = [resource("r-1", "Antenna", "Retired"), resource("r-2", "Antenna", "Operational")]
+        self.configure()
+        run, log = self.sync()
+        self.assertTrue(run["complete"], run)
+        # Nothing rejected: an unknown status is no reason to refuse an item.
+        self.assertEqual(self.reports("rejected"), [])
+        self.assertEqual(sum(s["rejected"] for s in run["sources"]), 0, run)
+        # Carriers: kept (unknown_status keep), the status stored as sent.
+        self.assertEqual(self.ws.count("Carrier"), 4)
+        shown = self.show("CAR-2", "Carrier")
+        self.assertFalse(shown["removed"], shown)
+        self.assertEqual(shown["status"], "In Service")
+        self.assertEqual(shown["fields"]["status"], "In Service")
+        # Services: not kept (unknown_status drop), stored removed with its data.
+        shown = self.show("CFS-2", "Service")
+        self.assertTrue(shown["removed"], shown)
+        self.assertEqual(shown["status"], "Suspended")
+        self.assertEqual(shown["removedReason"], "status 'Suspended' is not kept")
+        self.assertEqual(shown["fields"]["name"], "service CFS-2")
+        self.assertEqual(self.ws.count("Service"), 1)
+        services = next(s for s in run["sources"] if s["name"] == "services")
+        self.assertEqual(services["dropped"], 1, services)
+        # Resources: kept.
+        shown = self.show("r-1", "Resource")
+        self.assertFalse(shown["removed"], shown)
+        self.assertEqual(shown["fields"]["status"], "Retired")
+        # Reported once per distinct value: three carriers carry In Service, one report.
+        unknown = self.reports("unknown_value")
+        got = sorted((r["definition"], r["field"], r["source"]) for r in unknown)
+        self.assertEqual(got, [("Carrier", "status", "services"), ("Resource", "status", "resources"),
+                               ("Service", "status", "services")], unknown)
+        by_def = {r["definition"]: r for r in unknown}
+        self.assertIn("'In Service'", by_def["Carrier"]["reason"])
+        self.assertIn("kept", by_def["Carrier"]["reason"])
+        self.assertIn("'Suspended'", by_def["Service"]["reason"])
+        self.assertIn("not kept", by_def["Service"]["reason"])
+        self.assertIn("'Retired'", by_def["Resource"]["reason"])
+        self.assertEqual(self.ws.json_lines("rejected", "--kind", "all", "--json"), unknown)
+        # A warning in the log, once per value per run.
+        self.assertEqual(log.count("'In Service'"), 1, log)
+        # The next run reports it again (in its log), still one report row per value.
+        run, log = self.sync()
+        self.assertEqual(log.count("'In Service'"), 1, log)
+        self.assertEqual(len(self.reports("unknown_value")), 3)
+        # The carrier leaves the unknown status for a known one: updated as any change.
+        self.src.services[0] = carrier("CAR-1", "Deprecated")
+        self.sync()
+        self.assertTrue(self.show("CAR-1", "Carrier")["removed"])
+        # The API lists the kind too.
+        self.configure(extra="\n[http]\nlisten = 127.0.0.1:0\n\n[sync]\ninterval = 3600\n")
+        server = Serve(self.ws.config)
+        try:
+            with urllib.request.urlopen(server.base + "/api/v1/rejected?kind=unknown_value", timeout=60) as r:
+                body = json.loads(r.read())
+        finally:
+            self.assertEqual(server.stop(), 0)
+        self.assertEqual(sorted(i["definition"] for i in body["items"]), ["Carrier", "Resource", "Service"], body)
+
+
+if __name__ == "__main__":
+    main()
