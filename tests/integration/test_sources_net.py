@@ -229,6 +229,15 @@ class SourcesNetTest(TestCase):
         self.assertIn("'Service'", err)
         self.assertIn("category", err)
         self.assertEqual(len(err.strip().splitlines()), 1, err)
+        # A rule that differs is named as a rule.
+        service["keep_statuses"] = list(service["keep_statuses"]) + [s for s in service["statuses"]
+                                                                    if s not in service["keep_statuses"]][:1]
+        changed["from"] = "category"
+        with open(mine, "w") as f:
+            json.dump(profile, f, indent=1)
+        p = self.ws.run("check")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("first in rule 'keep_statuses'", p.stderr)
         # Feeding different definitions of the same API from the two files is fine.
         self.ws.write_config([
             ("a", {"api": "tmf638", "url": sim.base + "/tmf638/service", "paging": "page", "profile": "ses",
