@@ -216,6 +216,7 @@ static int collect_one(const tmfinv_instance *inst, void *ctx)
     copy->source = strdup(inst->source);
     copy->status = inst->status ? strdup(inst->status) : NULL;
     copy->removed_reason = inst->removed_reason ? strdup(inst->removed_reason) : NULL;
+    copy->stale = inst->stale ? strdup(inst->stale) : NULL;
     copy->fields = cJSON_Duplicate(inst->fields, 1);
     copy->raw = strdup(inst->raw);
     found[found[0] ? 1 : 0] = copy;
@@ -359,6 +360,8 @@ int cmd_show(app *a, int argc, char **argv, int history)
                inst->modified);
         if (inst->removed)
             printf("  (removed)\n");
+        if (inst->stale)
+            printf("  STALE     %s\n", inst->stale);
         for (size_t s = 0; d && s < d->n_sections; s++) {
             printf("[%s]\n", d->sections[s]);
             for (size_t i = 0; i < d->n_fields; i++) {

@@ -167,10 +167,11 @@ static int print_summary(const cJSON *g, void *ctx)
         cli_print_json(g);
         return 0;
     }
-    printf("%-10s %-8s %-16s %8d\n", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "definition")),
+    printf("%-10s %-8s %-16s %8d %8d\n", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(g, "definition")),
            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(g, "removed")) ? "removed" : "active",
            cJSON_IsString(status) ? status->valuestring : "-",
-           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "count")));
+           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "count")),
+           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(g, "stale")));
     return 0;
 }
 
@@ -183,7 +184,7 @@ int cmd_summary(app *a, int argc, char **argv)
     if ((rc = cli_app_open(a, 1)) != 0)
         return rc;
     if (!json)
-        printf("%-10s %-8s %-16s %8s\n", "DEFINITION", "STATE", "STATUS", "COUNT");
+        printf("%-10s %-8s %-16s %8s %8s\n", "DEFINITION", "STATE", "STATUS", "COUNT", "STALE");
     if (tmfinv_store_summary(a->store, print_summary, &json) < 0) {
         cli_fail_line("summary");
         return 1;

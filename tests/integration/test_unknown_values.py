@@ -6,10 +6,13 @@ and services and TMF639 resources with statuses the shipped `ses` profile does n
 `unknown_status` rule decides whether the item is kept (Carrier, Resource: keep; Service:
 drop, as only Operational is kept); the value is reported once per run as `unknown_value`,
 naming definition, field and value, however many items carry it. Only an item that cannot
-be stored at all is rejected."""
+be stored at all is rejected; then the instance's last stored version is marked stale (show,
+/api/v1, summary) until a good version is stored again, also in a store made by the previous
+schema version."""
 
 import json
 import os
+import sqlite3
 import sys
 import urllib.request
 from urllib.parse import parse_qs, urlparse
@@ -148,9 +151,79 @@ class UnknownValuesTest(TestCase):
         try:
             with urllib.request.urlopen(server.base + "/api/v1/rejected?kind=unknown_value", timeout=60) as r:
                 body = json.loads(r.read())
+            with urllib.request.urlopen(server.base + "/api/v1/definitions/Service", timeout=60) as r:
+                self.assertEqual(json.loads(r.read())["unknownStatus"], "drop")
         finally:
             self.assertEqual(server.stop(), 0)
         self.assertEqual(sorted(i["definition"] for i in body["items"]), ["Carrier", "Resource", "Service"], body)
+
+    def summary_stale(self, definition):
+        return sum(g["stale"] for g in self.ws.json_lines("summary", "--json") if g["definition"] == definition)
+
+    def test_unknown_values__unstorable_item_marks_the_last_version_stale(self):
+        good = carrier("CAR-9", "Operational", description="first")
+        self.src.services = [good, carrier("CAR-8", "Operational")]
+        self.configure()
+        self.sync()
+        shown = self.show("CAR-9", "Carrier")
+        self.assertFalse(shown["stale"], shown)
+        self.assertNotIn("staleReason", shown)
+        self.assertEqual(self.summary_stale("Carrier"), 0)
+        # The store as the previous schema version left it (no stale column): migrated on open.
+        con = sqlite3.connect(self.ws.db)
+        try:
+            con.execute("ALTER TABLE instance DROP COLUMN stale")
+            con.execute("PRAGMA user_version = 5")
+            con.commit()
+        finally:
+            con.close()
+        # The source's next version of CAR-9 cannot be stored: a name that is an object.
+        self.src.services[0] = carrier("CAR-9", "Degraded", name={"text": "not a string"})
+        run, _ = self.sync()
+        self.assertEqual(sum(s["rejected"] for s in run["sources"]), 1, run)
+        rejected = self.reports("rejected")
+        self.assertEqual([(r["key"], r["field"]) for r in rejected], [("CAR-9", "name")], rejected)
+        shown = self.show("CAR-9", "Carrier")
+        self.assertTrue(shown["stale"], shown)
+        self.assertIn("rejected", shown["staleReason"])
+        self.assertIn("name", shown["staleReason"])
+        self.assertEqual(shown["status"], "Operational")  # the last version stored, not presented as new
+        self.assertFalse(self.show("CAR-8", "Carrier")["stale"])
+        text = self.ws.run("show", "CAR-9", "--definition", "Carrier", check=0).stdout
+        self.assertIn("STALE", text)
+        self.assertEqual(self.summary_stale("Carrier"), 1)
+        self.assertIn("STALE", self.ws.run("summary", check=0).stdout.splitlines()[0])
+        history = self.ws.json_lines("history", "CAR-9", "--definition", "Carrier", "--json")
+        self.assertIn("@stale", [h["field"] for h in history])
+        # The same rejected item again: still stale, nothing more written.
+        self.sync()
+        self.assertTrue(self.show("CAR-9", "Carrier")["stale"])
+        # /api/v1 says so in the instance representation.
+        self.configure(extra="\n[http]\nlisten = 127.0.0.1:0\n\n[sync]\ninterval = 3600\n")
+        server = Serve(self.ws.config)
+        try:
+            uuid = shown["id"]
+            with urllib.request.urlopen(server.base + "/api/v1/instances/" + uuid, timeout=60) as r:
+                body = json.loads(r.read())
+            with urllib.request.urlopen(server.base + "/api/v1/definitions/Carrier/instances?limit=10",
+                                        timeout=60) as r:
+                listed = json.loads(r.read())
+        finally:
+            self.assertEqual(server.stop(), 0)
+        self.assertTrue(body["stale"], body)
+        self.assertIn("rejected", body["staleReason"])
+        self.assertEqual({i["key"]: i["stale"] for i in listed["items"]}, {"CAR-8": False, "CAR-9": True})
+        # The very version it was stored from comes back: a good version again, no longer stale.
+        self.configure()
+        self.src.services[0] = good
+        self.sync()
+        shown = self.show("CAR-9", "Carrier")
+        self.assertFalse(shown["stale"], shown)
+        self.assertNotIn("staleReason", shown)
+        self.assertEqual(self.summary_stale("Carrier"), 0)
+        history = self.ws.json_lines("history", "CAR-9", "--definition", "Carrier", "--json")
+        self.assertEqual([(h["before"], h["after"]) for h in history if h["field"] == "@stale"],
+                         [(False, True), (True, False)], history)
 
 
 if __name__ == "__main__":

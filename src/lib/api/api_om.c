@@ -195,6 +195,10 @@ static cJSON *definition_json(const tmfinv_definition *d)
     cJSON_AddItemToObject(o, "statuses", strings(d->statuses, d->n_statuses));
     cJSON_AddItemToObject(o, "keepStatuses", d->keep ? strings(d->keep, d->n_keep) : cJSON_CreateNull());
     cJSON_AddItemToObject(o, "dropStatuses", d->drop ? strings(d->drop, d->n_drop) : cJSON_CreateNull());
+    if (d->unknown_status == TMFINV_UNKNOWN_RULES)
+        cJSON_AddNullToObject(o, "unknownStatus");
+    else
+        cJSON_AddStringToObject(o, "unknownStatus", d->unknown_status == TMFINV_UNKNOWN_KEEP ? "keep" : "drop");
     if (d->match) {
         cJSON *m = cJSON_CreateObject();
 

@@ -41,9 +41,11 @@ int tmfinv_store_get(tmfinv_store *s, const char *definition, const char *key, t
 }
 
 int tmfinv_store_state(tmfinv_store *s, const char *definition, const char *key, char *id, char *hash,
-                       int *removed)
+                       int *removed, int *stale)
 {
-    return s->ops->state(s, definition, key, id, hash, removed);
+    int ignored;
+
+    return s->ops->state(s, definition, key, id, hash, removed, stale ? stale : &ignored);
 }
 
 int tmfinv_store_put(tmfinv_store *s, const tmfinv_instance *inst)

@@ -29,14 +29,16 @@ typedef struct tmfinv_instance {
     char content_hash[65];  /* SHA-256 of `raw` */
     cJSON *fields;          /* field name to value; owned */
     char *raw;              /* the item as the source sent it (JSON text) */
+    char *stale;            /* NULL: current; else why the source's last version of it could not be
+                             * stored (rejected), so this one is no longer what the source says */
 } tmfinv_instance;
 
 /* Frees an instance returned by the store (NULL is fine). */
 void tmfinv_instance_free(tmfinv_instance *inst);
 
 /* The instance as JSON, the shape shared by `show --json`, `query --json` and /api/v1:
- * {id, definition, key, status, removed, removedReason?, source, created, modified,
- * fields}. New object (cJSON_Delete it), NULL when out of memory. */
+ * {id, definition, key, status, removed, removedReason?, stale, staleReason?, source,
+ * created, modified, fields}. New object (cJSON_Delete it), NULL when out of memory. */
 cJSON *tmfinv_instance_json(const tmfinv_instance *inst);
 
 /* A filter on a field: `value` (typed JSON, borrowed) equals the field's value, or is
@@ -126,9 +128,10 @@ int tmfinv_store_rollback(tmfinv_store *s);
 int tmfinv_store_get(tmfinv_store *s, const char *definition, const char *key, tmfinv_instance **out);
 
 /* Reads only what decides whether an item changed: the instance's id (at least 40
- * bytes), content hash (65 bytes) and removed flag. TMFINV_ENOTFOUND when none. */
+ * bytes), content hash (65 bytes), removed flag and whether it is stale (`stale` may be
+ * NULL). TMFINV_ENOTFOUND when none. */
 int tmfinv_store_state(tmfinv_store *s, const char *definition, const char *key, char *id, char *hash,
-                       int *removed);
+                       int *removed, int *stale);
 
 /* Inserts or replaces an instance (identified by its id). */
 int tmfinv_store_put(tmfinv_store *s, const tmfinv_instance *inst);
@@ -173,7 +176,8 @@ int tmfinv_store_query(tmfinv_store *s, const tmfinv_query *q, int (*fn)(const t
 int tmfinv_store_count(tmfinv_store *s, const tmfinv_query *q, int64_t *count);
 
 /* Calls fn once per (definition, status, removed) group with its instance count, as
- * {definition, status, removed, count}, ordered by definition, removed, status. */
+ * {definition, status, removed, count, stale} (stale: how many of them are stale),
+ * ordered by definition, removed, status. */
 int tmfinv_store_summary(tmfinv_store *s, int (*fn)(const cJSON *group, void *ctx), void *ctx);
 
 /* A value that changes whenever the store's content may have changed, by this

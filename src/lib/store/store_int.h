@@ -41,7 +41,8 @@ typedef struct tmfinv_store_ops {
     int (*read_only)(const tmfinv_store *s);
     int (*get)(tmfinv_store *s, const char *definition, const char *key, tmfinv_instance **out);
     int (*put)(tmfinv_store *s, const tmfinv_instance *inst);
-    int (*state)(tmfinv_store *s, const char *definition, const char *key, char *id, char *hash, int *removed);
+    int (*state)(tmfinv_store *s, const char *definition, const char *key, char *id, char *hash, int *removed,
+                 int *stale);
     int (*history_add)(tmfinv_store *s, const char *instance_id, int64_t run_id, const char *time,
                        const char *field, const char *before, const char *after);
     int (*history)(tmfinv_store *s, const char *instance_id, int (*fn)(const cJSON *, void *), void *ctx);

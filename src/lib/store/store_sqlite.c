@@ -90,18 +90,21 @@ static const char *const migrations[] = {
     /* 4 -> 5: the process that carries out a run ("PID:START", see store_sqlite_process_id()),
      * so that a reader tells a run going on from one whose process died before ending it. */
     "ALTER TABLE run ADD COLUMN process TEXT;",
+    /* 5 -> 6: an instance whose source's last version was rejected is stale (the reason;
+     * NULL: current), so that it is never served as current without saying so. */
+    "ALTER TABLE instance ADD COLUMN stale TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 static const char *const statement_sql[ST_COUNT] = {
-    [ST_STATE] = "SELECT id, content_hash, removed FROM instance WHERE definition = ?1 AND key = ?2",
+    [ST_STATE] = "SELECT id, content_hash, removed, stale IS NOT NULL FROM instance WHERE definition = ?1 AND key = ?2",
     [ST_GET] = "SELECT id, definition, key, source, status, removed, removed_reason, created, modified, run_id,"
-               " content_hash, fields, raw FROM instance WHERE definition = ?1 AND key = ?2",
+               " content_hash, fields, raw, stale FROM instance WHERE definition = ?1 AND key = ?2",
     [ST_PUT] = "INSERT INTO instance (id, definition, key, source, status, removed, removed_reason, created,"
-               " modified, run_id, content_hash, fields, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-               " ?11, ?12, ?13) ON CONFLICT (id) DO UPDATE SET definition = ?2, key = ?3, source = ?4,"
+               " modified, run_id, content_hash, fields, raw, stale) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+               " ?10, ?11, ?12, ?13, ?14) ON CONFLICT (id) DO UPDATE SET definition = ?2, key = ?3, source = ?4,"
                " status = ?5, removed = ?6, removed_reason = ?7, created = ?8, modified = ?9, run_id = ?10,"
-               " content_hash = ?11, fields = ?12, raw = ?13",
+               " content_hash = ?11, fields = ?12, raw = ?13, stale = ?14",
     [ST_HISTORY_ADD] = "INSERT INTO history (instance_id, run_id, time, field, before, after)"
                        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     [ST_DATA_VERSION] = "PRAGMA data_version",
@@ -288,6 +291,12 @@ int store_sqlite_row_instance(sqlite_store *s, sqlite3_stmt *st, tmfinv_instance
     fields = (const char *)sqlite3_column_text(st, 11);
     inst->fields = fields ? cJSON_Parse(fields) : cJSON_CreateObject();
     inst->raw = store_sqlite_column_dup(st, 12);
+    /* Every query of instances selects `stale` last (ST_GET's layout). */
+    if (sqlite3_column_count(st) > 13 && sqlite3_column_type(st, 13) != SQLITE_NULL &&
+        !(inst->stale = store_sqlite_column_dup(st, 13))) {
+        tmfinv_instance_free(inst);
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
     if (!inst->definition || !inst->key || !inst->source || !inst->fields || !inst->raw) {
         tmfinv_instance_free(inst);
         return tmfinv_error_set(TMFINV_ESTORE, "store %s: unreadable instance row", s->path);
@@ -334,7 +343,7 @@ static int sqlite_get(tmfinv_store *base, const char *definition, const char *ke
 }
 
 static int sqlite_state(tmfinv_store *base, const char *definition, const char *key, char *id, char *hash,
-                        int *removed)
+                        int *removed, int *stale)
 {
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st = store_sqlite_stmt(s, ST_STATE);
@@ -352,6 +361,7 @@ static int sqlite_state(tmfinv_store *base, const char *definition, const char *
     (void)snprintf(id, 40, "%s", (const char *)sqlite3_column_text(st, 0));
     (void)snprintf(hash, 65, "%s", (const char *)sqlite3_column_text(st, 1));
     *removed = sqlite3_column_int(st, 2);
+    *stale = sqlite3_column_int(st, 3);
     sqlite3_reset(st);
     return 0;
 }
@@ -378,6 +388,7 @@ static int sqlite_put(tmfinv_store *base, const tmfinv_instance *inst)
     store_sqlite_bind_text(st, 11, inst->content_hash);
     sqlite3_bind_text(st, 12, fields, -1, SQLITE_TRANSIENT);
     store_sqlite_bind_text(st, 13, inst->raw);
+    store_sqlite_bind_text(st, 14, inst->stale);
     if (sqlite3_step(st) != SQLITE_DONE)
         rc = store_sqlite_fail(s, "writing an instance");
     sqlite3_reset(st);
@@ -557,10 +568,10 @@ static int sqlite_written_by(tmfinv_store *base, const char *definition, const c
     else {
         /* No instance with that TMF id: another item wrote it, or there is none. */
         char id[40], hash[65];
-        int removed;
+        int removed, stale;
 
         sqlite3_reset(st);
-        if ((rc = sqlite_state(base, definition, key, id, hash, &removed)) == 0)
+        if ((rc = sqlite_state(base, definition, key, id, hash, &removed, &stale)) == 0)
             *same = 0;
     }
     sqlite3_reset(st);

@@ -99,7 +99,7 @@ static int sqlite_instances_page(tmfinv_store *base, const tmfinv_instances_page
         return rc;
     *total = count;
     if ((rc = om_prepare(s, pq, "SELECT id, definition, key, source, status, removed, removed_reason, created,"
-                                " modified, run_id, content_hash, fields, raw FROM instance", 1, &st)) < 0)
+                                " modified, run_id, content_hash, fields, raw, stale FROM instance", 1, &st)) < 0)
         return rc;
     rc = store_sqlite_each_instance(s, st, fn, ctx);
     sqlite3_finalize(st);

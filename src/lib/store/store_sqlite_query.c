@@ -105,7 +105,7 @@ int store_sqlite_query(tmfinv_store *base, const tmfinv_query *q, int (*fn)(cons
     int rc;
 
     rc = prepare_query(s, q, "SELECT id, definition, key, source, status, removed, removed_reason, created,"
-                             " modified, run_id, content_hash, fields, raw FROM instance", 1, &st);
+                             " modified, run_id, content_hash, fields, raw, stale FROM instance", 1, &st);
     if (rc < 0)
         return rc;
     rc = store_sqlite_each_instance(s, st, fn, ctx);
@@ -136,7 +136,7 @@ int store_sqlite_summary(tmfinv_store *base, int (*fn)(const cJSON *, void *), v
     sqlite3_stmt *st = NULL;
     int rc = 0, step;
 
-    if (sqlite3_prepare_v2(s->db, "SELECT definition, status, removed, count(*) FROM instance"
+    if (sqlite3_prepare_v2(s->db, "SELECT definition, status, removed, count(*), count(stale) FROM instance"
                                   " GROUP BY definition, removed, status ORDER BY definition, removed, status",
                            -1, &st, NULL) != SQLITE_OK)
         return store_sqlite_fail(s, "summarising");
@@ -151,6 +151,7 @@ int store_sqlite_summary(tmfinv_store *base, int (*fn)(const cJSON *, void *), v
         store_sqlite_add_text_column(o, "status", st, 1);
         cJSON_AddBoolToObject(o, "removed", sqlite3_column_int(st, 2));
         cJSON_AddNumberToObject(o, "count", (double)sqlite3_column_int64(st, 3));
+        cJSON_AddNumberToObject(o, "stale", (double)sqlite3_column_int64(st, 4));
         rc = fn(o, ctx);
         cJSON_Delete(o);
     }

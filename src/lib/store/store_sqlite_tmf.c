@@ -17,7 +17,7 @@
 #include <stdarg.h>
 
 #define TMF_COLUMNS "id, definition, key, source, status, removed, removed_reason, created, modified, run_id," \
-                    " content_hash, fields, raw"
+                    " content_hash, fields, raw, stale"
 #define TMF_MAX_STEPS 16     /* steps of an attribute path */
 #define TMF_MAX_BINDS 30000  /* below SQLite's default limit of 32766 host parameters */
 

@@ -16,6 +16,7 @@ void tmfinv_instance_free(tmfinv_instance *inst)
     free(inst->removed_reason);
     cJSON_Delete(inst->fields);
     free(inst->raw);
+    free(inst->stale);
     free(inst);
 }
 
@@ -35,6 +36,9 @@ cJSON *tmfinv_instance_json(const tmfinv_instance *inst)
     cJSON_AddBoolToObject(o, "removed", inst->removed);
     if (inst->removed_reason)
         cJSON_AddStringToObject(o, "removedReason", inst->removed_reason);
+    cJSON_AddBoolToObject(o, "stale", inst->stale != NULL);
+    if (inst->stale)
+        cJSON_AddStringToObject(o, "staleReason", inst->stale);
     cJSON_AddStringToObject(o, "source", inst->source);
     cJSON_AddStringToObject(o, "created", inst->created);
     cJSON_AddStringToObject(o, "modified", inst->modified);

@@ -365,6 +365,48 @@ static int defer_if_foreign(sync_ctx *c, const tmfinv_definition *d, const char 
                   "instance, so this one may not be the first of its key; the next complete scan decides");
 }
 
+/* The item of an existing instance was rejected (it cannot be stored at all): the stored
+ * version is no longer what the source says, so it is marked stale with the reason, never
+ * left to pass for current. Cleared when a good version is stored (apply_item). `old` may be
+ * NULL (then read here). A removed instance is not served as current: left as it is. */
+static int mark_stale(sync_ctx *c, const tmfinv_definition *d, const char *key, tmfinv_instance *old,
+                      const char *field, const char *why)
+{
+    tmfinv_instance *read = NULL;
+    char reason[768];
+    int rc = 0;
+
+    if (!old) {
+        if ((rc = tmfinv_store_get(c->store, d->name, key, &read)) == TMFINV_ENOTFOUND)
+            return 0;
+        if (rc < 0)
+            return rc;
+        old = read;
+    }
+    if (old->removed)
+        goto out;
+    (void)snprintf(reason, sizeof(reason), "the source's latest version was rejected in run %lld (%s%s%s); this is "
+                   "the last one stored", (long long)c->run_id, field && *field ? field : "",
+                   field && *field ? ": " : "", why);
+    if (old->stale && strcmp(old->stale, reason) == 0)
+        goto out;
+    if (!old->stale &&
+        (rc = tmfinv_store_history_add(c->store, old->id, c->run_id, c->now, "@stale", "false", "true")) < 0)
+        goto out;
+    free(old->stale);
+    if (!(old->stale = strdup(reason))) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    old->run_id = c->run_id;
+    (void)snprintf(old->modified, sizeof(old->modified), "%s", c->now);
+    c->rs.writes += 2;
+    rc = tmfinv_store_put(c->store, old);
+out:
+    tmfinv_instance_free(read);
+    return rc;
+}
+
 /* At most this many distinct unknown values are remembered per run; past it each is still
  * recorded once (the store keeps one report per distinct problem), only not logged. */
 #define UNKNOWN_SEEN_MAX 1024
@@ -423,7 +465,7 @@ static int apply_item(sync_ctx *c, const cJSON *item)
     tmfinv_reject why = {{0}, {0}};
     char *key = NULL, hash[65], old_id[40], old_hash[65];
     const char *type, *status;
-    int rc = 0, first, keep, exists = 0, old_removed = 0, deferred = 0;
+    int rc = 0, first, keep, exists = 0, old_removed = 0, old_stale = 0, deferred = 0;
     char reason[256];
 
     if (!cJSON_IsObject(item)) {
@@ -479,7 +521,7 @@ static int apply_item(sync_ctx *c, const cJSON *item)
                     "key seen earlier in this sync; the first occurrence wins");
         goto out;
     }
-    rc = tmfinv_store_state(c->store, d->name, key, old_id, old_hash, &old_removed);
+    rc = tmfinv_store_state(c->store, d->name, key, old_id, old_hash, &old_removed, &old_stale);
     exists = rc == 0;
     if (rc == TMFINV_ENOTFOUND)
         rc = 0;
@@ -503,6 +545,8 @@ static int apply_item(sync_ctx *c, const cJSON *item)
         c->rs.rejected++;
         rc = report(c, "rejected", d, key, item, d->fields[d->status_field].name,
                     "status is not a string, so the status rules cannot be applied");
+        if (rc == 0 && exists)
+            rc = mark_stale(c, d, key, NULL, d->fields[d->status_field].name, "status is not a string");
         goto out;
     }
     keep = tmfinv_definition_keeps(d, status);
@@ -514,7 +558,8 @@ static int apply_item(sync_ctx *c, const cJSON *item)
     if ((rc = print_item(c, item)) < 0)
         goto out;
     tmfinv_sha256_hex2(d->fingerprint, strlen(d->fingerprint), c->print, strlen(c->print), hash);
-    if (exists && strcmp(old_hash, hash) == 0 && old_removed == !keep) {
+    /* A stale instance is rewritten even by the item it was stored from: that clears it. */
+    if (exists && strcmp(old_hash, hash) == 0 && old_removed == !keep && !old_stale) {
         if (keep)
             c->rs.unchanged++;
         else
@@ -538,6 +583,8 @@ static int apply_item(sync_ctx *c, const cJSON *item)
         }
         c->rs.rejected++;
         rc = report(c, "rejected", d, key, item, why.field, why.reason);
+        if (rc == 0 && old)
+            rc = mark_stale(c, d, key, old, why.field, why.reason);
         goto out;
     }
     if (rc < 0)
@@ -586,6 +633,10 @@ static int apply_item(sync_ctx *c, const cJSON *item)
         if (old->removed != inst->removed &&
             (rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, "@removed",
                                            old->removed ? "true" : "false", inst->removed ? "true" : "false")) < 0)
+            goto out;
+        /* A good version stored: no longer stale (inst->stale stays NULL). */
+        if (old->stale &&
+            (rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, "@stale", "true", "false")) < 0)
             goto out;
     }
     if ((rc = tmfinv_store_put(c->store, inst)) < 0)
