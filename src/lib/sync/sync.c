@@ -1,45 +1,18 @@
-/* sync.c: the sync engine (see sync.h). */
+/* sync.c: the sync engine (see sync.h): runs, sources, pages and the rules for one item;
+ * what applying an item writes besides the instance is in sync_write.c. */
 #include "sync.h"
+#include "sync_int.h"
 
 #include "fetch.h"
 #include "tmfinv_error.h"
 #include "tmfinv_misc.h"
-#include "tmfinv_utf8.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct sync_ctx {
-    tmfinv_store *store;
-    const tmfinv_model *model;
-    const tmfinv_sync_options *opt;
-    int64_t deadline_ms;
-    int incremental;            /* this source's scan is an incremental refresh */
-    int interrupted;            /* stopped or out of time: no further source is scanned */
-    const tmfinv_source_config *src;
-    tmfinv_log_fn log;
-    void *log_ctx;
-    int64_t run_id;
-    int64_t page;               /* 1-based number of the page being applied */
-    int fatal;                  /* the source could not be read at all */
-    int64_t moved;              /* items seen twice in this scan: the collection moved under us */
-    int64_t unidentified;       /* items that could not be keyed: their instances cannot be told gone */
-    int64_t deferred;           /* items not written: a page had failed and another item wrote the instance */
-    int64_t announced;          /* the source's last X-Total-Count, -1: none */
-    int first_page_empty;       /* page 1 came back as [] */
-    int withheld;               /* the removals of this source's scan were withheld */
-    int position;               /* 1-based position of the item being applied in its page */
-    char *print;                /* reused buffer the items are printed into (saves a malloc per item) */
-    size_t print_size;
-    tmfinv_run_source rs;
-    char now[32];
-    int64_t source_started_ms;  /* monotonic, when this source's scan began (for progress) */
-    char **unknown_seen;        /* "definition\037field\037value" reported in this run */
-    size_t n_unknown_seen;
-    const tmfinv_definition *def; /* the definition of the item being applied */
-} sync_ctx;
+/* sync_ctx, the state of a run, is in sync_int.h (sync_write.c uses it too). */
 
 /* Tells opt->progress where the scan of the current source stands. */
 static void report_progress(sync_ctx *c, const tmfinv_fetcher *fetcher, int done)
@@ -62,9 +35,7 @@ static void report_progress(sync_ctx *c, const tmfinv_fetcher *fetcher, int done
     c->opt->progress(c->opt->progress_ctx, &p);
 }
 
-static void say(sync_ctx *c, tmfinv_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(sync_ctx *c, tmfinv_log_level level, const char *fmt, ...)
+void sync_say(sync_ctx *c, tmfinv_log_level level, const char *fmt, ...)
 {
     char line[1024];
     va_list ap;
@@ -215,247 +186,6 @@ static int is_excluded(const sync_ctx *c, const tmfinv_definition *d, const cJSO
     return tmfinv_definition_type_listed(d, v->valuestring, c->src->exclude_types, c->src->n_exclude_types);
 }
 
-static int report(sync_ctx *c, const char *kind, const tmfinv_definition *d, const char *key, const cJSON *item,
-                  const char *field, const char *reason)
-{
-    const cJSON *id = cJSON_IsObject(item) ? cJSON_GetObjectItemCaseSensitive(item, "id") : NULL;
-
-    /* An item that is not an object may still carry its id: a string, or an object in an array. */
-    if (cJSON_IsString(item))
-        id = item;
-    else if (cJSON_IsArray(item) && cJSON_IsObject(cJSON_GetArrayItem(item, 0)))
-        id = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(item, 0), "id");
-    tmfinv_report r = {
-        .run_id = c->run_id,
-        .source = c->src->name,
-        .kind = kind,
-        .page = c->page,
-        .definition = d ? d->name : NULL,
-        .key = key,
-        .item_id = cJSON_IsString(id) ? id->valuestring : NULL,
-        .field = field,
-        .reason = reason,
-    };
-
-    int added = 0, rc = tmfinv_store_report_add(c->store, &r, c->now, &added);
-
-    c->rs.writes += added;
-    return rc;
-}
-
-/* Records each field whose value differs between `before` and `after`. */
-static int record_changes(sync_ctx *c, const char *instance_id, const cJSON *before, const cJSON *after)
-{
-    const cJSON *v;
-    int rc = 0;
-
-    cJSON_ArrayForEach(v, after) {
-        const cJSON *old = cJSON_GetObjectItemCaseSensitive(before, v->string);
-
-        if (!old || !cJSON_Compare(old, v, 1)) {
-            char *a = cJSON_PrintUnformatted(v), *b = old ? cJSON_PrintUnformatted(old) : NULL;
-
-            c->rs.writes++;
-            rc = a ? tmfinv_store_history_add(c->store, instance_id, c->run_id, c->now, v->string, b, a)
-                   : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-            free(a);
-            free(b);
-            if (rc < 0)
-                return rc;
-        }
-    }
-    cJSON_ArrayForEach(v, before) {
-        if (!cJSON_GetObjectItemCaseSensitive(after, v->string)) {
-            char *b = cJSON_PrintUnformatted(v);
-
-            c->rs.writes++;
-            rc = b ? tmfinv_store_history_add(c->store, instance_id, c->run_id, c->now, v->string, b, NULL)
-                   : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-            free(b);
-            if (rc < 0)
-                return rc;
-        }
-    }
-    return 0;
-}
-
-/* Marks an existing active instance removed, for `reason`. */
-static int remove_instance(sync_ctx *c, tmfinv_instance *inst, const char *reason)
-{
-    int rc;
-
-    free(inst->removed_reason);
-    inst->removed_reason = strdup(reason);
-    inst->removed = 1;
-    inst->run_id = c->run_id;
-    (void)snprintf(inst->modified, sizeof(inst->modified), "%s", c->now);
-    if ((rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, "@removed", "false", "true")) < 0)
-        return rc;
-    c->rs.writes += 2;
-    return tmfinv_store_put(c->store, inst);
-}
-
-/* Copies the local fields, and the initial fields of an existing instance, into `values`. */
-static int preserve(const tmfinv_definition *d, const tmfinv_instance *old, cJSON *values)
-{
-    for (size_t i = 0; i < d->n_fields; i++) {
-        const tmfinv_field *f = &d->fields[i];
-        tmfinv_owner owner = tmfinv_field_owner(f, values);
-        const cJSON *kept;
-
-        if (owner == TMFINV_OWNER_SOURCE || !old)
-            continue;
-        cJSON_DeleteItemFromObjectCaseSensitive(values, f->name);
-        kept = cJSON_GetObjectItemCaseSensitive(old->fields, f->name);
-        if (kept) {
-            cJSON *copy = cJSON_Duplicate(kept, 1);
-
-            if (!copy)
-                return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-            cJSON_AddItemToObject(values, f->name, copy);
-        }
-    }
-    return 0;
-}
-
-/* Prints `item` compactly into c->print, growing it as needed (up to the body limit). */
-static int print_item(sync_ctx *c, const cJSON *item)
-{
-    for (;;) {
-        if (c->print && cJSON_PrintPreallocated((cJSON *)item, c->print, (int)c->print_size, 0))
-            return 0;
-        if (c->print_size >= 64 * 1024 * 1024)
-            return tmfinv_error_set(TMFINV_ELIMIT, "an item printed to more than 64 MiB");
-        c->print_size = c->print_size ? 2 * c->print_size : 64 * 1024;
-        free(c->print);
-        c->print = malloc(c->print_size);
-        if (!c->print) {
-            c->print_size = 0;
-            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-        }
-    }
-}
-
-/* Once a page of this scan has failed for good, an item may not be the first of its key
- * (that one may have been on the failed page): it must not overwrite an instance that an
- * item with another TMF id wrote, or a customer's service could be replaced by another's
- * until the next complete scan. Such an item is reported as a deferred duplicate and
- * *deferred set; the next complete scan decides. An item with the same TMF id (the same
- * item, changed) is applied as usual. */
-static int defer_if_foreign(sync_ctx *c, const tmfinv_definition *d, const char *key, const cJSON *item,
-                            int *deferred)
-{
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "id");
-    int same = 1, rc;
-
-    *deferred = 0;
-    if (c->rs.failed == 0)
-        return 0;
-    rc = tmfinv_store_written_by(c->store, d->name, key, cJSON_IsString(id) && *id->valuestring ? id->valuestring : NULL,
-                                 &same);
-    if (rc == TMFINV_ENOTFOUND || (rc == 0 && same))
-        return 0;
-    if (rc < 0)
-        return rc;
-    *deferred = 1;
-    c->deferred++;
-    c->rs.duplicates++;
-    return report(c, "duplicate", d, key, item, d->fields[d->key_field].name,
-                  "deferred: a page failed earlier in this scan and another item (another TMF id) wrote this "
-                  "instance, so this one may not be the first of its key; the next complete scan decides");
-}
-
-/* The item of an existing instance was rejected (it cannot be stored at all): the stored
- * version is no longer what the source says, so it is marked stale with the reason, never
- * left to pass for current. Cleared when a good version is stored (apply_item). `old` may be
- * NULL (then read here). A removed instance is not served as current: left as it is. */
-static int mark_stale(sync_ctx *c, const tmfinv_definition *d, const char *key, tmfinv_instance *old,
-                      const char *field, const char *why)
-{
-    tmfinv_instance *read = NULL;
-    char reason[768];
-    int rc = 0;
-
-    if (!old) {
-        if ((rc = tmfinv_store_get(c->store, d->name, key, &read)) == TMFINV_ENOTFOUND)
-            return 0;
-        if (rc < 0)
-            return rc;
-        old = read;
-    }
-    if (old->removed)
-        goto out;
-    (void)snprintf(reason, sizeof(reason), "the source's latest version was rejected in run %lld (%s%s%s); this is "
-                   "the last one stored", (long long)c->run_id, field && *field ? field : "",
-                   field && *field ? ": " : "", why);
-    if (old->stale && strcmp(old->stale, reason) == 0)
-        goto out;
-    if (!old->stale &&
-        (rc = tmfinv_store_history_add(c->store, old->id, c->run_id, c->now, "@stale", "false", "true")) < 0)
-        goto out;
-    free(old->stale);
-    if (!(old->stale = strdup(reason))) {
-        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-        goto out;
-    }
-    old->run_id = c->run_id;
-    (void)snprintf(old->modified, sizeof(old->modified), "%s", c->now);
-    c->rs.writes += 2;
-    rc = tmfinv_store_put(c->store, old);
-out:
-    tmfinv_instance_free(read);
-    return rc;
-}
-
-/* At most this many distinct unknown values are remembered per run; past it each is still
- * recorded once (the store keeps one report per distinct problem), only not logged. */
-#define UNKNOWN_SEEN_MAX 1024
-
-/* Reports a value the item sends to an enum field (the status included) that the definition
- * does not declare: once per distinct (definition, field, value) per run, as a warning. The
- * value is stored as sent; the item is not rejected for it. */
-static int report_unknown(void *ctx, const tmfinv_field *f, const char *value)
-{
-    sync_ctx *c = ctx;
-    const tmfinv_definition *d = c->def;
-    char id[1024], reason[512];
-    int n, rc, shown, is_status = f == &d->fields[d->status_field];
-
-    n = snprintf(id, sizeof(id), "%s\037%s\037%s", d->name, f->name, value);
-    if (n < 0 || (size_t)n >= sizeof(id))
-        n = (int)sizeof(id) - 1;
-    for (size_t i = 0; i < c->n_unknown_seen; i++)
-        if (strcmp(c->unknown_seen[i], id) == 0)
-            return 0;
-    /* Quoted up to 200 bytes, never cutting a character, as one line of text. */
-    shown = (int)tmfinv_utf8_invalid_at(value, strnlen(value, 200));
-    if (is_status)
-        (void)snprintf(reason, sizeof(reason), "unknown status '%.*s' (not a declared status of %s): stored as sent, "
-                       "%s", shown, value, d->name, tmfinv_definition_keeps(d, value) ? "kept" : "not kept");
-    else
-        (void)snprintf(reason, sizeof(reason), "unknown value '%.*s' of %s (not one of its values): stored as sent",
-                       shown, value, f->name);
-    for (char *p = reason; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-    if (c->n_unknown_seen < UNKNOWN_SEEN_MAX) {
-        char **grown = realloc(c->unknown_seen, (c->n_unknown_seen + 1) * sizeof(*grown));
-        char *copy = strdup(id);
-
-        if (!grown || !copy) {
-            if (grown)
-                c->unknown_seen = grown;
-            free(copy);
-            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-        }
-        c->unknown_seen = grown;
-        c->unknown_seen[c->n_unknown_seen++] = copy;
-        say(c, TMFINV_LOG_WARN, "source '%s': %s %s: %s", c->src->name, d->name, f->name, reason);
-    }
-    rc = report(c, "unknown_value", d, NULL, NULL, f->name, reason);
-    return rc;
-}
-
 /* Applies one item (see the order of rules in sync.h). */
 static int apply_item(sync_ctx *c, const cJSON *item)
 {
@@ -476,7 +206,7 @@ static int apply_item(sync_ctx *c, const cJSON *item)
         c->unidentified++;
         (void)snprintf(why_text, sizeof(why_text), "item %d of the page is %s, not an object", c->position,
                        cJSON_IsArray(item) ? "an array" : cJSON_IsString(item) ? "a string" : "not a JSON object");
-        rc = report(c, "rejected", NULL, NULL, item, "", why_text);
+        rc = sync_report(c, "rejected", NULL, NULL, item, "", why_text);
         goto out;
     }
     {
@@ -503,22 +233,22 @@ static int apply_item(sync_ctx *c, const cJSON *item)
         (void)snprintf(why_text, sizeof(why_text), "%s", tmfinv_error_last());
         c->rs.rejected++;
         c->unidentified++;
-        rc = report(c, "rejected", d, NULL, item, d->fields[d->key_field].name, why_text);
+        rc = sync_report(c, "rejected", d, NULL, item, d->fields[d->key_field].name, why_text);
         goto out;
     }
     if (rc < 0)
         goto out;
     if (!key) {
         c->rs.empty_keys++;
-        rc = report(c, "empty_key", d, NULL, item, d->fields[d->key_field].name, "empty or missing key");
+        rc = sync_report(c, "empty_key", d, NULL, item, d->fields[d->key_field].name, "empty or missing key");
         goto out;
     }
     if ((rc = tmfinv_store_seen_mark(c->store, d->name, key, &first)) < 0)
         goto out;
     if (!first) {
         c->rs.duplicates++;
-        rc = report(c, "duplicate", d, key, item, d->fields[d->key_field].name,
-                    "key seen earlier in this sync; the first occurrence wins");
+        rc = sync_report(c, "duplicate", d, key, item, d->fields[d->key_field].name,
+                         "key seen earlier in this sync; the first occurrence wins");
         goto out;
     }
     rc = tmfinv_store_state(c->store, d->name, key, old_id, old_hash, &old_removed, &old_stale);
@@ -528,14 +258,14 @@ static int apply_item(sync_ctx *c, const cJSON *item)
     if (rc < 0)
         goto out;
     if (is_excluded(c, d, item, &type)) {
-        if (exists && !old_removed && (rc = defer_if_foreign(c, d, key, item, &deferred)) < 0)
+        if (exists && !old_removed && (rc = sync_defer_if_foreign(c, d, key, item, &deferred)) < 0)
             goto out;
         if (deferred)
             goto out;
         c->rs.excluded++;
         if (exists && !old_removed && (rc = tmfinv_store_get(c->store, d->name, key, &old)) == 0) {
             (void)snprintf(reason, sizeof(reason), "type %s is excluded", type);
-            rc = remove_instance(c, old, reason);
+            rc = sync_remove_instance(c, old, reason);
         }
         goto out;
     }
@@ -543,19 +273,19 @@ static int apply_item(sync_ctx *c, const cJSON *item)
     if (!status && tmfinv_definition_status_present(d, item)) {
         /* A status that is not text cannot be judged by the status rules: reject it. */
         c->rs.rejected++;
-        rc = report(c, "rejected", d, key, item, d->fields[d->status_field].name,
-                    "status is not a string, so the status rules cannot be applied");
+        rc = sync_report(c, "rejected", d, key, item, d->fields[d->status_field].name,
+                         "status is not a string, so the status rules cannot be applied");
         if (rc == 0 && exists)
-            rc = mark_stale(c, d, key, NULL, d->fields[d->status_field].name, "status is not a string");
+            rc = sync_mark_stale(c, d, key, NULL, d->fields[d->status_field].name, "status is not a string");
         goto out;
     }
     keep = tmfinv_definition_keeps(d, status);
     c->def = d;
-    if ((rc = tmfinv_definition_unknown_values(d, item, report_unknown, c)) < 0)
+    if ((rc = tmfinv_definition_unknown_values(d, item, sync_report_unknown, c)) < 0)
         goto out;
     /* The content hash covers the item as sent and the definition that maps it: the
      * same hash means nothing to map, validate or write. */
-    if ((rc = print_item(c, item)) < 0)
+    if ((rc = sync_print_item(c, item)) < 0)
         goto out;
     tmfinv_sha256_hex2(d->fingerprint, strlen(d->fingerprint), c->print, strlen(c->print), hash);
     /* A stale instance is rewritten even by the item it was stored from: that clears it. */
@@ -566,7 +296,7 @@ static int apply_item(sync_ctx *c, const cJSON *item)
             c->rs.dropped++;
         goto out;
     }
-    if (exists && ((rc = defer_if_foreign(c, d, key, item, &deferred)) < 0 || deferred))
+    if (exists && ((rc = sync_defer_if_foreign(c, d, key, item, &deferred)) < 0 || deferred))
         goto out;
     if (exists && (rc = tmfinv_store_get(c->store, d->name, key, &old)) < 0)
         goto out;
@@ -577,19 +307,19 @@ static int apply_item(sync_ctx *c, const cJSON *item)
             c->rs.dropped++;
             if (old && !old->removed) {
                 (void)snprintf(reason, sizeof(reason), "status '%s' is not kept", status ? status : "");
-                rc = remove_instance(c, old, reason);
+                rc = sync_remove_instance(c, old, reason);
             }
             goto out;
         }
         c->rs.rejected++;
-        rc = report(c, "rejected", d, key, item, why.field, why.reason);
+        rc = sync_report(c, "rejected", d, key, item, why.field, why.reason);
         if (rc == 0 && old)
-            rc = mark_stale(c, d, key, old, why.field, why.reason);
+            rc = sync_mark_stale(c, d, key, old, why.field, why.reason);
         goto out;
     }
     if (rc < 0)
         goto out;
-    if ((rc = preserve(d, old, values)) < 0)
+    if ((rc = sync_preserve(d, old, values)) < 0)
         goto out;
     if (!keep)
         c->rs.dropped++;
@@ -628,7 +358,7 @@ static int apply_item(sync_ctx *c, const cJSON *item)
         goto out;
     }
     if (old) {
-        if ((rc = record_changes(c, inst->id, old->fields, inst->fields)) < 0)
+        if ((rc = sync_record_changes(c, inst->id, old->fields, inst->fields)) < 0)
             goto out;
         if (old->removed != inst->removed &&
             (rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, "@removed",
@@ -736,8 +466,8 @@ static int removal_evidence(sync_ctx *c, int *withhold, char *why, size_t len)
     if (!doubt[0])
         return 0;
     if (c->opt->allow_mass_remove) {
-        say(c, TMFINV_LOG_WARN, "source '%s': removing %lld of %lld active instances as confirmed "
-            "(--allow-mass-remove), although %s", s->name, (long long)unseen, (long long)active, doubt);
+        sync_say(c, TMFINV_LOG_WARN, "source '%s': removing %lld of %lld active instances as confirmed "
+                 "(--allow-mass-remove), although %s", s->name, (long long)unseen, (long long)active, doubt);
         return 0;
     }
     *withhold = 1;
@@ -773,15 +503,15 @@ static int sync_source(sync_ctx *c)
         c->page = page.index + 1;
         if (page.outcome == TMFINV_PAGE_FATAL) {
             (void)snprintf(error, sizeof(error), "page %lld: %s (%s)", (long long)c->page, page.error, page.url);
-            say(c, TMFINV_LOG_ERROR, "source '%s' %s", s->name, error);
+            sync_say(c, TMFINV_LOG_ERROR, "source '%s' %s", s->name, error);
             tmfinv_page_clear(&page);
             c->rs.error = error;
             c->fatal = 1;
             break;
         }
         if (page.outcome == TMFINV_PAGE_FAILED) {
-            say(c, TMFINV_LOG_ERROR, "source '%s' page %lld: %s after %d tries (%s)", s->name, (long long)c->page,
-                page.error, page.tries, page.url);
+            sync_say(c, TMFINV_LOG_ERROR, "source '%s' page %lld: %s after %d tries (%s)", s->name, (long long)c->page,
+                     page.error, page.tries, page.url);
             c->rs.failed++;
             rc = add_failed_page(c, &page);
             tmfinv_page_clear(&page);
@@ -790,7 +520,7 @@ static int sync_source(sync_ctx *c)
             report_progress(c, fetcher, 0);
             if (++failed_in_a_row >= s->max_failed_pages) {
                 (void)snprintf(error, sizeof(error), "stopped after %d failed pages in a row", failed_in_a_row);
-                say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
+                sync_say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
                 c->rs.error = error;
                 break;
             }
@@ -816,7 +546,7 @@ static int sync_source(sync_ctx *c)
                                "scan stopped after %lld pages: page %lld brought no new item (all %lld already "
                                "seen in this scan), the source repeats itself",
                                (long long)c->rs.pages, (long long)c->page, (long long)n_items);
-                say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
+                sync_say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
                 c->rs.error = error;
                 break;
             }
@@ -825,7 +555,7 @@ static int sync_source(sync_ctx *c)
     if (done && tmfinv_fetcher_cut_short(fetcher) && !c->rs.error) {
         (void)snprintf(error, sizeof(error), "scan stopped after %lld pages: %s", (long long)c->rs.pages,
                        tmfinv_fetcher_cut_short(fetcher));
-        say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
+        sync_say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
         c->rs.error = error;
     }
     if (c->unidentified && !c->rs.error && !c->incremental) {
@@ -833,26 +563,28 @@ static int sync_source(sync_ctx *c)
                        "%lld items could not be identified (see tmfinv rejected), so no instance can be told gone: "
                        "nothing removed",
                        (long long)c->unidentified);
-        say(c, TMFINV_LOG_WARN, "source '%s': %s", s->name, error);
+        sync_say(c, TMFINV_LOG_WARN, "source '%s': %s", s->name, error);
         c->rs.error = error;
     }
     if (c->deferred)
-        say(c, TMFINV_LOG_WARN, "source '%s': %lld items not applied (another item wrote their instance and a page "
-            "had failed; see tmfinv rejected --kind duplicate): the next complete scan decides", s->name,
-            (long long)c->deferred);
+        sync_say(c, TMFINV_LOG_WARN,
+                 "source '%s': %lld items not applied (another item wrote their instance and a page "
+                 "had failed; see tmfinv rejected --kind duplicate): the next complete scan decides", s->name,
+                 (long long)c->deferred);
     if (c->moved && !c->rs.error) {
         (void)snprintf(error, sizeof(error),
                        "the collection changed during the scan (%lld items seen twice), so items may have been "
                        "missed: nothing removed",
                        (long long)c->moved);
-        say(c, TMFINV_LOG_WARN, "source '%s': %s", s->name, error);
+        sync_say(c, TMFINV_LOG_WARN, "source '%s': %s", s->name, error);
         c->rs.error = error;
     }
     if (done && tmfinv_fetcher_interrupted(fetcher)) {
         (void)snprintf(error, sizeof(error), "scan %s after %lld pages", tmfinv_fetcher_interrupted(fetcher),
                        (long long)c->rs.pages);
         /* A stop the operator asked for (a signal) is no error; running out of time is. */
-        say(c, c->opt->stop && *c->opt->stop ? TMFINV_LOG_INFO : TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
+        sync_say(c, c->opt->stop && *c->opt->stop ? TMFINV_LOG_INFO : TMFINV_LOG_ERROR, "source '%s': %s", s->name,
+                 error);
         c->rs.error = error;
         c->interrupted = 1;
     }
@@ -876,7 +608,7 @@ static int sync_source(sync_ctx *c)
             goto out;
         }
         if (withhold) {
-            say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
+            sync_say(c, TMFINV_LOG_ERROR, "source '%s': %s", s->name, error);
             c->rs.error = error;
             c->rs.complete = 0;
             c->withheld = 1;
@@ -949,17 +681,17 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
         if (c.withheld)
             result->withheld++;
         if (rc == 0)
-            say(&c, TMFINV_LOG_INFO,
-                "source '%s': %s%s in %.1f s: %lld pages, %lld items: %lld created, %lld updated, %lld unchanged, "
-                "%lld removed, %lld not kept, %lld duplicates, %lld empty keys, %lld excluded, %lld rejected, "
-                "%lld failed pages, %lld requests, %lld retries",
-                c.src->name, c.incremental ? "incremental, " : "",
-                c.rs.complete ? "complete" : "INCOMPLETE (nothing removed)",
-                (double)(tmfinv_time_monotonic_ms() - started) / 1000.0, (long long)c.rs.pages,
-                (long long)c.rs.items, (long long)c.rs.created, (long long)c.rs.updated, (long long)c.rs.unchanged,
-                (long long)c.rs.removed, (long long)c.rs.dropped, (long long)c.rs.duplicates,
-                (long long)c.rs.empty_keys, (long long)c.rs.excluded, (long long)c.rs.rejected,
-                (long long)c.rs.failed, (long long)c.rs.requests, (long long)c.rs.retries);
+            sync_say(&c, TMFINV_LOG_INFO,
+                     "source '%s': %s%s in %.1f s: %lld pages, %lld items: %lld created, %lld updated, %lld unchanged, "
+                     "%lld removed, %lld not kept, %lld duplicates, %lld empty keys, %lld excluded, %lld rejected, "
+                     "%lld failed pages, %lld requests, %lld retries",
+                     c.src->name, c.incremental ? "incremental, " : "",
+                     c.rs.complete ? "complete" : "INCOMPLETE (nothing removed)",
+                     (double)(tmfinv_time_monotonic_ms() - started) / 1000.0, (long long)c.rs.pages,
+                     (long long)c.rs.items, (long long)c.rs.created, (long long)c.rs.updated, (long long)c.rs.unchanged,
+                     (long long)c.rs.removed, (long long)c.rs.dropped, (long long)c.rs.duplicates,
+                     (long long)c.rs.empty_keys, (long long)c.rs.excluded, (long long)c.rs.rejected,
+                     (long long)c.rs.failed, (long long)c.rs.requests, (long long)c.rs.retries);
         cJSON_Delete(c.rs.failed_pages);
         if (rc < 0 || c.interrupted)
             break;

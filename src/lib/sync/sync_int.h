@@ -1,0 +1,70 @@
+/* sync_int.h: what the sync's files share and nobody else sees (sync.c: runs, sources,
+ * pages and the rules for one item; sync_write.c: what one item writes — reports,
+ * history, removals, stale marks, unknown values). */
+#ifndef TMFINV_SYNC_INT_H
+#define TMFINV_SYNC_INT_H
+
+#include "fetch.h"
+#include "sync.h"
+
+typedef struct sync_ctx {
+    tmfinv_store *store;
+    const tmfinv_model *model;
+    const tmfinv_sync_options *opt;
+    int64_t deadline_ms;
+    int incremental;            /* this source's scan is an incremental refresh */
+    int interrupted;            /* stopped or out of time: no further source is scanned */
+    const tmfinv_source_config *src;
+    tmfinv_log_fn log;
+    void *log_ctx;
+    int64_t run_id;
+    int64_t page;               /* 1-based number of the page being applied */
+    int fatal;                  /* the source could not be read at all */
+    int64_t moved;              /* items seen twice in this scan: the collection moved under us */
+    int64_t unidentified;       /* items that could not be keyed: their instances cannot be told gone */
+    int64_t deferred;           /* items not written: a page had failed and another item wrote the instance */
+    int64_t announced;          /* the source's last X-Total-Count, -1: none */
+    int first_page_empty;       /* page 1 came back as [] */
+    int withheld;               /* the removals of this source's scan were withheld */
+    int position;               /* 1-based position of the item being applied in its page */
+    char *print;                /* reused buffer the items are printed into (saves a malloc per item) */
+    size_t print_size;
+    tmfinv_run_source rs;
+    char now[32];
+    int64_t source_started_ms;  /* monotonic, when this source's scan began (for progress) */
+    char **unknown_seen;        /* "definition\037field\037value" reported in this run */
+    size_t n_unknown_seen;
+    const tmfinv_definition *def; /* the definition of the item being applied */
+} sync_ctx;
+
+/* One line for the operator through c->log. */
+void sync_say(sync_ctx *c, tmfinv_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Records a report of `kind` about `item` (may be NULL) of the page being applied. */
+int sync_report(sync_ctx *c, const char *kind, const tmfinv_definition *d, const char *key, const cJSON *item,
+                const char *field, const char *reason);
+
+/* Records each field whose value differs between `before` and `after`. */
+int sync_record_changes(sync_ctx *c, const char *instance_id, const cJSON *before, const cJSON *after);
+
+/* Marks an existing active instance removed, for `reason`. */
+int sync_remove_instance(sync_ctx *c, tmfinv_instance *inst, const char *reason);
+
+/* Copies the local fields, and the initial fields of an existing instance, into `values`. */
+int sync_preserve(const tmfinv_definition *d, const tmfinv_instance *old, cJSON *values);
+
+/* Prints `item` compactly into c->print. */
+int sync_print_item(sync_ctx *c, const cJSON *item);
+
+/* Defers an item that may not be the first of its key once a page failed (*deferred). */
+int sync_defer_if_foreign(sync_ctx *c, const tmfinv_definition *d, const char *key, const cJSON *item,
+                          int *deferred);
+
+/* Marks the last stored version of a rejected item's instance stale (old may be NULL). */
+int sync_mark_stale(sync_ctx *c, const tmfinv_definition *d, const char *key, tmfinv_instance *old,
+                    const char *field, const char *why);
+
+/* tmfinv_unknown_fn for c->def: reports an undeclared value once per run. */
+int sync_report_unknown(void *ctx, const tmfinv_field *f, const char *value);
+
+#endif
