@@ -335,7 +335,8 @@ int cmd_serve(app *a, int argc, char **argv)
             (void)snprintf(host, sizeof(host), "127.0.0.1");
         else if (strcmp(host, "[::]") == 0)
             (void)snprintf(host, sizeof(host), "[::1]");
-        printf("listening on http://%s:%u\n", host, tmfinv_http_port(tmfinv_daemon_http(d)));
+        printf("listening on %s://%s:%u\n", tmfinv_http_scheme(tmfinv_daemon_http(d)), host,
+               tmfinv_http_port(tmfinv_daemon_http(d)));
         tmfinv_daemon_release(d, rt);
     }
     fflush(stdout);

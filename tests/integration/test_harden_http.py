@@ -37,11 +37,12 @@ class Server:
         self.proc = subprocess.Popen([BIN, "-c", config, "serve"], stdout=subprocess.PIPE, stderr=self.log,
                                      text=True)
         line = self.proc.stdout.readline().strip()
-        m = re.fullmatch(r"listening on https?://([0-9.]+):(\d+)", line)
+        m = re.fullmatch(r"listening on (https?)://([0-9.]+):(\d+)", line)
         if not m:
             self.stop()
             raise AssertionError("serve did not start: %r %s" % (line, self.log_text()))
-        self.port = int(m.group(2))
+        self.scheme = m.group(1)
+        self.port = int(m.group(3))
 
     def log_text(self):
         with open(self.log_path) as f:
@@ -423,6 +424,7 @@ class Tls(unittest.TestCase):
         self.config("listen = 127.0.0.1:0\ntls_cert = %s\ntls_key = %s\n" % (self.cert, self.key))
         srv = Server(self.ws.config, self.ws.dir)
         self.servers.append(srv)
+        self.assertEqual(srv.scheme, "https", "the first line names the scheme the server speaks")
         status, _, body = request(srv.port, "GET", "/healthz", context=self.context())
         self.assertEqual(status, 200, body)
         status, headers, body = request(srv.port, "GET", RESOURCE, context=self.context())

@@ -258,7 +258,7 @@ class Serve:
         self.proc = subprocess.Popen([BIN, "-c", config, "serve"], stdout=subprocess.PIPE, stderr=self.log,
                                      text=True)
         line = self.proc.stdout.readline().strip()
-        if not line.startswith("listening on http://"):
+        if not line.startswith(("listening on http://", "listening on https://")):
             self.proc.kill()
             self.proc.wait()
             self.log.close()
