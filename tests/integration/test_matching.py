@@ -12,10 +12,9 @@ not kept, and what is reported."""
 import json
 import os
 import sys
-from urllib.parse import parse_qs, urlparse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from tmfinv_testlib import TOP, StubServer, TestCase, main  # noqa: E402
+from tmfinv_testlib import TOP, PagedSource, TestCase, main  # noqa: E402
 
 PAGE = 50
 
@@ -36,31 +35,10 @@ def resource(rid, type_, status):
     return {"id": rid, "@type": type_, "name": "resource " + rid, "status": status}
 
 
-class Source:
-    """Serves `services` at /tmf638/service and `resources` at /tmf639/resource in pages."""
-
-    def __init__(self):
-        self.services = []
-        self.resources = []
-        self.stub = StubServer(self.handle)
-
-    def handle(self, method, path, headers, body):
-        url = urlparse(path)
-        q = parse_qs(url.query)
-        page = int(q.get("page", ["1"])[0])
-        size = int(q.get("recordsPerPage", [str(PAGE)])[0])
-        items = self.services if url.path.startswith("/tmf638") else self.resources
-        return (200, [("Content-Type", "application/json"), ("X-Total-Count", str(len(items)))],
-                json.dumps(items[(page - 1) * size:page * size]))
-
-    def stop(self):
-        self.stub.stop()
-
-
 class MatchingTest(TestCase):
     def setUp(self):
         super().setUp()
-        self.src = Source()
+        self.src = PagedSource(PAGE)
 
     def tearDown(self):
         self.src.stop()

@@ -14,6 +14,7 @@ import tempfile
 import time
 import unittest
 import urllib.request
+from urllib.parse import parse_qs, urlparse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -246,6 +247,30 @@ class StubServer:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
+
+class PagedSource:
+    """A source of the test's own in the SES page dialect: serves the lists `services` at
+    /tmf638/service and `resources` at /tmf639/resource, `page`/`recordsPerPage` at a time,
+    with X-Total-Count; the test changes the lists between syncs."""
+
+    def __init__(self, page_size=40):
+        self.services = []
+        self.resources = []
+        self.page_size = page_size
+        self.stub = StubServer(self.handle)
+
+    def handle(self, method, path, headers, body):
+        url = urlparse(path)
+        q = parse_qs(url.query)
+        page = int(q.get("page", ["1"])[0])
+        size = int(q.get("recordsPerPage", [str(self.page_size)])[0])
+        items = self.services if url.path.startswith("/tmf638") else self.resources
+        return (200, [("Content-Type", "application/json"), ("X-Total-Count", str(len(items)))],
+                json.dumps(items[(page - 1) * size:page * size]))
+
+    def stop(self):
+        self.stub.stop()
+
 
 
 class Serve:
