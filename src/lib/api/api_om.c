@@ -588,19 +588,47 @@ out:
 
 /* ---- reports and runs -------------------------------------------------------------------- */
 
-static int rejected_list(tmfinv_http_request *req, tmfinv_http_response *res)
+/* Answers one page of runs (`runs` set) or of reports of `kind` (NULL: every kind), counted
+ * and read in one read transaction so that the total and the items agree; limit 0 asks for
+ * the total only. */
+static int respond_listing(tmfinv_http_request *req, tmfinv_http_response *res, int runs, const char *kind,
+                           int64_t offset, int64_t limit)
 {
-    static const char *const allowed[] = {"kind", "offset", "limit", NULL};
-    tmfinv_runtime *rt = tmfinv_daemon_acquire(req->app);
-    const char *kind = tmfinv_http_query(req, "kind");
     cJSON *items = cJSON_CreateArray();
-    int64_t offset, limit, total = 0;
+    int64_t total = 0, from = limit ? offset : INT64_MAX / 2, count = limit ? limit : 1;
     int rc = 0, in_tx = 0;
 
     if (!items) {
         rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
         goto out;
     }
+    if ((rc = tmfinv_store_begin_read(req->store)) < 0)
+        goto out;
+    in_tx = 1;
+    rc = runs ? tmfinv_store_runs_page(req->store, 0, from, count, &total, add_json, items)
+              : tmfinv_store_reports_page(req->store, kind, from, count, &total, add_json, items);
+    if (rc < 0)
+        goto out;
+    in_tx = 0;
+    if ((rc = tmfinv_store_commit(req->store)) < 0)
+        goto out;
+    rc = respond_page(res, items, total, offset, limit);
+    items = NULL;
+out:
+    if (in_tx)
+        (void)tmfinv_store_rollback(req->store);
+    cJSON_Delete(items);
+    return rc;
+}
+
+static int rejected_list(tmfinv_http_request *req, tmfinv_http_response *res)
+{
+    static const char *const allowed[] = {"kind", "offset", "limit", NULL};
+    tmfinv_runtime *rt = tmfinv_daemon_acquire(req->app);
+    const char *kind = tmfinv_http_query(req, "kind");
+    int64_t offset, limit;
+    int rc = 0;
+
     if (only_params(req, allowed) < 0 || paging(req, rt->cfg, &offset, &limit) < 0) {
         rc = bad_request(res, "%s", tmfinv_error_last());
         goto out;
@@ -614,22 +642,8 @@ static int rejected_list(tmfinv_http_request *req, tmfinv_http_response *res)
         rc = bad_request(res, "kind '%.64s': expected rejected, duplicate, empty_key, unknown_value or all", kind);
         goto out;
     }
-    if ((rc = tmfinv_store_begin_read(req->store)) < 0)
-        goto out;
-    in_tx = 1;
-    /* limit 0 asks for the total only: a page past every row. */
-    if ((rc = tmfinv_store_reports_page(req->store, kind, limit ? offset : INT64_MAX / 2, limit ? limit : 1, &total,
-                                        add_json, items)) < 0)
-        goto out;
-    in_tx = 0;
-    if ((rc = tmfinv_store_commit(req->store)) < 0)
-        goto out;
-    rc = respond_page(res, items, total, offset, limit);
-    items = NULL;
+    rc = respond_listing(req, res, 0, kind, offset, limit);
 out:
-    if (in_tx)
-        (void)tmfinv_store_rollback(req->store);
-    cJSON_Delete(items);
     tmfinv_daemon_release(req->app, rt);
     return rc;
 }
@@ -638,33 +652,15 @@ static int runs_list(tmfinv_http_request *req, tmfinv_http_response *res)
 {
     static const char *const allowed[] = {"offset", "limit", NULL};
     tmfinv_runtime *rt = tmfinv_daemon_acquire(req->app);
-    cJSON *items = cJSON_CreateArray();
-    int64_t offset, limit, total = 0;
-    int rc = 0, in_tx = 0;
+    int64_t offset, limit;
+    int rc = 0;
 
-    if (!items) {
-        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-        goto out;
-    }
     if (only_params(req, allowed) < 0 || paging(req, rt->cfg, &offset, &limit) < 0) {
         rc = bad_request(res, "%s", tmfinv_error_last());
         goto out;
     }
-    if ((rc = tmfinv_store_begin_read(req->store)) < 0)
-        goto out;
-    in_tx = 1;
-    if ((rc = tmfinv_store_runs_page(req->store, 0, limit ? offset : INT64_MAX / 2, limit ? limit : 1, &total,
-                                     add_json, items)) < 0)
-        goto out;
-    in_tx = 0;
-    if ((rc = tmfinv_store_commit(req->store)) < 0)
-        goto out;
-    rc = respond_page(res, items, total, offset, limit);
-    items = NULL;
+    rc = respond_listing(req, res, 1, NULL, offset, limit);
 out:
-    if (in_tx)
-        (void)tmfinv_store_rollback(req->store);
-    cJSON_Delete(items);
     tmfinv_daemon_release(req->app, rt);
     return rc;
 }
