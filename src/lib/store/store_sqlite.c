@@ -5,6 +5,7 @@
 
 #include "tmfinv_buf.h"
 #include "tmfinv_error.h"
+#include "tmfinv_misc.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -211,6 +212,21 @@ out:
 
 static const tmfinv_store_ops sqlite_ops;
 
+/* Switches a read-write connection to WAL. On a store another process is creating at this
+ * moment SQLite can answer SQLITE_BUSY at once, without calling the busy handler (the
+ * journal mode needs the file to itself), so the switch is tried again, every 10 ms, for
+ * up to the busy timeout. */
+static int use_wal(sqlite_store *s)
+{
+    int64_t start = tmfinv_time_monotonic_ms();
+    int rc;
+
+    while ((rc = store_sqlite_exec(s, "PRAGMA journal_mode = WAL")) < 0 && (s->last_code & 0xff) == SQLITE_BUSY &&
+           tmfinv_time_monotonic_ms() - start < s->busy_timeout_ms)
+        (void)sqlite3_sleep(10);
+    return rc;
+}
+
 /* Opens the connection in `mode` and makes it ready: pragmas, schema, statements. */
 static int setup(sqlite_store *s, store_sqlite_mode mode)
 {
@@ -219,7 +235,7 @@ static int setup(sqlite_store *s, store_sqlite_mode mode)
     if ((rc = store_sqlite_connect(s, mode)) < 0)
         return rc;
     /* A read-only connection keeps the journal mode the writers chose (WAL). */
-    if ((mode == STORE_SQLITE_READ_WRITE && (rc = store_sqlite_exec(s, "PRAGMA journal_mode = WAL")) < 0) ||
+    if ((mode == STORE_SQLITE_READ_WRITE && (rc = use_wal(s)) < 0) ||
         (rc = store_sqlite_exec(s, "PRAGMA synchronous = NORMAL")) < 0 ||
         (rc = store_sqlite_exec(s, "PRAGMA foreign_keys = ON")) < 0 ||
         /* Bounded caches (KiB): big enough to keep index pages of a large inventory hot,
