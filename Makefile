@@ -33,9 +33,11 @@ test-fast: test-deps build
 demo: build
 	@scripts/demo.sh
 
-# The benchmarks of bench/README.md: sync (scripts/bench.sh) and HTTP API against static nginx
-# (scripts/bench_api.sh); 100k items, BENCH_ITEMS=1000000 for 1M. Not part of test.
+# The benchmarks of bench/README.md: sync against the Python and Node baselines
+# (scripts/bench.sh) and HTTP API against static nginx (scripts/bench_api.sh); 100k items,
+# BENCH_ITEMS=1000000 for 1M. Not part of test. --bench installs the baselines' packages.
 bench: build
+	@scripts/install-deps.sh --bench
 	@scripts/bench.sh
 	@scripts/bench_api.sh
 

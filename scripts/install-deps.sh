@@ -11,9 +11,15 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # make deb and tests/integration/test_install.py use cpack, dpkg-deb and systemd-analyze).
 debs="build-essential cmake pkg-config libcurl4-openssl-dev libcjson-dev libsqlite3-dev
 libmicrohttpd-dev libssl-dev libsystemd-dev libcmocka-dev python3 nodejs npm sqlite3 openssl"
-# The tests also check the unit with systemd-analyze (package systemd).
+# The tests also check the unit with systemd-analyze (package systemd), and run the Python
+# baseline of make bench (requests: python3-requests) against tmfinv's store.
 if [ "${1:-}" = "--test" ]; then
-    debs="$debs systemd"
+    debs="$debs systemd python3-requests"
+fi
+# make bench only (--bench): the Python baseline (python3-requests), GNU time for peak RSS,
+# wrk and nginx for the API figures, and the Node baseline's better-sqlite3 (below).
+if [ "${1:-}" = "--bench" ]; then
+    debs="$debs python3-requests time wrk nginx-light"
 fi
 # make fuzz only (--fuzz): clang and its libFuzzer runtime (compiler-rt; Debian 12's clang
 # only recommends it).
@@ -43,5 +49,12 @@ fi
 if [ "${1:-}" = "--test" ] && [ ! -d "$top/tests/schema/node_modules/ajv" ]; then
     echo "install-deps: installing npm packages for tests/schema"
     (cd "$top/tests/schema" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# make bench's Node baseline (bench/baselines): better-sqlite3, pinned by package-lock.json and
+# compiled from source against the installed Node.js headers (bench/baselines/.npmrc:
+# build-from-source, nodedir=/usr), never a prebuilt binary. About a minute on two cores.
+if [ "${1:-}" = "--bench" ] && [ ! -f "$top/bench/baselines/node_modules/better-sqlite3/build/Release/better_sqlite3.node" ]; then
+    echo "install-deps: building better-sqlite3 for bench/baselines (from source)"
+    (cd "$top/bench/baselines" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 exit 0
