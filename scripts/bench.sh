@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# bench.sh: the benchmark of issue 3 point 8 (`make bench`; not part of `make test`).
+# bench.sh: the sync benchmarks of issues 11 and 3 (`make bench`; not part of `make test`).
 #
-# Runs build/tmfinv against build/tmfinv-sim on loopback and measures:
+# Issue 11, against ONE simulator process at BENCH_ITEMS items and zero latency:
+#   tmfinv at its default concurrency (fresh store), its unchanged resync, and the two
+#   baselines of bench/baselines (Python: requests + sqlite3; Node: fetch + better-sqlite3),
+#   each into a fresh file; prints items/s, the ratios tmfinv/Python and tmfinv/Node, the
+#   resync ratio, bytes per instance against the bytes of the items as served, and peak RSS.
+# Issue 3, runs build/tmfinv against build/tmfinv-sim on loopback and measures:
 #   (a) items/s of a full sync at zero latency, concurrency 4 and 8   (target >= 50k items/s)
 #   (b) wall time at 50 ms page latency, concurrency 1, 4, 8, 16      (target: c8 >= 6x faster than c1)
 #   (c) peak RSS of `tmfinv sync --once` at 20k, 100k (and 1M) items (target <= 64 MB at 1M)
@@ -9,8 +14,9 @@
 # then prints a table and writes bench/results/RESULTS-<date>-<host>[-1M].{md,json}.
 #
 # Usage: scripts/bench.sh [--million] [--items N] [--out DIR]
-#   BENCH_ITEMS=N         inventory size of (a) and (d) (default 100000; --million sets 1000000)
+#   BENCH_ITEMS=N         inventory size of issue 11's runs, (a) and (d) (default 100000; --million sets 1000000)
 #   BENCH_LATENCY_ITEMS=N inventory size of the latency series (b) (default 20000)
+# The baselines need python3-requests and bench/baselines/node_modules (scripts/install-deps.sh --bench).
 set -euo pipefail
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,7 +36,7 @@ while [ $# -gt 0 ]; do
     --items=*) ITEMS=${1#--items=} ;;
     --out) OUT=$2; shift ;;
     --out=*) OUT=${1#--out=} ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "bench.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -42,6 +48,17 @@ for f in "$BIN" "$SIM"; do
     [ -x "$f" ] || { echo "bench.sh: $f is missing: run 'make build' first" >&2; exit 1; }
 done
 command -v python3 >/dev/null || { echo "bench.sh: python3 is needed to read tmfinv's JSON" >&2; exit 1; }
+
+# The baselines (issue 11): Debian's python3 with python3-requests when there, else any python3
+# with requests; node with better-sqlite3 built in bench/baselines (install-deps.sh --bench).
+BASELINES=$TOP/bench/baselines
+BL_PYTHON=
+for p in /usr/bin/python3 python3; do
+    if "$p" -c 'import requests' 2>/dev/null; then BL_PYTHON=$(command -v "$p"); break; fi
+done
+[ -n "$BL_PYTHON" ] || { echo "bench.sh: no python3 with requests: run scripts/install-deps.sh --bench" >&2; exit 1; }
+command -v node >/dev/null && [ -d "$BASELINES/node_modules/better-sqlite3" ] ||
+    { echo "bench.sh: node or better-sqlite3 missing: run scripts/install-deps.sh --bench" >&2; exit 1; }
 
 # GNU time gives the peak RSS ("Maximum resident set size", %M in KiB).
 TIME=/usr/bin/time
@@ -89,8 +106,11 @@ stop_sim() {
     SIM_PID=
 }
 
-# write_config DIR CONCURRENCY: a store in DIR fed by the SES services and resources collections.
+# write_config DIR CONCURRENCY: a store in DIR fed by the SES services and resources collections;
+# CONCURRENCY "default" leaves the key out (tmfinv's default applies).
 write_config() {
+    local conc="concurrency = $2"
+    [ "$2" = default ] && conc="# concurrency: tmfinv's default"
     cat >"$1/tmfinv.ini" <<EOF
 [store]
 path = $1/tmfinv.db
@@ -100,14 +120,14 @@ api = tmf638
 url = $SIM_BASE/tmf638/service
 paging = page
 page_size = $PAGE_SIZE
-concurrency = $2
+$conc
 
 [source resources]
 api = tmf639
 url = $SIM_BASE/tmf639/resource
 paging = page
 page_size = $PAGE_SIZE
-concurrency = $2
+$conc
 EOF
 }
 
@@ -140,14 +160,71 @@ fresh() {
     echo "$dir"
 }
 
+# store_size DIR: bytes of the store (file + WAL, as left after the sync's final checkpoint;
+# the -shm index is not counted) and its instances; prints "bytes instances".
+store_size() {
+    python3 - "$1/tmfinv.db" <<'EOF'
+import os, sqlite3, sys
+db = sys.argv[1]
+size = sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))
+con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+print(size, con.execute("SELECT count(*) FROM instance").fetchone()[0])
+con.close()
+EOF
+}
+
+# baseline NAME CMD...: runs one baseline under GNU time into a fresh file against the running
+# simulator; appends its JSON line, with wall_s, rss_kib and the file's bytes, to $BASELINE_RUNS.
+baseline() {
+    local name=$1 dir=$WORK/baseline-$1
+    shift
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    if ! "$TIME" -f '%e %M' -o "$dir/time.txt" "$@" --base "$SIM_BASE" --db "$dir/baseline.db" \
+        >"$dir/out.json" 2>"$dir/err.txt"; then
+        echo "bench.sh: the $name baseline failed:" >&2
+        cat "$dir/err.txt" >&2
+        exit 1
+    fi
+    python3 - "$dir" "$name" >>"$BASELINE_RUNS" <<'EOF'
+import json, os, sys
+d, name = sys.argv[1:3]
+out = json.loads(open(os.path.join(d, "out.json")).read().strip().splitlines()[-1])
+wall, rss = open(os.path.join(d, "time.txt")).read().split()[-2:]
+db = os.path.join(d, "baseline.db")
+out.update({"name": name, "wall_s": float(wall), "rss_kib": int(rss),
+            "store_bytes": sum(os.path.getsize(db + s) for s in ("", "-wal") if os.path.exists(db + s))})
+print(json.dumps(out))
+EOF
+}
+
 RESULTS=$WORK/results.txt
+BASELINE_RUNS=$WORK/baselines.jsonl
 : >"$RESULTS"
+: >"$BASELINE_RUNS"
 record() { echo "$*" >>"$RESULTS"; }
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 
 echo "tmfinv bench: $ITEMS items (latency series: $LAT_ITEMS items at $LATENCY_MS ms), page size $PAGE_SIZE" >&2
 
-# (a) + (d) + (c) at ITEMS: zero latency, concurrency 4 and 8; the second sync is unchanged.
 start_sim "$ITEMS"
+# Issue 11: tmfinv at its default concurrency, its unchanged resync, then both baselines, all
+# against this one simulator process (zero latency, a fresh store or file each).
+dir=$(fresh "i11-tmfinv" default)
+echo "  issue 11: tmfinv full sync, $ITEMS items, zero latency, default concurrency ..." >&2
+read -r wall rss items writes complete < <(sync_once "$dir")
+record i11 0 "$ITEMS" "$wall" "$rss" "$items" "$writes" "$complete"
+read -r STORE_BYTES INSTANCES < <(store_size "$dir")
+echo "  issue 11: tmfinv unchanged resync ..." >&2
+read -r wall rss items writes complete < <(sync_once "$dir")
+record i11resync 0 "$ITEMS" "$wall" "$rss" "$items" "$writes" "$complete"
+echo "  issue 11: Python baseline ($BL_PYTHON) ..." >&2
+baseline python "$BL_PYTHON" "$BASELINES/sync_python.py"
+echo "  issue 11: Node baseline (node $(node --version)) ..." >&2
+baseline node node "$BASELINES/sync_node.mjs"
+rm -rf "$dir" "$WORK"/baseline-*
+
+# (a) + (d) + (c) at ITEMS: zero latency, concurrency 4 and 8; the second sync is unchanged.
 for c in 4 8; do
     dir=$(fresh "zero-c$c" "$c")
     echo "  full sync, $ITEMS items, zero latency, concurrency $c ..." >&2
@@ -192,16 +269,29 @@ COMMIT=$(git -C "$TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git -C "$TOP" status --porcelain --untracked-files=no -- src 2>/dev/null)" ]; then
     COMMIT="$COMMIT (with uncommitted changes in src/)"
 fi
-python3 - "$RESULTS" "$BASE" "$COMMIT" "$ITEMS" "$LAT_ITEMS" "$LATENCY_MS" "$PAGE_SIZE" <<'EOF'
+[ -n "${TMFINV_BIN:-}" ] && COMMIT="$COMMIT; binary given by TMFINV_BIN: $BIN"
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
+BL_PYTHON_VERSION=$("$BL_PYTHON" -c 'import platform, requests, sqlite3; print("Python %s, requests %s, SQLite %s" % (platform.python_version(), requests.__version__, sqlite3.sqlite_version))')
+BL_NODE_VERSION=$(cd "$BASELINES" && node -e 'const D = require("better-sqlite3"); const v = require("better-sqlite3/package.json").version; console.log(`Node ${process.version}, better-sqlite3 ${v}, SQLite ${new D(":memory:").prepare("select sqlite_version() v").get().v}`)')
+python3 - "$RESULTS" "$BASE" "$COMMIT" "$ITEMS" "$LAT_ITEMS" "$LATENCY_MS" "$PAGE_SIZE" "$BASELINE_RUNS" \
+    "$STORE_BYTES" "$INSTANCES" "$LOAD_BEFORE" "$LOAD_AFTER" "$BL_PYTHON_VERSION" "$BL_NODE_VERSION" <<'EOF'
 import datetime, json, os, platform, subprocess, sys
 
 results, base, commit, items, lat_items, latency, page_size = sys.argv[1:8]
-items, lat_items = int(items), int(lat_items)
+baseline_runs, store_bytes, instances, load_before, load_after, py_version, node_version = sys.argv[8:15]
+items, lat_items, store_bytes, instances = int(items), int(lat_items), int(store_bytes), int(instances)
 rows = []
 for line in open(results):
     kind, c, n, wall, rss, got, writes, complete = line.split()
     rows.append({"kind": kind, "concurrency": int(c), "inventory": int(n), "wall_s": float(wall),
                  "rss_kib": int(rss), "items": int(got), "writes": int(writes), "complete": complete == "true"})
+baselines = {}
+for line in open(baseline_runs):
+    b = json.loads(line)
+    b["items_per_s"] = b["items"] / b["wall_s"] if b["wall_s"] > 0 else float("inf")
+    baselines[b["name"]] = b
+baselines["python"]["runtime"] = py_version
+baselines["node"]["runtime"] = node_version
 
 
 def cpu_model():
@@ -233,7 +323,8 @@ def debian():
 
 machine = {"host": platform.node(), "nproc": os.cpu_count(), "cpu": cpu_model(), "memory": mem_total(),
            "kernel": platform.release(), "debian": debian(), "tmfinv_commit": commit,
-           "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
+           "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+           "load_average_before": load_before, "load_average_after": load_after}
 
 
 def find(kind, c=None, n=None):
@@ -248,6 +339,42 @@ def mib(kib):
 
 
 figures = []  # (what, value text, target text, met: True/False/None)
+
+# Issue 11: one simulator process, tmfinv at its default concurrency and both baselines.
+first, again = find("i11"), find("i11resync")
+rate = first["items"] / first["wall_s"] if first["wall_s"] > 0 else float("inf")
+first["items_per_s"] = rate
+py, node = baselines["python"], baselines["node"]
+figures.append(("[11] tmfinv full sync, %d items, zero latency, default concurrency" % items,
+                "%.0f items/s (%d items in %.2f s)" % (rate, first["items"], first["wall_s"]), ">= 50000 items/s",
+                rate >= 50000))
+for name, b, target in (("Python", py, 3.0), ("Node", node, 2.0)):
+    ratio = rate / b["items_per_s"] if b["items_per_s"] > 0 else float("inf")
+    b["tmfinv_ratio"] = ratio
+    figures.append(("[11] tmfinv / %s baseline, items/s" % name,
+                    "%.2fx (%s: %.0f items/s, %d items in %.2f s)" % (ratio, name, b["items_per_s"], b["items"],
+                                                                      b["wall_s"]),
+                    ">= %.0fx" % target, ratio >= target))
+resync_ratio = again["wall_s"] / first["wall_s"] if first["wall_s"] > 0 else float("inf")
+again["ratio_to_first"] = resync_ratio
+figures.append(("[11] unchanged resync, %d items, default concurrency" % items,
+                "%.2fx the first (%.2f s / %.2f s), %d rows written" % (resync_ratio, again["wall_s"], first["wall_s"],
+                                                                       again["writes"]),
+                "<= 0.4x the first, 0 rows", resync_ratio <= 0.4 and again["writes"] == 0))
+# The bytes of the items as served: every page body the Python baseline received (the Node
+# one receives the same), so a stored instance is compared with the average item as sent.
+per_instance = store_bytes / instances if instances else float("inf")
+per_item_sent = py["bytes"] / py["items"] if py["items"] else float("inf")
+size_ratio = per_instance / per_item_sent
+store = {"store_bytes": store_bytes, "instances": instances, "bytes_per_instance": per_instance,
+         "bytes_served": py["bytes"], "items_served": py["items"], "bytes_per_item_sent": per_item_sent,
+         "ratio": size_ratio}
+figures.append(("[11] store size per instance (file + WAL after the final checkpoint)",
+                "%.0f B/instance = %.2fx the %.0f B of an item as sent (%.1f MiB, %d instances)"
+                % (per_instance, size_ratio, per_item_sent, store_bytes / 1048576.0, instances),
+                "<= 1.5x", size_ratio <= 1.5))
+figures.append(("[11] peak RSS of that sync, %d items" % items, "%.1f MiB" % mib(first["rss_kib"]),
+                "<= 64 MiB at 1M items", mib(first["rss_kib"]) <= 64 if items >= 1000000 else None))
 for c in (4, 8):
     r = find("zero", c, items)
     rate = r["items"] / r["wall_s"] if r["wall_s"] > 0 else float("inf")
@@ -315,15 +442,32 @@ md = ["# tmfinv benchmark, %s on %s" % (machine["date"], machine["host"]), "",
                             -(-lat_items * 2 // 5 // int(page_size))),
       "- Wall time and peak RSS come from GNU time around `tmfinv -c FILE sync --once`; items and rows "
       "written from `tmfinv runs --json` (sum of `sources[].items` and `sources[].writes`).", "",
+      "- [11]: issue 11's runs, against one simulator process at %d items, zero latency, one after the other: "
+      "tmfinv at its default concurrency into a fresh store, its unchanged resync, then the Python and the "
+      "Node baseline of `bench/baselines/` (sequential, one keep-alive connection, page size %s, first key wins, "
+      "one upsert transaction per page), each into a fresh file; items/s = items served / wall time of the "
+      "whole process (GNU time), the same for all three." % (items, page_size),
+      "- Load average (1, 5, 15 min) before the bench: %s; after: %s." % (load_before, load_after), "",
       "## Results", "",
       "| measure | result | target | |", "|---|---|---|---|"]
 for what, value, target, m in figures:
     md.append("| %s | %s | %s | %s |" % (what, value, target, met(m)))
+md += ["", "## Baselines (issue 11)", "",
+       "| baseline | runtime | wall s | items/s | peak RSS MiB | pages | rows | file MiB | bytes/row | bytes served |",
+       "|---|---|---|---|---|---|---|---|---|---|"]
+for b in (py, node):
+    md.append("| %s | %s | %.2f | %.0f | %.1f | %d | %d | %.1f | %.0f | %d |"
+              % (b["name"], b["runtime"], b["wall_s"], b["items_per_s"], mib(b["rss_kib"]), b["pages"], b["rows"],
+                 b["store_bytes"] / 1048576.0, b["store_bytes"] / b["rows"] if b["rows"] else 0, b["bytes"]))
+md.append("")
+md.append("tmfinv's store: %d bytes for %d instances (%.0f B each); items as served: %d bytes for %d items "
+          "(%.0f B each)." % (store_bytes, instances, per_instance, py["bytes"], py["items"], per_item_sent))
 md += ["", "## Every run", "",
        "| run | concurrency | inventory | wall s | peak RSS MiB | items | rows written | complete |",
        "|---|---|---|---|---|---|---|---|"]
 for r in rows:
-    md.append("| %s | %d | %d | %.2f | %.1f | %d | %d | %s |" % (r["kind"], r["concurrency"], r["inventory"],
+    md.append("| %s | %s | %d | %.2f | %.1f | %d | %d | %s |" % (r["kind"], r["concurrency"] or "default",
+                                                                r["inventory"],
                                                                 r["wall_s"], mib(r["rss_kib"]), r["items"],
                                                                 r["writes"], "yes" if r["complete"] else "NO"))
 if incomplete:
@@ -332,7 +476,7 @@ with open(base + ".md", "w") as f:
     f.write("\n".join(md) + "\n")
 with open(base + ".json", "w") as f:
     json.dump({"machine": machine, "items": items, "latency_items": lat_items, "latency_ms": int(latency),
-               "page_size": int(page_size), "runs": rows,
+               "page_size": int(page_size), "runs": rows, "baselines": [py, node], "store": store,
                "figures": [{"measure": w, "result": v, "target": t, "met": m} for w, v, t, m in figures]},
               f, indent=2)
     f.write("\n")
