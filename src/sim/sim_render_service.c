@@ -42,6 +42,23 @@ static int sim_render_external_id(uint64_t seed, enum sim_kind kind, uint32_t se
     return 1;
 }
 
+/* The CFS services (serials of the initial population) that carry carrier `carrier`'s
+ * bandwidth segments: two, chosen by hash and different when there are two services or more.
+ * Returns how many (0 without services). Like every reference into the initial population,
+ * they may be removed by later epochs. */
+static int sim_render_carrier_services(const struct sim_world *world, uint32_t carrier, uint32_t out[2])
+{
+    uint32_t n = world->config.services;
+
+    if (n == 0)
+        return 0;
+    out[0] = (uint32_t)(sim_data_hash(world->config.seed, SIM_SALT_PICK + 500, 0, carrier) % n);
+    if (n == 1)
+        return 1;
+    out[1] = (uint32_t)((out[0] + 1 + sim_data_hash(world->config.seed, SIM_SALT_PICK + 501, 0, carrier) % (n - 1)) % n);
+    return 2;
+}
+
 /* TMF ServiceStateType for an SES status; `draw` varies it per item. */
 static const char *sim_render_service_state(uint8_t status, uint64_t draw)
 {
@@ -177,7 +194,19 @@ void sim_render_service(const struct sim_world *world, const struct sim_item *it
         sim_format_id(carrier_id, sizeof(carrier_id), "svc",
                   (uint32_t)(sim_data_hash(seed, SIM_SALT_PICK + 401, 0, item->serial) %
                      (world->config.services ? world->config.services : 1)));
-    sim_format_id(bws_id, sizeof(bws_id), "bws", carrier);
+    /* The bandwidth segment it shares with the carrier it relies on: the first CFS service
+     * carrying that carrier's segments (the second when the first is this very service). */
+    {
+        uint32_t segs[2];
+        int n_segs = world->config.carriers > 0 ? sim_render_carrier_services(world, carrier, segs) : 0;
+
+        if (n_segs == 2 && segs[0] == item->serial)
+            segs[0] = segs[1];
+        if (n_segs > 0)
+            sim_format_id(bws_id, sizeof(bws_id), "svc", segs[0]);
+        else
+            sim_format_id(bws_id, sizeof(bws_id), "bws", carrier);
+    }
 
     sim_json_key(buf, "supportingService");
     sim_json_open(buf, '[');
@@ -319,14 +348,26 @@ void sim_render_carrier(const struct sim_world *world, const struct sim_item *it
     sim_render_resource_ref(buf, world, transponder, SIM_RT_TRANSPONDER);
     sim_json_close(buf, ']');
 
-    sim_format_id(bws_id, sizeof(bws_id), "bws", item->serial);
+    /* Its bandwidth segments: CFS services of the inventory (SES's carriers are supported by
+     * bandwidth-segment CFS services); a made-up bws- id only when there are no services. */
     sim_json_key(buf, "supportingService");
     sim_json_open(buf, '[');
-    sim_json_open(buf, '{');
-    if (snprintf(text, sizeof(text), "Bandwidth segment %s", bws_id) >= (int)sizeof(text))
-        text[0] = '\0';
-    sim_render_service_ref(buf, bws_id, text);
-    sim_json_close(buf, '}');
+    {
+        uint32_t segs[2];
+        int n_segs = sim_render_carrier_services(world, item->serial, segs);
+
+        for (int k = 0; k < (n_segs ? n_segs : 1); k++) {
+            if (n_segs)
+                sim_format_id(bws_id, sizeof(bws_id), "svc", segs[k]);
+            else
+                sim_format_id(bws_id, sizeof(bws_id), "bws", item->serial);
+            sim_json_open(buf, '{');
+            if (snprintf(text, sizeof(text), "Bandwidth segment %s", bws_id) >= (int)sizeof(text))
+                text[0] = '\0';
+            sim_render_service_ref(buf, bws_id, text);
+            sim_json_close(buf, '}');
+        }
+    }
     sim_json_close(buf, ']');
 
     /* carriers come in pairs: the even serial is the parent of the next odd one */

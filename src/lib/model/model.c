@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const model_type_names[7] = {"string", "integer", "double", "boolean",
-                                         "datetime", "enum", "reference"};
+const char *const model_type_names[8] = {"string", "integer", "double", "boolean",
+                                         "datetime", "enum", "reference", "characteristic"};
 const char *const model_owner_names[3] = {"source", "local", "initial"};
 
 const char *tmfinv_type_name(tmfinv_type t)

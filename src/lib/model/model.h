@@ -22,7 +22,8 @@ typedef enum tmfinv_type {
     TMFINV_TYPE_BOOLEAN,
     TMFINV_TYPE_DATETIME,
     TMFINV_TYPE_ENUM,
-    TMFINV_TYPE_REFERENCE
+    TMFINV_TYPE_REFERENCE,
+    TMFINV_TYPE_CHARACTERISTIC /* {"name", "value" (any JSON, as sent), "valueType"} of a TMF characteristic */
 } tmfinv_type;
 
 typedef enum tmfinv_owner {
@@ -100,6 +101,8 @@ typedef struct tmfinv_field {
     char **values;      /* enum values */
     size_t n_values;
     char *references;   /* definition a reference points at */
+    int active_only;    /* references: only those resolving to an active instance of `references` (a sync
+                         * resolves them against the store, src/lib/sync/sync_refs.c) */
     char **cmp_values;  /* enum values in comparable form */
     const tmfinv_matching *matching; /* the definition's, borrowed; NULL: exact */
     int is_status;      /* the definition's status field (status synonyms apply) */
@@ -234,6 +237,11 @@ int tmfinv_definition_unknown_values(const tmfinv_definition *d, const cJSON *it
  * that tmfinv_model_mark_bad_text() marked (why->field: the field that maps the bad
  * string, or its JSON path in the item when none does). */
 int tmfinv_definition_map(const tmfinv_definition *d, const cJSON *item, cJSON **out, tmfinv_reject *why);
+
+/* Maps one source or initial field `f` of `item` as tmfinv_definition_map() does (no text
+ * check: for an item already stored). *out is the new value, NULL when there is none (or
+ * `f` is local). 0, TMFINV_EINVALID with `why` filled, or TMFINV_ENOMEM. */
+int tmfinv_field_map(const tmfinv_field *f, const cJSON *item, cJSON **out, tmfinv_reject *why);
 
 /* The owner of field `f` for an instance whose mapped values are `values`. */
 tmfinv_owner tmfinv_field_owner(const tmfinv_field *f, const cJSON *values);

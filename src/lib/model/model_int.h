@@ -5,7 +5,7 @@
 
 #include "model.h"
 
-extern const char *const model_type_names[7];  /* indexed by tmfinv_type */
+extern const char *const model_type_names[8];  /* indexed by tmfinv_type */
 extern const char *const model_owner_names[3]; /* indexed by tmfinv_owner */
 
 /* Freeing (model.c); each accepts NULL or a zeroed value. */

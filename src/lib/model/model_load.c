@@ -211,7 +211,7 @@ static int parse_owner(const char *s, tmfinv_owner *o)
 static int load_field(loader *l, const cJSON *o, const char *section, tmfinv_field *f)
 {
     static const char *const keys[] = {"name", "type", "list", "required", "owner", "owner_when", "from",
-                                       "format", "values", "references", "description", NULL};
+                                       "format", "values", "references", "active_only", "description", NULL};
     char *type = NULL, *owner = NULL, **from = NULL;
     size_t n_from = 0, i;
     const cJSON *when;
@@ -225,7 +225,8 @@ static int load_field(loader *l, const cJSON *o, const char *section, tmfinv_fie
         (rc = get_strings(l, o, "from", &from, &n_from)) < 0 ||
         (rc = get_string(l, o, "format", 0, &f->format)) < 0 ||
         (rc = get_strings(l, o, "values", &f->values, &f->n_values)) < 0 ||
-        (rc = get_string(l, o, "references", 0, &f->references)) < 0)
+        (rc = get_string(l, o, "references", 0, &f->references)) < 0 ||
+        (rc = get_bool(l, o, "active_only", &f->active_only)) < 0)
         goto out;
     f->section = strdup(section);
     if (!f->section) {
@@ -233,7 +234,8 @@ static int load_field(loader *l, const cJSON *o, const char *section, tmfinv_fie
         goto out;
     }
     if (parse_type(type, &f->type) < 0) {
-        rc = bad(l, "type", "unknown type '%s' (string, integer, double, boolean, datetime, enum, reference)", type);
+        rc = bad(l, "type", "unknown type '%s' (string, integer, double, boolean, datetime, enum, reference, "
+                 "characteristic)", type);
         goto out;
     }
     f->owner = TMFINV_OWNER_SOURCE;
@@ -251,6 +253,19 @@ static int load_field(loader *l, const cJSON *o, const char *section, tmfinv_fie
     }
     if (f->type != TMFINV_TYPE_ENUM && f->values) {
         rc = bad(l, "values", "only enum fields declare values%s", "");
+        goto out;
+    }
+    if (f->active_only && f->type != TMFINV_TYPE_REFERENCE) {
+        rc = bad(l, "active_only", "only reference fields are restricted to active instances%s", "");
+        goto out;
+    }
+    if (f->active_only && f->owner != TMFINV_OWNER_SOURCE) {
+        rc = bad(l, "active_only", "only a field filled from the source by every sync (owner source) is "
+                 "restricted to active instances%s", "");
+        goto out;
+    }
+    if (f->type == TMFINV_TYPE_CHARACTERISTIC && f->format) {
+        rc = bad(l, "format", "a characteristic keeps name, value and valueType as sent: no format%s", "");
         goto out;
     }
     if (f->owner == TMFINV_OWNER_LOCAL && n_from) {
@@ -546,7 +561,8 @@ static int load_definition(loader *l, const cJSON *o, const char *profile, int e
         goto out;
     }
     d->key_field = (size_t)idx;
-    if (d->fields[idx].is_list || d->fields[idx].owner == TMFINV_OWNER_LOCAL) {
+    if (d->fields[idx].is_list || d->fields[idx].owner == TMFINV_OWNER_LOCAL ||
+        d->fields[idx].type == TMFINV_TYPE_CHARACTERISTIC) {
         rc = bad(l, "key", "the key field '%s' must be a single value filled from the source", key);
         goto out;
     }

@@ -102,6 +102,92 @@ fail:
     return NULL;
 }
 
+/* The bytes a characteristic's value counts against the text limit: a string's length, a
+ * number's or boolean's few bytes, an object's or array's printed length (rare: only those
+ * are printed, so the usual element costs nothing more). */
+static size_t characteristic_value_size(const cJSON *v)
+{
+    char *s;
+    size_t n;
+
+    if (cJSON_IsString(v))
+        return strlen(v->valuestring);
+    if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
+        return 0;
+    s = cJSON_PrintUnformatted(v);
+    n = s ? strlen(s) : (size_t)TMFINV_MAX_STRING + 1;
+    free(s);
+    return n;
+}
+
+/* Checks one characteristic element {name, value, valueType}: an object whose name is a
+ * string, whose valueType (when there) is a string, each within the text limit, the value
+ * (any JSON) too. 0, or TMFINV_EINVALID with why->reason filled; `where` names the element
+ * ("serviceCharacteristic[3]"). */
+static int characteristic_check(const tmfinv_field *f, const cJSON *v, const char *where, tmfinv_reject *why)
+{
+    const cJSON *name, *type, *value;
+    char desc[128];
+    size_t n;
+
+    if (!cJSON_IsObject(v)) {
+        describe(v, desc, sizeof(desc));
+        reject(why, f->name, "%s is %s, expected a characteristic {name, value, valueType}", where, desc);
+        return TMFINV_EINVALID;
+    }
+    name = cJSON_GetObjectItemCaseSensitive(v, "name");
+    type = cJSON_GetObjectItemCaseSensitive(v, "valueType");
+    value = cJSON_GetObjectItemCaseSensitive(v, "value");
+    if (!cJSON_IsString(name)) {
+        if (name)
+            describe(name, desc, sizeof(desc));
+        reject(why, f->name, "%s has no name (a string)%s%s", where, name ? ": got " : "", name ? desc : "");
+        return TMFINV_EINVALID;
+    }
+    if (type && !cJSON_IsNull(type) && !cJSON_IsString(type)) {
+        describe(type, desc, sizeof(desc));
+        reject(why, f->name, "%s: valueType is %s, expected a string", where, desc);
+        return TMFINV_EINVALID;
+    }
+    if ((n = strlen(name->valuestring)) > TMFINV_MAX_STRING ||
+        (cJSON_IsString(type) && (n = strlen(type->valuestring)) > TMFINV_MAX_STRING) ||
+        (n = characteristic_value_size(value)) > TMFINV_MAX_STRING) {
+        reject(why, f->name, "%s: a text of %zu bytes is longer than %d", where, n, TMFINV_MAX_STRING);
+        return TMFINV_EINVALID;
+    }
+    return 0;
+}
+
+/* A characteristic element as stored: {name, value, valueType} taken from the source's
+ * element, value as sent (any JSON; absent stays absent), valueType as sent (absent or null:
+ * absent, never invented); every other member (id, @type...) left to the raw item. */
+static cJSON *characteristic_of(const tmfinv_field *f, const cJSON *v, const char *where, tmfinv_reject *why)
+{
+    const cJSON *value, *type;
+    cJSON *o, *copy;
+
+    if (characteristic_check(f, v, where, why) < 0)
+        return NULL;
+    value = cJSON_GetObjectItemCaseSensitive(v, "value");
+    type = cJSON_GetObjectItemCaseSensitive(v, "valueType");
+    if (!(o = cJSON_CreateObject()) ||
+        !cJSON_AddStringToObject(o, "name", cJSON_GetObjectItemCaseSensitive(v, "name")->valuestring))
+        goto fail;
+    if (value) {
+        if (!(copy = cJSON_Duplicate(value, 1)))
+            goto fail;
+        cJSON_AddItemToObject(o, "value", copy);
+    }
+    if (cJSON_IsString(type) && !cJSON_AddStringToObject(o, "valueType", type->valuestring))
+        goto fail;
+    return o;
+fail:
+    cJSON_Delete(o);
+    (void)snprintf(why->field, sizeof(why->field), "%s", f->name);
+    (void)snprintf(why->reason, sizeof(why->reason), "out of memory");
+    return NULL;
+}
+
 /* Converts a source JSON value to field type. NULL with `why` filled when it cannot. */
 static cJSON *convert(const tmfinv_field *f, const cJSON *v, tmfinv_reject *why)
 {
@@ -110,6 +196,8 @@ static cJSON *convert(const tmfinv_field *f, const cJSON *v, tmfinv_reject *why)
     int64_t i;
 
     switch (f->type) {
+    case TMFINV_TYPE_CHARACTERISTIC:
+        return characteristic_of(f, v, f->name, why);
     case TMFINV_TYPE_STRING:
     case TMFINV_TYPE_REFERENCE:
     case TMFINV_TYPE_ENUM:
@@ -161,6 +249,8 @@ static int validate_scalar(const tmfinv_field *f, const cJSON *v, int lenient, t
     size_t i, n, bad;
 
     switch (f->type) {
+    case TMFINV_TYPE_CHARACTERISTIC:
+        return characteristic_check(f, v, f->name, why);
     case TMFINV_TYPE_STRING:
     case TMFINV_TYPE_REFERENCE:
     case TMFINV_TYPE_ENUM:
@@ -305,15 +395,39 @@ int tmfinv_definition_unknown_values(const tmfinv_definition *d, const cJSON *it
 
 typedef struct collect_ctx {
     const tmfinv_field *field;
+    const tmfinv_path *path;    /* the source path being walked */
+    int index;                  /* values visited so far */
     cJSON *list;
     tmfinv_reject *why;
     int failed;
 } collect_ctx;
 
+/* Names the `index`th value of `path` for a message: "a[*].b" becomes "a[3].b" when its
+ * only selection is [*] (the usual characteristic path), else "PATH, value N". */
+static void element_name(const tmfinv_path *path, int index, char *out, size_t size)
+{
+    const char *star = strstr(path->text, "[*]");
+
+    if (star && !strstr(star + 3, "[") && !strchr(path->text, '=') && star == strchr(path->text, '['))
+        (void)snprintf(out, size, "%.*s[%d]%s", (int)(star - path->text), path->text, index, star + 3);
+    else
+        (void)snprintf(out, size, "%s, value %d", path->text, index);
+}
+
 static int collect_visit(const cJSON *value, void *ctx)
 {
     collect_ctx *c = ctx;
-    cJSON *v = convert(c->field, value, c->why);
+    cJSON *v;
+
+    if (c->field->type == TMFINV_TYPE_CHARACTERISTIC) {
+        char where[300];
+
+        element_name(c->path, c->index, where, sizeof(where));
+        v = characteristic_of(c->field, value, where, c->why);
+    } else {
+        v = convert(c->field, value, c->why);
+    }
+    c->index++;
 
     if (!v) {
         c->failed = 1;
@@ -323,10 +437,76 @@ static int collect_visit(const cJSON *value, void *ctx)
     return 0;
 }
 
+/* Maps and validates one field of `item` into *out (NULL: no value). 0, TMFINV_EINVALID with
+ * `why` filled, or TMFINV_ENOMEM. */
+static int map_field(const tmfinv_field *f, const cJSON *item, cJSON **out, tmfinv_reject *why)
+{
+    cJSON *v = NULL;
+    size_t k;
+    int rc;
+
+    *out = NULL;
+    if (f->is_list) {
+        collect_ctx c = {.field = f, .why = why};
+
+        c.list = cJSON_CreateArray();
+        if (!c.list)
+            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        for (k = 0; k < f->n_from && cJSON_GetArraySize(c.list) == 0 && !c.failed; k++) {
+            c.path = &f->from[k];
+            c.index = 0;
+            (void)model_path_walk(f->from[k].steps, f->from[k].n_steps, item, collect_visit, &c);
+        }
+        if (c.failed) {
+            cJSON_Delete(c.list);
+            return TMFINV_EINVALID;
+        }
+        v = c.list;
+    } else {
+        const cJSON *src = model_field_first(f, item);
+
+        if (src && !(v = convert(f, src, why)))
+            return TMFINV_EINVALID;
+    }
+    if (v && (rc = validate(f, v, 1, why)) < 0) {
+        cJSON_Delete(v);
+        return rc;
+    }
+    if (!v || (f->is_list && cJSON_GetArraySize(v) == 0)) {
+        char what[256];
+
+        if (model_field_wrong_shape(f, item, what, sizeof(what))) {
+            cJSON_Delete(v);
+            reject(why, f->name, "%s (field '%s' from '%s')", what, f->name, f->from[0].text);
+            return TMFINV_EINVALID;
+        }
+    }
+    if (!v && f->required) {
+        reject(why, f->name, "required field '%s' is missing (from '%s')", f->name, f->from[0].text);
+        return TMFINV_EINVALID;
+    }
+    if (v && f->is_list && f->required && cJSON_GetArraySize(v) == 0) {
+        cJSON_Delete(v);
+        reject(why, f->name, "required list '%s' is empty (from '%s')", f->name, f->from[0].text);
+        return TMFINV_EINVALID;
+    }
+    *out = v;
+    return 0;
+}
+
+int tmfinv_field_map(const tmfinv_field *f, const cJSON *item, cJSON **out, tmfinv_reject *why)
+{
+    if (f->owner == TMFINV_OWNER_LOCAL || !cJSON_IsObject(item)) {
+        *out = NULL;
+        return 0;
+    }
+    return map_field(f, item, out, why);
+}
+
 int tmfinv_definition_map(const tmfinv_definition *d, const cJSON *item, cJSON **out, tmfinv_reject *why)
 {
     cJSON *values = cJSON_CreateObject();
-    size_t i, k;
+    size_t i;
     int rc = 0;
 
     if (!values)
@@ -346,58 +526,8 @@ int tmfinv_definition_map(const tmfinv_definition *d, const cJSON *item, cJSON *
 
         if (f->owner == TMFINV_OWNER_LOCAL)
             continue;
-        if (f->is_list) {
-            collect_ctx c = {.field = f, .why = why};
-
-            c.list = cJSON_CreateArray();
-            if (!c.list) {
-                rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-                goto out;
-            }
-            for (k = 0; k < f->n_from && cJSON_GetArraySize(c.list) == 0 && !c.failed; k++)
-                (void)model_path_walk(f->from[k].steps, f->from[k].n_steps, item, collect_visit, &c);
-            if (c.failed) {
-                cJSON_Delete(c.list);
-                rc = TMFINV_EINVALID;
-                goto out;
-            }
-            v = c.list;
-        } else {
-            const cJSON *src = model_field_first(f, item);
-
-            if (src) {
-                v = convert(f, src, why);
-                if (!v) {
-                    rc = TMFINV_EINVALID;
-                    goto out;
-                }
-            }
-        }
-        if (v && (rc = validate(f, v, 1, why)) < 0) {
-            cJSON_Delete(v);
+        if ((rc = map_field(f, item, &v, why)) < 0)
             goto out;
-        }
-        if (!v || (f->is_list && cJSON_GetArraySize(v) == 0)) {
-            char what[256];
-
-            if (model_field_wrong_shape(f, item, what, sizeof(what))) {
-                cJSON_Delete(v);
-                reject(why, f->name, "%s (field '%s' from '%s')", what, f->name, f->from[0].text);
-                rc = TMFINV_EINVALID;
-                goto out;
-            }
-        }
-        if (!v && f->required) {
-            reject(why, f->name, "required field '%s' is missing (from '%s')", f->name, f->from[0].text);
-            rc = TMFINV_EINVALID;
-            goto out;
-        }
-        if (v && f->is_list && f->required && cJSON_GetArraySize(v) == 0) {
-            cJSON_Delete(v);
-            reject(why, f->name, "required list '%s' is empty (from '%s')", f->name, f->from[0].text);
-            rc = TMFINV_EINVALID;
-            goto out;
-        }
         if (v)
             cJSON_AddItemToObject(values, f->name, v);
     }
@@ -411,10 +541,39 @@ out:
 }
 
 
+/* One value of `f` typed by a person: a characteristic is NAME=VALUE (the value kept as text,
+ * no valueType), anything else converted from the text. NULL with `why` filled. */
+static cJSON *parse_one(const tmfinv_field *f, const char *text, tmfinv_reject *why)
+{
+    cJSON *s, *v;
+
+    if (f->type == TMFINV_TYPE_CHARACTERISTIC) {
+        const char *eq = strchr(text, '=');
+        char *name = eq ? strndup(text, (size_t)(eq - text)) : NULL;
+
+        if (!eq) {
+            reject(why, f->name, "'%.*s': a characteristic is given as NAME=VALUE", shown(text, 60), text);
+            return NULL;
+        }
+        v = cJSON_CreateObject();
+        if (!name || !v || !cJSON_AddStringToObject(v, "name", name) || !cJSON_AddStringToObject(v, "value", eq + 1)) {
+            cJSON_Delete(v);
+            v = NULL;
+            reject(why, f->name, "out of memory");
+        }
+        free(name);
+        return v;
+    }
+    s = cJSON_CreateString(text);
+    v = s ? convert(f, s, why) : NULL;
+    cJSON_Delete(s);
+    return v;
+}
+
 int tmfinv_field_parse(const tmfinv_definition *d, const tmfinv_field *f, const char *text, cJSON **out)
 {
     tmfinv_reject why = {0};
-    cJSON *v = NULL, *s = NULL;
+    cJSON *v = NULL;
     int rc = 0;
 
     (void)d;
@@ -435,10 +594,8 @@ int tmfinv_field_parse(const tmfinv_definition *d, const tmfinv_field *f, const 
             char *part = comma ? strndup(p, (size_t)(comma - p)) : strdup(p);
             cJSON *el;
 
-            s = part ? cJSON_CreateString(part) : NULL;
+            el = part ? parse_one(f, part, &why) : NULL;
             free(part);
-            el = s ? convert(f, s, &why) : NULL;
-            cJSON_Delete(s);
             if (!el) {
                 rc = TMFINV_EINVALID;
                 goto out;
@@ -447,9 +604,7 @@ int tmfinv_field_parse(const tmfinv_definition *d, const tmfinv_field *f, const 
             p = comma ? comma + 1 : NULL;
         }
     } else {
-        s = cJSON_CreateString(text);
-        v = s ? convert(f, s, &why) : NULL;
-        cJSON_Delete(s);
+        v = parse_one(f, text, &why);
         if (!v) {
             rc = TMFINV_EINVALID;
             goto out;

@@ -332,4 +332,33 @@ int tmfinv_store_tmf_find(tmfinv_store *s, const char *const *definitions, size_
  * start read transactions. */
 int tmfinv_store_begin_write(tmfinv_store *s);
 
+/* ---- references restricted to active instances (sync_refs.c, store_refs.c) ---- */
+
+/* *active = 1 when an active (not removed) instance of `definition` has the key `ref` or
+ * was stored from an item whose TMF id is `ref`, else 0. One indexed lookup each way
+ * (the (definition, key) key and instance_by_tmf_id). */
+int tmfinv_store_ref_active(tmfinv_store *s, const char *definition, const char *ref, int *active);
+
+/* Forgets the references noted as changed (the start of a run). A connection's own list,
+ * never written to the store file. */
+int tmfinv_store_ref_reset(tmfinv_store *s);
+
+/* Notes that the instance of `definition` with `key` became active or stopped being active in
+ * this run: by its key and by the TMF id of its stored item. */
+int tmfinv_store_ref_note(tmfinv_store *s, const char *definition, const char *key);
+
+/* Notes the active instances of `definition` written by `source` that were not seen in this
+ * scan (what tmfinv_store_sweep() is about to remove), by key and TMF id. */
+int tmfinv_store_ref_note_unseen(tmfinv_store *s, const char *source, const char *definition);
+
+/* How many references are noted (0: nothing to re-evaluate). */
+int tmfinv_store_ref_noted(tmfinv_store *s, int64_t *count);
+
+/* Calls fn with the key of every active instance of `definition` whose item holds, as a
+ * string anywhere under the JSON path `json_path` (SQLite form, "$.\"supportingService\""),
+ * a reference noted for `referenced`, in key order; fn returns non-zero to stop (that value
+ * is returned) and may write instances. The candidates are a superset: fn decides. */
+int tmfinv_store_ref_dependents(tmfinv_store *s, const char *definition, const char *json_path,
+                                const char *referenced, int (*fn)(const char *key, void *ctx), void *ctx);
+
 #endif

@@ -31,6 +31,18 @@ typedef struct tmfinv_store_tmf_ops {
                 int include_removed, tmfinv_instance **out);
 } tmfinv_store_tmf_ops;
 
+/* The operations behind the references restricted to active instances (store.h; kept
+ * together so that a backend can fill them as one). */
+typedef struct tmfinv_store_refs_ops {
+    int (*active)(tmfinv_store *s, const char *definition, const char *ref, int *active);
+    int (*reset)(tmfinv_store *s);
+    int (*note)(tmfinv_store *s, const char *definition, const char *key);
+    int (*note_unseen)(tmfinv_store *s, const char *source, const char *definition);
+    int (*noted)(tmfinv_store *s, int64_t *count);
+    int (*dependents)(tmfinv_store *s, const char *definition, const char *json_path, const char *referenced,
+                      int (*fn)(const char *, void *), void *ctx);
+} tmfinv_store_refs_ops;
+
 /* What a transaction call asks: a read snapshot, a write transaction (the write lock
  * taken at once), or the end of the current one. */
 typedef enum tmfinv_store_tx { TMFINV_TX_READ, TMFINV_TX_WRITE, TMFINV_TX_COMMIT, TMFINV_TX_ROLLBACK } tmfinv_store_tx;
@@ -65,6 +77,7 @@ typedef struct tmfinv_store_ops {
     int (*reports)(tmfinv_store *s, const char *kind, int (*fn)(const cJSON *, void *), void *ctx);
     const tmfinv_store_om_ops *om;      /* the object-model API queries */
     const tmfinv_store_tmf_ops *tmf;    /* the TMF API queries */
+    const tmfinv_store_refs_ops *refs;  /* references restricted to active instances */
 } tmfinv_store_ops;
 
 /* Every backend's handle starts with this. */

@@ -844,5 +844,6 @@ static const tmfinv_store_ops sqlite_ops = {
     .reports = sqlite_reports,
     .om = &store_sqlite_om_ops,
     .tmf = &store_sqlite_tmf_ops,
+    .refs = &store_sqlite_refs_ops,
 };
 

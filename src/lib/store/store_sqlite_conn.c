@@ -150,6 +150,10 @@ void store_sqlite_disconnect(sqlite_store *s)
         sqlite3_finalize(s->st[i]);
         s->st[i] = NULL;
     }
+    for (int i = 0; i < 2; i++) {
+        sqlite3_finalize(s->refs_st[i]);
+        s->refs_st[i] = NULL;
+    }
     sqlite3_close(s->db);
     s->db = NULL;
 }

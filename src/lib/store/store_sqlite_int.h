@@ -46,6 +46,7 @@ typedef struct sqlite_store {
     int64_t busy_waited_ms;     /* how long the last wait lasted (for the message) */
     int64_t open_run;           /* a run begun on this handle and not ended yet, 0: none */
     sqlite3_stmt *st[ST_COUNT];
+    sqlite3_stmt *refs_st[2];   /* store_sqlite_refs.c's, prepared at first use */
     count_memo counts[COUNT_CACHE];
     unsigned next_count;        /* round-robin slot for the next memo */
 } sqlite_store;
@@ -131,5 +132,6 @@ int store_sqlite_runs_page(tmfinv_store *base, int64_t id, int64_t offset, int64
 
 extern const tmfinv_store_om_ops store_sqlite_om_ops;   /* store_sqlite_om.c */
 extern const tmfinv_store_tmf_ops store_sqlite_tmf_ops; /* store_sqlite_tmf.c */
+extern const tmfinv_store_refs_ops store_sqlite_refs_ops; /* store_sqlite_refs.c */
 
 #endif

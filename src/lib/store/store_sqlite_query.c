@@ -46,6 +46,13 @@ int store_sqlite_query_where(const tmfinv_query *q, tmfinv_buf *sql, sqlite3_stm
             if (strcmp(w->field, "@name") != 0)
                 store_sqlite_bind_text(st, n, w->field);
             n++;
+            if (cJSON_IsObject(w->value)) {
+                /* A characteristic: NAME and VALUE (as text) of one element. */
+                store_sqlite_bind_text(st, n, cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w->value, "name")));
+                store_sqlite_bind_text(st, ++n,
+                                       cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(w->value, "value")));
+                continue;
+            }
             if (cJSON_IsString(w->value))
                 store_sqlite_bind_text(st, n, w->value->valuestring);
             else if (cJSON_IsNumber(w->value))
@@ -57,6 +64,19 @@ int store_sqlite_query_where(const tmfinv_query *q, tmfinv_buf *sql, sqlite3_stm
             continue;
         }
         n += 2;
+        if (cJSON_IsObject(w->value)) {
+            /* A characteristic field: an element whose name is NAME and whose value, written
+             * as text (a JSON string as it is, a number in decimal), is VALUE. */
+            n++;
+            if (tmfinv_buf_printf(sql, " AND EXISTS (SELECT 1 FROM json_each(instance.fields, '$.\"' || ?%d || '\"')"
+                                       " WHERE json_each.type = 'object' AND json_extract(json_each.value, '$.name') = ?%d"
+                                       " AND (CASE json_type(json_each.value, '$.value') WHEN 'true' THEN 'true'"
+                                       " WHEN 'false' THEN 'false' ELSE CAST(json_extract(json_each.value, '$.value')"
+                                       " AS TEXT) END) = ?%d)",
+                                  n - 2, n - 1, n) < 0)
+                return TMFINV_ENOMEM;
+            continue;
+        }
         if (w->is_list) {
             if (tmfinv_buf_printf(sql, " AND EXISTS (SELECT 1 FROM json_each(instance.fields, '$.\"' || ?%d || '\"')"
                                        " WHERE json_each.value = ?%d)", n - 1, n) < 0)

@@ -319,7 +319,7 @@ static int apply_item(sync_ctx *c, const cJSON *item)
     }
     if (rc < 0)
         goto out;
-    if ((rc = sync_preserve(d, old, values)) < 0)
+    if ((rc = sync_refs_filter(c, d, values)) < 0 || (rc = sync_preserve(d, old, values)) < 0)
         goto out;
     if (!keep)
         c->rs.dropped++;
@@ -369,7 +369,8 @@ static int apply_item(sync_ctx *c, const cJSON *item)
             (rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, "@stale", "true", "false")) < 0)
             goto out;
     }
-    if ((rc = tmfinv_store_put(c->store, inst)) < 0)
+    if ((rc = tmfinv_store_put(c->store, inst)) < 0 ||
+        (rc = sync_refs_note(c, d, inst->key, old && !old->removed, !inst->removed)) < 0)
         goto out;
     c->rs.writes++;
     /* Not kept by its status: counted as dropped above, not as removed (which counts
@@ -621,7 +622,8 @@ static int sync_source(sync_ctx *c)
 
             if (!feeds(s, d))
                 continue;
-            if ((rc = tmfinv_store_sweep(c->store, s->name, d->name, c->run_id, c->now, &removed)) < 0)
+            if ((rc = sync_refs_note_unseen(c, s->name, d)) < 0 ||
+                (rc = tmfinv_store_sweep(c->store, s->name, d->name, c->run_id, c->now, &removed)) < 0)
                 break;
             c->rs.removed += removed;
             c->rs.writes += 2 * removed;
@@ -653,7 +655,8 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
     if ((rc = tmfinv_store_run_begin(store, c.now, opt->incremental ? "refresh" : "full", &c.run_id)) < 0)
         return rc;
     result->run_id = c.run_id;
-    for (size_t i = 0; i < cfg->n_sources; i++) {
+    rc = sync_refs_begin(&c);
+    for (size_t i = 0; rc == 0 && i < cfg->n_sources; i++) {
         int64_t started = tmfinv_time_monotonic_ms();
 
         memset(&c.rs, 0, sizeof(c.rs));
@@ -696,6 +699,9 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
         if (rc < 0 || c.interrupted)
             break;
     }
+    /* Whatever the sources' outcome, what was written is consistent with the store's services. */
+    if (rc == 0)
+        rc = sync_refs_finish(&c);
     free(c.print);
     for (size_t i = 0; i < c.n_unknown_seen; i++)
         free(c.unknown_seen[i]);

@@ -35,6 +35,7 @@ typedef struct sync_ctx {
     char **unknown_seen;        /* "definition\037field\037value" reported in this run */
     size_t n_unknown_seen;
     const tmfinv_definition *def; /* the definition of the item being applied */
+    int refs_used;              /* the model has active_only reference fields (sync_refs.c) */
 } sync_ctx;
 
 /* One line for the operator through c->log. */
@@ -66,5 +67,23 @@ int sync_mark_stale(sync_ctx *c, const tmfinv_definition *d, const char *key, tm
 
 /* tmfinv_unknown_fn for c->def: reports an undeclared value once per run. */
 int sync_report_unknown(void *ctx, const tmfinv_field *f, const char *value);
+
+/* References restricted to active instances (sync_refs.c). At the start of a run: */
+int sync_refs_begin(sync_ctx *c);
+
+/* Keeps in the active_only fields of `values` (mapped for `d`) only the references that
+ * resolve to an active instance. */
+int sync_refs_filter(sync_ctx *c, const tmfinv_definition *d, cJSON *values);
+
+/* Notes the instance of `d` with `key`, written in this run (call it after the write), whose
+ * active state went from was_active to is_active, when some active_only field references `d`. */
+int sync_refs_note(sync_ctx *c, const tmfinv_definition *d, const char *key, int was_active, int is_active);
+
+/* Notes the instances of `d` that the sweep of `source` is about to remove. */
+int sync_refs_note_unseen(sync_ctx *c, const char *source, const tmfinv_definition *d);
+
+/* At the end of a run: re-evaluates, in one transaction, the instances that reference one
+ * noted in this run; nothing when none was. */
+int sync_refs_finish(sync_ctx *c);
 
 #endif

@@ -88,7 +88,13 @@ int sync_remove_instance(sync_ctx *c, tmfinv_instance *inst, const char *reason)
     if ((rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, "@removed", "false", "true")) < 0)
         return rc;
     c->rs.writes += 2;
-    return tmfinv_store_put(c->store, inst);
+    if ((rc = tmfinv_store_put(c->store, inst)) < 0)
+        return rc;
+    {
+        const tmfinv_definition *d = tmfinv_model_find(c->model, inst->definition);
+
+        return d ? sync_refs_note(c, d, inst->key, 1, 0) : 0;
+    }
 }
 
 /* Copies the local fields, and the initial fields of an existing instance, into `values`. */

@@ -1,0 +1,193 @@
+/* store_sqlite_refs.c: the SQLite backend of references restricted to active instances
+ * (store.h): the lookup of an active instance by key or TMF id, and the run's list of
+ * references whose instance became or stopped being active (temp.ref_changed, a temporary
+ * table of the sync's connection: never written to the store file). */
+#include "store_sqlite_int.h"
+
+#include "tmfinv_error.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { REF_ACTIVE, REF_NOTE };
+
+/* The run's temporary tables: the references noted, and the candidates of one definition. */
+static int ensure_tables(sqlite_store *s)
+{
+    return store_sqlite_exec(s, "CREATE TEMP TABLE IF NOT EXISTS ref_changed (definition TEXT NOT NULL,"
+                                " ref TEXT NOT NULL, PRIMARY KEY (definition, ref)) WITHOUT ROWID;"
+                                "CREATE TEMP TABLE IF NOT EXISTS ref_todo (key TEXT PRIMARY KEY) WITHOUT ROWID");
+}
+
+/* One of this file's statements, prepared at first use and kept until the connection closes. */
+static sqlite3_stmt *statement(sqlite_store *s, int which)
+{
+    static const char *const sql[2] = {
+        /* Each side uses an index: (definition, key) is unique; instance_by_tmf_id is on
+         * (definition, json_extract(raw, '$.id')), the TMF id, so no row's raw is parsed. */
+        [REF_ACTIVE] = "SELECT EXISTS (SELECT 1 FROM instance WHERE definition = ?1 AND key = ?2 AND removed = 0)"
+                       " OR EXISTS (SELECT 1 FROM instance WHERE definition = ?1 AND json_extract(raw, '$.id') = ?2"
+                       " AND removed = 0)",
+        [REF_NOTE] = "INSERT OR IGNORE INTO temp.ref_changed (definition, ref) VALUES (?1, ?2)"
+                     " UNION ALL SELECT definition, json_extract(raw, '$.id') FROM instance WHERE definition = ?1"
+                     " AND key = ?2 AND json_type(raw, '$.id') = 'text'",
+    };
+
+    if (!s->refs_st[which]) {
+        if (ensure_tables(s) < 0)
+            return NULL;
+        if (sqlite3_prepare_v3(s->db, sql[which], -1, SQLITE_PREPARE_PERSISTENT, &s->refs_st[which], NULL) !=
+            SQLITE_OK) {
+            (void)store_sqlite_fail(s, "preparing a reference lookup");
+            return NULL;
+        }
+    }
+    sqlite3_reset(s->refs_st[which]);
+    sqlite3_clear_bindings(s->refs_st[which]);
+    return s->refs_st[which];
+}
+
+static int sqlite_ref_active(tmfinv_store *base, const char *definition, const char *ref, int *active)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = statement(s, REF_ACTIVE);
+    int rc = 0;
+
+    if (!st)
+        return TMFINV_ESTORE;
+    store_sqlite_bind_text(st, 1, definition);
+    store_sqlite_bind_text(st, 2, ref);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *active = sqlite3_column_int(st, 0) != 0;
+    else
+        rc = store_sqlite_fail(s, "looking up a reference");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sqlite_ref_reset(tmfinv_store *base)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    int rc = ensure_tables(s);
+
+    return rc < 0 ? rc : store_sqlite_exec(s, "DELETE FROM temp.ref_changed; DELETE FROM temp.ref_todo");
+}
+
+static int sqlite_ref_note(tmfinv_store *base, const char *definition, const char *key)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = statement(s, REF_NOTE);
+    int rc = 0;
+
+    if (!st)
+        return TMFINV_ESTORE;
+    store_sqlite_bind_text(st, 1, definition);
+    store_sqlite_bind_text(st, 2, key);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = store_sqlite_fail(s, "noting a changed reference");
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Runs `sql` with ?1 = a, ?2 = b (text) to its end. */
+static int run2(sqlite_store *s, const char *sql, const char *a, const char *b, const char *what)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return store_sqlite_fail(s, what);
+    store_sqlite_bind_text(st, 1, a);
+    store_sqlite_bind_text(st, 2, b);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = store_sqlite_fail(s, what);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sqlite_ref_note_unseen(tmfinv_store *base, const char *source, const char *definition)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    int rc = ensure_tables(s);
+
+    /* The same rows tmfinv_store_sweep() removes, by key and by TMF id. */
+    if (rc == 0)
+        rc = run2(s, "INSERT OR IGNORE INTO temp.ref_changed (definition, ref) SELECT definition, key FROM instance"
+                     " WHERE source = ?1 AND definition = ?2 AND removed = 0 AND NOT EXISTS (SELECT 1 FROM temp.seen"
+                     " WHERE seen.definition = instance.definition AND seen.key = instance.key)"
+                     " UNION ALL SELECT definition, json_extract(raw, '$.id') FROM instance"
+                     " WHERE source = ?1 AND definition = ?2 AND removed = 0 AND json_type(raw, '$.id') = 'text'"
+                     " AND NOT EXISTS (SELECT 1 FROM temp.seen"
+                     " WHERE seen.definition = instance.definition AND seen.key = instance.key)",
+                  source, definition, "noting the references of unseen instances");
+    return rc;
+}
+
+static int sqlite_ref_noted(tmfinv_store *base, int64_t *count)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    int rc = ensure_tables(s);
+
+    if (rc < 0)
+        return rc;
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM temp.ref_changed", -1, &st, NULL) != SQLITE_OK)
+        return store_sqlite_fail(s, "counting changed references");
+    if (sqlite3_step(st) == SQLITE_ROW)
+        *count = sqlite3_column_int64(st, 0);
+    else
+        rc = store_sqlite_fail(s, "counting changed references");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sqlite_ref_dependents(tmfinv_store *base, const char *definition, const char *json_path,
+                                 const char *referenced, int (*fn)(const char *, void *), void *ctx)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    int rc, step;
+
+    if ((rc = ensure_tables(s)) < 0 || (rc = store_sqlite_exec(s, "DELETE FROM temp.ref_todo")) < 0)
+        return rc;
+    /* The candidates first, into a table of their own, so that fn may rewrite the instances
+     * while they are read. json_tree parses each active row of the definition once; only the
+     * strings under the path are compared, each through the primary key of ref_changed. */
+    if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO temp.ref_todo (key) SELECT i.key FROM instance i,"
+                                  " json_tree(i.raw, ?2) t WHERE i.definition = ?1 AND i.removed = 0"
+                                  " AND t.type = 'text' AND EXISTS (SELECT 1 FROM temp.ref_changed c"
+                                  " WHERE c.definition = ?3 AND c.ref = t.atom)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return store_sqlite_fail(s, "finding the instances that reference changed ones");
+    store_sqlite_bind_text(st, 1, definition);
+    store_sqlite_bind_text(st, 2, json_path);
+    store_sqlite_bind_text(st, 3, referenced);
+    if (sqlite3_step(st) != SQLITE_DONE)
+        rc = store_sqlite_fail(s, "finding the instances that reference changed ones");
+    sqlite3_finalize(st);
+    st = NULL;
+    if (rc < 0)
+        return rc;
+    if (sqlite3_prepare_v2(s->db, "SELECT key FROM temp.ref_todo ORDER BY key", -1, &st, NULL) != SQLITE_OK)
+        return store_sqlite_fail(s, "reading the instances that reference changed ones");
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(st, 0);
+
+        if (key && (rc = fn(key, ctx)) != 0)
+            break;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = store_sqlite_fail(s, "reading the instances that reference changed ones");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+const tmfinv_store_refs_ops store_sqlite_refs_ops = {
+    .active = sqlite_ref_active,
+    .reset = sqlite_ref_reset,
+    .note = sqlite_ref_note,
+    .note_unseen = sqlite_ref_note_unseen,
+    .noted = sqlite_ref_noted,
+    .dependents = sqlite_ref_dependents,
+};
