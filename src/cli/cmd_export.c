@@ -62,7 +62,15 @@ int cli_csv_row(FILE *out, const tmfinv_definition *d, const tmfinv_instance *in
 
         if (!v || cJSON_IsNull(v))
             csv_cell(out, "", 0, 0);
-        else if (cJSON_IsString(v))
+        else if (d->fields[i].type == TMFINV_TYPE_CHARACTERISTIC) {
+            /* name=value;name=value (valueType in the JSON formats only). */
+            char *text = tmfinv_characteristic_format(v, "=", ";", 0);
+
+            if (!text)
+                return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            csv_cell(out, text, 1, 0);
+            free(text);
+        } else if (cJSON_IsString(v))
             csv_cell(out, v->valuestring, 1, 0);
         else {
             /* Numbers and booleans as JSON writes them (never guarded: "-3.5" is a number

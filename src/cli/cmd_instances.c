@@ -374,7 +374,13 @@ int cmd_show(app *a, int argc, char **argv, int history)
                 v = cJSON_GetObjectItemCaseSensitive(inst->fields, f->name);
                 owner = tmfinv_field_owner(f, inst->fields);
                 printf("  %-24s ", f->name);
-                if (v)
+                if (v && f->type == TMFINV_TYPE_CHARACTERISTIC && cJSON_GetArraySize(v) + cJSON_IsObject(v) > 0) {
+                    /* One characteristic a line: name = value (valueType). */
+                    char *text = tmfinv_characteristic_format(v, " = ", "\n                           ", 1);
+
+                    fputs(text ? text : "?", stdout);
+                    free(text);
+                } else if (v)
                     print_value(v);
                 else
                     fputs("-", stdout);

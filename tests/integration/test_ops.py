@@ -205,7 +205,13 @@ class ExportTest(TestCase):
                     self.assertEqual((row["_id"], row["_status"], row["_removed"], row["_modified"]),
                                      (inst["id"], inst["status"], "false", inst["modified"]))
                     for name, value in inst["fields"].items():
-                        if isinstance(value, list):
+                        if name == "serviceCharacteristic":
+                            # A characteristic list: name=value;... (a value that is not text as JSON).
+                            cell = ";".join("%s=%s" % (c["name"], c["value"] if isinstance(c["value"], str)
+                                                       else json.dumps(c["value"], separators=(",", ":")))
+                                            for c in value)
+                            self.assertEqual(row[name], ("'" if cell[:1] in "=+-@" else "") + cell)
+                        elif isinstance(value, list):
                             self.assertEqual(json.loads(row[name]), value)
                         elif isinstance(value, str) and name != "note":
                             self.assertEqual(row[name], ("'" if value[:1] in ("=", "+", "-", "@") else "") + value)

@@ -704,9 +704,94 @@ static void test_model__profile_messages_stay_one_line(void **state)
     assert_string_equal(tmfinv_error_last(), "p.json: defi?itions: unknown key");
 }
 
+/* Characteristic lists (issue 8, point 4): name, value as sent (any JSON), valueType as sent
+ * or absent; other members dropped; a bad element rejected naming its path; typed for set. */
+static void test_model__characteristics_are_data(void **state)
+{
+    tmfinv_model *m = load_profile("ses");
+    const tmfinv_definition *d = tmfinv_model_find(m, "Carrier");
+    const tmfinv_field *f = tmfinv_definition_field(d, "serviceCharacteristic");
+    tmfinv_reject why = {{0}, {0}};
+    cJSON *item, *values = NULL, *v = NULL, *want;
+    char *text;
+
+    (void)state;
+    assert_non_null(f);
+    assert_int_equal(f->type, TMFINV_TYPE_CHARACTERISTIC);
+    assert_string_equal(tmfinv_type_name(f->type), "characteristic");
+    assert_true(tmfinv_definition_field(d, "supportingService")->active_only);
+    item = parse("{\"@type\":\"element\",\"externalId\":\"CAR-1\",\"status\":\"Operational\","
+                 "\"serviceSpecification\":{\"id\":\"ssp-1\",\"name\":\"Spec\"},\"serviceCharacteristic\":["
+                 "{\"name\":\"band\",\"value\":\"Ku\",\"valueType\":\"string\",\"id\":\"x\",\"@type\":\"C\"},"
+                 "{\"name\":\"occupiedBandwidth\",\"value\":36.5},"
+                 "{\"name\":\"shape\",\"value\":{\"a\":[1,true]},\"valueType\":\"object\"},"
+                 "{\"name\":\"empty\",\"valueType\":null}]}");
+    assert_int_equal(tmfinv_definition_map(d, item, &values, &why), 0);
+    want = parse("[{\"name\":\"band\",\"value\":\"Ku\",\"valueType\":\"string\"},"
+                 "{\"name\":\"occupiedBandwidth\",\"value\":36.5},"
+                 "{\"name\":\"shape\",\"value\":{\"a\":[1,true]},\"valueType\":\"object\"},{\"name\":\"empty\"}]");
+    assert_true(cJSON_Compare(cJSON_GetObjectItemCaseSensitive(values, "serviceCharacteristic"), want, 1));
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(values, "band")->valuestring, "Ku");
+    assert_true(cJSON_GetObjectItemCaseSensitive(values, "occupiedBandwidth")->valuedouble == 36.5);
+    assert_string_equal(cJSON_GetObjectItemCaseSensitive(values, "serviceSpecificationId")->valuestring, "ssp-1");
+    text = tmfinv_characteristic_format(want, " = ", "|", 1);
+    assert_string_equal(text, "band = Ku (string)|occupiedBandwidth = 36.5|shape = {\"a\":[1,true]} (object)|empty = ");
+    free(text);
+    text = tmfinv_characteristic_format(want, "=", ";", 0);
+    assert_string_equal(text, "band=Ku;occupiedBandwidth=36.5;shape={\"a\":[1,true]};empty=");
+    free(text);
+    cJSON_Delete(want);
+    cJSON_Delete(values);
+    values = NULL;
+    cJSON_Delete(item);
+
+    /* Not an object, no string name, a valueType that is not text: rejected, the path named. */
+    item = parse("{\"externalId\":\"CFS-1\",\"serviceCharacteristic\":[{\"name\":\"a\",\"value\":1},7]}");
+    assert_int_equal(tmfinv_definition_map(tmfinv_model_find(m, "Service"), item, &values, &why), TMFINV_EINVALID);
+    assert_string_equal(why.field, "serviceCharacteristic");
+    assert_non_null(strstr(why.reason, "serviceCharacteristic[1] is number 7"));
+    cJSON_Delete(item);
+    item = parse("{\"externalId\":\"CAR-1\",\"serviceCharacteristic\":[{\"name\":5,\"value\":1}]}");
+    assert_int_equal(tmfinv_definition_map(d, item, &values, &why), TMFINV_EINVALID);
+    assert_non_null(strstr(why.reason, "serviceCharacteristic[0] has no name"));
+    cJSON_Delete(item);
+    item = parse("{\"externalId\":\"CAR-1\",\"serviceCharacteristic\":[{\"name\":\"a\",\"valueType\":3}]}");
+    assert_int_equal(tmfinv_definition_map(d, item, &values, &why), TMFINV_EINVALID);
+    assert_non_null(strstr(why.reason, "valueType is number 3"));
+    cJSON_Delete(item);
+
+    /* Typed by a person (set, --where): NAME=VALUE. */
+    assert_int_equal(tmfinv_field_parse(d, f, "band=Ka,modcod=8PSK 3/4", &v), 0);
+    want = parse("[{\"name\":\"band\",\"value\":\"Ka\"},{\"name\":\"modcod\",\"value\":\"8PSK 3/4\"}]");
+    assert_true(cJSON_Compare(v, want, 1));
+    cJSON_Delete(want);
+    cJSON_Delete(v);
+    assert_int_equal(tmfinv_field_parse(d, f, "no-equals", &v), TMFINV_EINVALID);
+    tmfinv_model_free(m);
+}
+
+/* A profile's active_only is for source reference fields only. */
+static void test_model__active_only_needs_a_reference(void **state)
+{
+    (void)state;
+    expect_bad_profile("{\"profile\":\"t\",\"definitions\":[{\"name\":\"S\",\"api\":\"tmf638\",\"key\":\"id\","
+                       "\"sections\":[{\"name\":\"s\",\"fields\":[{\"name\":\"id\",\"type\":\"string\",\"from\":\"id\"},"
+                       "{\"name\":\"status\",\"type\":\"string\",\"from\":\"status\"},"
+                       "{\"name\":\"x\",\"type\":\"string\",\"from\":\"x\",\"active_only\":true}]}]}]}",
+                       "active_only: only reference fields are restricted to active instances");
+    expect_bad_profile("{\"profile\":\"t\",\"definitions\":[{\"name\":\"S\",\"api\":\"tmf638\",\"key\":\"id\","
+                       "\"sections\":[{\"name\":\"s\",\"fields\":[{\"name\":\"id\",\"type\":\"string\",\"from\":\"id\"},"
+                       "{\"name\":\"status\",\"type\":\"string\",\"from\":\"status\"},"
+                       "{\"name\":\"c\",\"type\":\"characteristic\",\"from\":\"c[*]\",\"list\":true,"
+                       "\"format\":\"{name}\"}]}]}]}",
+                       "characteristic keeps name, value and valueType as sent");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_model__characteristics_are_data),
+        cmocka_unit_test(test_model__active_only_needs_a_reference),
         cmocka_unit_test(test_model__shipped_profiles_load),
         cmocka_unit_test(test_model__bad_profiles_are_named),
         cmocka_unit_test(test_model__classify_and_keys),

@@ -255,6 +255,12 @@ int tmfinv_field_parse(const tmfinv_definition *d, const tmfinv_field *f, const 
  * 0, or TMFINV_EINVALID with why->reason filled. */
 int tmfinv_field_validate(const tmfinv_field *f, const cJSON *value, tmfinv_reject *why);
 
+/* A characteristic value (one element or a list of them) as text: each element as
+ * `name<equals>value`, a string value as it is and any other as compact JSON, plus
+ * ` (valueType)` when with_type and the element has one; elements joined by `separator`.
+ * New string (free() it), NULL when out of memory. */
+char *tmfinv_characteristic_format(const cJSON *value, const char *equals, const char *separator, int with_type);
+
 const char *tmfinv_type_name(tmfinv_type t);
 const char *tmfinv_owner_name(tmfinv_owner o);
 
