@@ -13,6 +13,9 @@ install(TARGETS tmfinv tmfinv-sim RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/data/profiles DESTINATION ${CMAKE_INSTALL_DATADIR}/tmfinv
         FILES_MATCHING PATTERN "*.json")
 install(FILES ${CMAKE_SOURCE_DIR}/data/openapi.json DESTINATION ${CMAKE_INSTALL_DATADIR}/tmfinv)
+# The official TMF v4 specifications POST validates against, with their licence and sources.
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/data/tmf DESTINATION ${CMAKE_INSTALL_DATADIR}/tmfinv
+        FILES_MATCHING PATTERN "*.json" PATTERN "LICENSE-*" PATTERN "README.md")
 # The example configuration never replaces an operator's file: when one is there, the example
 # goes beside it as tmfinv.ini.example (the Debian package has dpkg's conffile handling).
 # (file(INSTALL) adds DESTDIR itself; the check must add it.)

@@ -146,9 +146,9 @@ int cmd_rejected(app *a, int argc, char **argv)
     if (strcmp(kind, "all") == 0)
         kind = NULL;
     else if (strcmp(kind, "rejected") != 0 && strcmp(kind, "duplicate") != 0 && strcmp(kind, "empty_key") != 0 &&
-             strcmp(kind, "unknown_value") != 0)
-        return cli_usage_error("rejected: --kind '%s': expected rejected, duplicate, empty_key, unknown_value or all",
-                               kind);
+             strcmp(kind, "unknown_value") != 0 && strcmp(kind, "local_conflict") != 0)
+        return cli_usage_error("rejected: --kind '%s': expected rejected, duplicate, empty_key, unknown_value,"
+                               " local_conflict or all", kind);
     if ((rc = cli_app_open(a, 1)) != 0)
         return rc;
     if (tmfinv_store_reports(a->store, kind, print_report, &json) < 0) {

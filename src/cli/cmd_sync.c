@@ -318,6 +318,13 @@ int cmd_serve(app *a, int argc, char **argv)
         tmfinv_daemon_release(d, rt);
     }
     tmfinv_daemon_set_request_log(d, serve_request_log);
+    /* POST validates against the official TMF specifications: without them serve would
+     * answer every create with a 500, so a broken installation stops here, naming the file. */
+    if (tmfinv_api_tmf_specs_load() < 0) {
+        cli_fail_line("serve");
+        tmfinv_daemon_stop(d);
+        return 1;
+    }
     if (tmfinv_daemon_start(d, tables, sizes, sizeof(tables) / sizeof(tables[0])) < 0) {
         cli_fail_line("serve");
         tmfinv_daemon_stop(d);
@@ -371,6 +378,7 @@ int cmd_serve(app *a, int argc, char **argv)
     /* A requested stop is the normal end of the daemon: info, not an error. */
     serve_log(NULL, TMFINV_LOG_INFO, signo == SIGINT ? "SIGINT: stopping" : "SIGTERM: stopping");
     tmfinv_daemon_stop(d);
+    tmfinv_api_tmf_specs_free();
     serve_log(NULL, TMFINV_LOG_INFO, "stopped");
     return 0;
 }

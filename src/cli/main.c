@@ -44,7 +44,7 @@ static const char usage_text[] =
     "  history KEY|UUID [--definition DEF] [--json]\n"
     "  summary [--json]                 instances per definition and status\n"
     "  runs [--json] [--limit N]\n"
-    "  rejected [--kind rejected|duplicate|empty_key|unknown_value|all] [--json]\n"
+    "  rejected [--kind rejected|duplicate|empty_key|unknown_value|local_conflict|all] [--json]\n"
     "  definitions [--json]             the definitions, sections and fields\n"
     "  check                            check the configuration and profiles\n"
     "  help [COMMAND]                   this help, or a command's\n"

@@ -17,7 +17,7 @@
 // Negative checks prove the validators are active: broken copies of served bodies must fail.
 // Swagger 2.0 definitions are draft-04 JSON Schema: ajv-draft-04 with ajv-formats, strict
 // mode off (the swagger files carry keywords JSON Schema does not know).
-// Environment: TMFINV_BIN, TMFINV_SIM, TMFINV_SPECS (the TMF specs, default tests/data/tmf).
+// Environment: TMFINV_BIN, TMFINV_SIM, TMFINV_SPECS (the TMF specs, default data/tmf).
 // Prints "N passed, M failed", exits non-zero on any failure.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -30,7 +30,7 @@ import addFormats from "ajv-formats";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = process.env.TMFINV_BIN || path.join(here, "../../build/tmfinv");
 const SIM = process.env.TMFINV_SIM || path.join(here, "../../build/tmfinv-sim");
-const SPEC_DIR = process.env.TMFINV_SPECS || path.join(here, "../data/tmf");
+const SPEC_DIR = process.env.TMFINV_SPECS || path.join(here, "../../data/tmf");
 const SPECS = {
   "638v4": "TMF638-ServiceInventory-v4.0.0.swagger.json",
   "639v4a": "TMF639-ResourceInventory-v4.0.0.swagger.json",
@@ -256,7 +256,8 @@ async function main() {
     checkError(await get(base + SERVICE + "?limit=abc"), 400, "400 limit");
     checkError(await get(base + RESOURCE + "?state.ne=x"), 400, "400 operator");
     checkError(await get(base + RESOURCE + "?offset=100000"), 416, "416");
-    checkError(await get(base + SERVICE + "/x", { method: "DELETE" }), 405, "405");
+    checkError(await get(base + SERVICE + "/x", { method: "PUT" }), 405, "405");
+    checkError(await get(base + SERVICE + "/x", { method: "DELETE" }), 404, "404 delete");
     checkError(await get(base + SERVICE + "/" + encodeURIComponent(service.id), {
       method: "PATCH", headers: { "Content-Type": "text/plain" }, body: "{}",
     }), 415, "415");

@@ -8,7 +8,7 @@
 // validator is ajv-draft-04 with ajv-formats (date-time, uri); strict mode is off because the
 // swagger files carry keywords JSON Schema does not know (discriminator...).
 // Negative checks prove the validator is active: broken copies of items must fail.
-// Environment: TMFINV_SIM (the simulator binary), TMFINV_SPECS (the TMF specs, default tests/data/tmf).
+// Environment: TMFINV_SIM (the simulator binary), TMFINV_SPECS (the TMF specs, default data/tmf).
 // Prints "N passed, M failed" and exits non-zero on any failure.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -19,7 +19,7 @@ import addFormats from "ajv-formats";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const SIM = process.env.TMFINV_SIM || path.join(here, "../../build/tmfinv-sim");
-const SPEC_DIR = process.env.TMFINV_SPECS || path.join(here, "../data/tmf");
+const SPEC_DIR = process.env.TMFINV_SPECS || path.join(here, "../../data/tmf");
 const SPECS = {
   "638v4": "TMF638-ServiceInventory-v4.0.0.swagger.json",
   "639v4a": "TMF639-ResourceInventory-v4.0.0.swagger.json",

@@ -638,8 +638,9 @@ static int rejected_list(tmfinv_http_request *req, tmfinv_http_response *res)
     if (strcmp(kind, "all") == 0)
         kind = NULL;
     else if (strcmp(kind, "rejected") != 0 && strcmp(kind, "duplicate") != 0 && strcmp(kind, "empty_key") != 0 &&
-             strcmp(kind, "unknown_value") != 0) {
-        rc = bad_request(res, "kind '%.64s': expected rejected, duplicate, empty_key, unknown_value or all", kind);
+             strcmp(kind, "unknown_value") != 0 && strcmp(kind, "local_conflict") != 0) {
+        rc = bad_request(res, "kind '%.64s': expected rejected, duplicate, empty_key, unknown_value, local_conflict"
+                              " or all", kind);
         goto out;
     }
     rc = respond_listing(req, res, 0, kind, offset, limit);

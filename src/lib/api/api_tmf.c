@@ -1,14 +1,16 @@
 /* api_tmf.c: the TMF638 Service Inventory and TMF639 Resource Inventory v4 API over the
- * mirror — list and retrieve with TMF630 paging, projection, attribute filters and sort,
- * and PATCH of the local and initial fields of an instance (docs/api-tmf.md).
+ * mirror — list and retrieve with TMF630 paging, projection, attribute filters and sort
+ * (docs/api-tmf.md), and the route table of the whole TMF API.
  *
  * A collection is the set of instances of the definitions whose `api` is tmf638
  * (/service: services and carriers) or tmf639 (/resource). An item is the entity as the
  * source sent it (`raw`), with the stored values of local and initial fields written
- * where their first source path points, and `href` pointing at tmfinv. Query parameters
+ * where their first source path points, and `href` pointing at tmfinv. POST, PATCH and
+ * DELETE are in api_tmf_write.c. Query parameters
  * are checked here (every bad one is a 400 naming it); the SQL is built by the store
  * (tmfinv_store_tmf_*), with every value and path bound as a parameter. */
 #include "api.h"
+#include "api_tmf_int.h"
 #include "daemon.h"
 
 #include "tmfinv_error.h"
@@ -20,54 +22,13 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_DEFINITIONS 64  /* definitions in one collection */
-#define MAX_FILTERS 64      /* distinct (attribute, operator) filters in one request */
-#define MAX_VALUES 1000     /* filter values in one request, commas included */
-#define MAX_SORT 8          /* sort keys */
-#define MAX_FIELDS 64       /* names in fields= */
-#define MAX_PATH 256        /* bytes of an attribute path, its NUL included */
-#define MAX_STEPS 16        /* steps of an attribute path (the store's limit too) */
-#define MAX_QUERY 256       /* query parameters the router passes at most */
-
-typedef struct collection {
-    const char *api;        /* the definitions' `api` */
-    const char *path;       /* the collection's path, without a trailing '/' */
-    const char *entity;     /* "service" or "resource", for messages */
-} collection;
-
-static const collection services = {"tmf638", "/tmf-api/serviceInventory/v4/service", "service"};
-static const collection resources = {"tmf639", "/tmf-api/resourceInventoryManagement/v4/resource", "resource"};
-
-/* One request's state; everything in it is released by request_end(). */
-typedef struct tmf_request {
-    tmfinv_http_request *req;
-    tmfinv_http_response *res;
-    const collection *coll;
-    tmfinv_runtime *rt;                     /* held until request_end() */
-    const char *definitions[MAX_DEFINITIONS]; /* borrowed from rt->model */
-    size_t n_definitions;
-    char status_path[MAX_PATH];             /* the status fields' common plain path, "" when none */
-    int64_t offset, limit;
-    int include_removed;
-    int has_fields;                         /* fields= given: project */
-    char *field_names[MAX_FIELDS];          /* owned */
-    size_t n_fields;
-    char *paths[MAX_QUERY + MAX_SORT];    /* owned attribute paths of filters and sort keys */
-    size_t n_paths;
-    char *values[MAX_VALUES];               /* owned filter values */
-    const char *value_ptrs[MAX_VALUES];     /* the filters' values, grouped by filter */
-    size_t n_values;
-    tmfinv_tmf_filter filters[MAX_FILTERS];
-    size_t n_filters;
-    tmfinv_tmf_sort sort[MAX_SORT];
-    size_t n_sort;
-    cJSON *items;                           /* list: the page being built */
-} tmf_request;
+const api_tmf_collection api_tmf_services = {"tmf638", "/tmf-api/serviceInventory/v4/service", "service"};
+const api_tmf_collection api_tmf_resources = {"tmf639", "/tmf-api/resourceInventoryManagement/v4/resource", "resource"};
 
 /* ---- setup -------------------------------------------------------------------------- */
 
 /* 1 when every step of `p` is a plain member name (no selection in arrays). */
-static int path_is_plain(const tmfinv_path *p)
+int api_tmf_path_is_plain(const tmfinv_path *p)
 {
     if (p->n_steps == 0)
         return 0;
@@ -80,8 +41,8 @@ static int path_is_plain(const tmfinv_path *p)
 /* Holds the runtime and collects the collection's definitions and their common status
  * path: filters and sort keys on that path use the stored status (what items show,
  * preserved modem statuses included) rather than the status the source sent. */
-static void request_begin(tmf_request *t, tmfinv_http_request *req, tmfinv_http_response *res,
-                          const collection *coll)
+void api_tmf_request_begin(api_tmf_request *t, tmfinv_http_request *req, tmfinv_http_response *res,
+                          const api_tmf_collection *coll)
 {
     const tmfinv_model *m;
     int status_ok = 1;
@@ -99,7 +60,7 @@ static void request_begin(tmf_request *t, tmfinv_http_request *req, tmfinv_http_
         if (strcmp(d->api, coll->api) != 0)
             continue;
         t->definitions[t->n_definitions++] = d->name;
-        if (sf->n_from != 1 || sf->is_list || !path_is_plain(&sf->from[0]) || strlen(sf->from[0].text) >= MAX_PATH)
+        if (sf->n_from != 1 || sf->is_list || !api_tmf_path_is_plain(&sf->from[0]) || strlen(sf->from[0].text) >= MAX_PATH)
             status_ok = 0;
         else if (!t->status_path[0])
             (void)snprintf(t->status_path, sizeof(t->status_path), "%s", sf->from[0].text);
@@ -110,7 +71,7 @@ static void request_begin(tmf_request *t, tmfinv_http_request *req, tmfinv_http_
         t->status_path[0] = '\0';
 }
 
-static void request_end(tmf_request *t)
+void api_tmf_request_end(api_tmf_request *t)
 {
     for (size_t i = 0; i < t->n_fields; i++)
         free(t->field_names[i]);
@@ -181,7 +142,7 @@ static int check_path(const char *param, const char *path)
 }
 
 /* Keeps a new copy of `s` (n bytes) among the request's paths; NULL when out of room. */
-static char *keep_path(tmf_request *t, const char *s, size_t n)
+static char *keep_path(api_tmf_request *t, const char *s, size_t n)
 {
     char *copy;
 
@@ -193,7 +154,7 @@ static char *keep_path(tmf_request *t, const char *s, size_t n)
 
 /* Reads offset, limit and removed. TMFINV_EINVALID with the message naming the
  * parameter when one is bad. */
-static int parse_paging(tmf_request *t)
+static int parse_paging(api_tmf_request *t)
 {
     const char *v;
     int max = t->rt->cfg->http.max_limit;
@@ -208,7 +169,7 @@ static int parse_paging(tmf_request *t)
     return 0;
 }
 
-static int parse_removed(tmf_request *t)
+int api_tmf_parse_removed(api_tmf_request *t)
 {
     const char *v = tmfinv_http_query(t->req, "removed");
 
@@ -222,7 +183,7 @@ static int parse_removed(tmf_request *t)
 }
 
 /* Reads fields=a,b (first-level attributes) or fields=none. */
-static int parse_fields(tmf_request *t)
+static int parse_fields(api_tmf_request *t)
 {
     const char *v = tmfinv_http_query(t->req, "fields"), *p;
 
@@ -251,7 +212,7 @@ static int parse_fields(tmf_request *t)
 }
 
 /* Reads sort=a,-b,+c.d. */
-static int parse_sort(tmf_request *t)
+static int parse_sort(api_tmf_request *t)
 {
     const char *v = tmfinv_http_query(t->req, "sort"), *p;
 
@@ -289,7 +250,7 @@ static int parse_sort(tmf_request *t)
 /* Splits a filter parameter into its attribute path (new string in *path), operator
  * and value: `a=v`, `a.gt=v` (gt, gte, lt, lte, eq), and the URL forms `a>=v`, `a<=v`,
  * `a>v`, `a<v`. */
-static int filter_name(tmf_request *t, const char *name, const char *value, char **path, tmfinv_tmf_op *op,
+static int filter_name(api_tmf_request *t, const char *name, const char *value, char **path, tmfinv_tmf_op *op,
                        const char **out_value)
 {
     static const struct {
@@ -340,7 +301,7 @@ static int filter_name(tmf_request *t, const char *name, const char *value, char
 }
 
 /* Adds the comma-separated values of `value` to the value list. */
-static int add_values(tmf_request *t, const char *name, const char *value)
+static int add_values(api_tmf_request *t, const char *name, const char *value)
 {
     for (const char *p = value;;) {
         const char *comma = strchr(p, ',');
@@ -362,7 +323,7 @@ static int add_values(tmf_request *t, const char *name, const char *value)
 /* Reads every parameter that is not reserved as a filter. Parameters with the same
  * attribute and operator are one filter whose values are OR-ed (TMF630: `a=x,y` and
  * repeated `a=x&a=y`); distinct filters are AND-ed. */
-static int parse_filters(tmf_request *t)
+static int parse_filters(api_tmf_request *t)
 {
     struct {
         const char *name;
@@ -414,7 +375,7 @@ static int parse_filters(tmf_request *t)
 
 /* Writes `value` (copied; NULL: removes the member) at the plain path `p` of `item`,
  * creating objects on the way. A non-object on the way leaves the item as it is. */
-static int write_path(cJSON *item, const tmfinv_path *p, const cJSON *value)
+int api_tmf_write_path(cJSON *item, const tmfinv_path *p, const cJSON *value)
 {
     cJSON *at = item, *copy;
     const char *last = p->steps[p->n_steps - 1].name;
@@ -471,7 +432,7 @@ static int put_encoded(tmfinv_buf *b, const char *s)
  * first source path is plain, the stored value written there (removed when unset);
  * `id` the source's (the instance UUID when the item has none); `href` pointing at
  * tmfinv; projected to id, href and the fields= names when fields= was given. */
-static int represent(const tmf_request *t, const tmfinv_instance *inst, cJSON **out)
+int api_tmf_represent(const api_tmf_request *t, const tmfinv_instance *inst, cJSON **out)
 {
     const tmfinv_definition *d = tmfinv_model_find(t->rt->model, inst->definition);
     cJSON *item = cJSON_Parse(inst->raw), *id;
@@ -488,9 +449,9 @@ static int represent(const tmf_request *t, const tmfinv_instance *inst, cJSON **
     for (size_t i = 0; d && i < d->n_fields; i++) {
         const tmfinv_field *f = &d->fields[i];
 
-        if (f->n_from == 0 || !path_is_plain(&f->from[0]) || tmfinv_field_owner(f, inst->fields) == TMFINV_OWNER_SOURCE)
+        if (f->n_from == 0 || !api_tmf_path_is_plain(&f->from[0]) || tmfinv_field_owner(f, inst->fields) == TMFINV_OWNER_SOURCE)
             continue;
-        if ((rc = write_path(item, &f->from[0], cJSON_GetObjectItemCaseSensitive(inst->fields, f->name))) < 0)
+        if ((rc = api_tmf_write_path(item, &f->from[0], cJSON_GetObjectItemCaseSensitive(inst->fields, f->name))) < 0)
             goto out;
     }
     id = cJSON_GetObjectItemCaseSensitive(item, "id");
@@ -547,9 +508,9 @@ out:
 
 static int add_item(const tmfinv_instance *inst, void *ctx)
 {
-    tmf_request *t = ctx;
+    api_tmf_request *t = ctx;
     cJSON *item = NULL;
-    int rc = represent(t, inst, &item);
+    int rc = api_tmf_represent(t, inst, &item);
 
     if (rc < 0)
         return rc;
@@ -559,7 +520,7 @@ static int add_item(const tmfinv_instance *inst, void *ctx)
 
 /* Appends `<URL>; rel="REL"` for the page at `offset`, with the request's other
  * parameters (filters, fields, sort, removed) as they were. */
-static int add_link(tmfinv_buf *b, const tmf_request *t, int64_t offset, const char *rel)
+static int add_link(tmfinv_buf *b, const api_tmf_request *t, int64_t offset, const char *rel)
 {
     int rc = tmfinv_buf_printf(b, "%s<%s%s?", b->len ? ", " : "", t->req->base, t->coll->path);
 
@@ -579,26 +540,26 @@ static int add_link(tmfinv_buf *b, const tmf_request *t, int64_t offset, const c
 
 /* Answers 400 with the message of the last error when rc is TMFINV_EINVALID; returns
  * what the handler should return. */
-static int bad_request(tmf_request *t, int rc)
+int api_tmf_bad_request(api_tmf_request *t, int rc)
 {
     if (rc != TMFINV_EINVALID)
         return rc;
     return tmfinv_http_error(t->res, 400, "28", "Bad Request", "%s", tmfinv_error_last());
 }
 
-static int list(tmfinv_http_request *req, tmfinv_http_response *res, const collection *coll)
+static int list(tmfinv_http_request *req, tmfinv_http_response *res, const api_tmf_collection *coll)
 {
-    tmf_request t;
+    api_tmf_request t;
     tmfinv_tmf_query q;
     tmfinv_buf links;
     int64_t total = 0, returned;
     int rc, in_tx = 0;
 
-    request_begin(&t, req, res, coll);
+    api_tmf_request_begin(&t, req, res, coll);
     tmfinv_buf_init(&links, 256 * 1024);
-    if ((rc = parse_paging(&t)) < 0 || (rc = parse_removed(&t)) < 0 || (rc = parse_fields(&t)) < 0 ||
+    if ((rc = parse_paging(&t)) < 0 || (rc = api_tmf_parse_removed(&t)) < 0 || (rc = parse_fields(&t)) < 0 ||
         (rc = parse_sort(&t)) < 0 || (rc = parse_filters(&t)) < 0) {
-        rc = bad_request(&t, rc);
+        rc = api_tmf_bad_request(&t, rc);
         goto out;
     }
     memset(&q, 0, sizeof(q));
@@ -657,7 +618,7 @@ out:
     if (in_tx)
         (void)tmfinv_store_rollback(req->store);
     tmfinv_buf_free(&links);
-    request_end(&t);
+    api_tmf_request_end(&t);
     return rc;
 }
 
@@ -665,7 +626,7 @@ out:
 
 /* Finds the instance named by the path's {id} (TMF id, or instance UUID). On
  * TMFINV_ENOTFOUND the 404 is already answered. */
-static int find(tmf_request *t, tmfinv_instance **out)
+int api_tmf_find(api_tmf_request *t, tmfinv_instance **out)
 {
     const char *id = t->req->n_path_params ? t->req->path_params[0] : "";
     int rc = tmfinv_store_tmf_find(t->req->store, t->definitions, t->n_definitions, id, t->include_removed, out);
@@ -679,241 +640,54 @@ static int find(tmf_request *t, tmfinv_instance **out)
     return rc;
 }
 
-static int retrieve(tmfinv_http_request *req, tmfinv_http_response *res, const collection *coll)
+static int retrieve(tmfinv_http_request *req, tmfinv_http_response *res, const api_tmf_collection *coll)
 {
-    tmf_request t;
+    api_tmf_request t;
     tmfinv_instance *inst = NULL;
     cJSON *item = NULL;
     int rc;
 
-    request_begin(&t, req, res, coll);
-    if ((rc = parse_removed(&t)) < 0 || (rc = parse_fields(&t)) < 0) {
-        rc = bad_request(&t, rc);
+    api_tmf_request_begin(&t, req, res, coll);
+    if ((rc = api_tmf_parse_removed(&t)) < 0 || (rc = parse_fields(&t)) < 0) {
+        rc = api_tmf_bad_request(&t, rc);
         goto out;
     }
-    if ((rc = find(&t, &inst)) < 0) {
+    if ((rc = api_tmf_find(&t, &inst)) < 0) {
         if (rc == TMFINV_ENOTFOUND)
             rc = 0;
         goto out;
     }
-    if ((rc = represent(&t, inst, &item)) < 0)
+    if ((rc = api_tmf_represent(&t, inst, &item)) < 0)
         goto out;
     rc = tmfinv_http_json(res, 200, item);
 out:
     cJSON_Delete(item);
     tmfinv_instance_free(inst);
-    request_end(&t);
-    return rc;
-}
-
-/* 1 when `ct` is application/json or application/merge-patch+json, with at most a
- * charset parameter of utf-8 (any case, quoted or not) among its parameters. */
-static int patch_content_type(const char *ct)
-{
-    const char *semi;
-    size_t n;
-
-    if (!ct)
-        return 0;
-    while (*ct == ' ' || *ct == '\t')
-        ct++;
-    semi = strchr(ct, ';');
-    n = semi ? (size_t)(semi - ct) : strlen(ct);
-    while (n > 0 && (ct[n - 1] == ' ' || ct[n - 1] == '\t'))
-        n--;
-    if (!((n == 16 && strncasecmp(ct, "application/json", n) == 0) ||
-          (n == 28 && strncasecmp(ct, "application/merge-patch+json", n) == 0)))
-        return 0;
-    while (semi) {
-        const char *p = semi + 1, *next = strchr(p, ';');
-        size_t len;
-
-        while (*p == ' ' || *p == '\t')
-            p++;
-        len = next ? (size_t)(next - p) : strlen(p);
-        if (len >= 8 && strncasecmp(p, "charset=", 8) == 0) {
-            const char *v = p + 8;
-            size_t vlen = len - 8;
-
-            while (vlen > 0 && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-                vlen--;
-            if (vlen >= 2 && v[0] == '"' && v[vlen - 1] == '"') {
-                v++;
-                vlen -= 2;
-            }
-            if (!(vlen == 5 && strncasecmp(v, "utf-8", 5) == 0))
-                return 0;
-        }
-        semi = next;
-    }
-    return 1;
-}
-
-/* The source and initial fields of `inst` as its last item from the source (`raw`)
- * gives them, in *out (new). An item that no longer maps under the current profile
- * gives none: the field is then unset. */
-static int source_values(const tmfinv_definition *d, const tmfinv_instance *inst, cJSON **out)
-{
-    cJSON *raw = inst->raw ? cJSON_Parse(inst->raw) : NULL, *mapped = NULL;
-    tmfinv_reject why = {0};
-
-    if (!raw || tmfinv_definition_map(d, raw, &mapped, &why) < 0)
-        mapped = NULL;
-    cJSON_Delete(raw);
-    if (!mapped && !(mapped = cJSON_CreateObject()))
-        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    *out = mapped;
-    return 0;
-}
-
-/* PATCH: the body's members are object-model field names; each must be local or
- * initial for this instance and its value valid (null unsets). All or nothing, in one
- * write transaction, each change recorded in the history (run 0). */
-static int patch(tmfinv_http_request *req, tmfinv_http_response *res, const collection *coll)
-{
-    tmf_request t;
-    tmfinv_instance *inst = NULL;
-    const tmfinv_definition *d;
-    cJSON *body = NULL, *member, *item = NULL, *from_source = NULL;
-    char now[32];
-    int rc, in_tx = 0, changed = 0;
-
-    request_begin(&t, req, res, coll);
-    if (!patch_content_type(req->content_type)) {
-        rc = tmfinv_http_error(res, 415, "415", "Unsupported Media Type",
-                               "PATCH takes application/merge-patch+json or application/json (charset utf-8), not '%.100s'",
-                               req->content_type ? req->content_type : "(none)");
-        goto out;
-    }
-    if ((rc = parse_removed(&t)) < 0) {
-        rc = bad_request(&t, rc);
-        goto out;
-    }
-    if ((rc = tmfinv_http_body_json(req, res, &body)) < 0) {
-        if (rc == TMFINV_EINVALID)
-            rc = 0;
-        goto out;
-    }
-    if (!cJSON_IsObject(body)) {
-        rc = tmfinv_http_error(res, 400, "21", "Bad Request", "the body must be a JSON object of field names and values");
-        goto out;
-    }
-    if ((rc = tmfinv_store_begin_write(req->store)) < 0)
-        goto out;
-    in_tx = 1;
-    if ((rc = find(&t, &inst)) < 0) {
-        if (rc == TMFINV_ENOTFOUND)
-            rc = 0;
-        goto out;
-    }
-    if (!(d = tmfinv_model_find(t.rt->model, inst->definition))) {
-        rc = tmfinv_error_set(TMFINV_ERROR, "instance %s: definition %s is not loaded", inst->id, inst->definition);
-        goto out;
-    }
-    /* Check every member before changing anything. */
-    cJSON_ArrayForEach(member, body) {
-        const tmfinv_field *f = tmfinv_definition_field(d, member->string);
-        tmfinv_reject why = {0};
-
-        if (!f) {
-            rc = tmfinv_http_error(res, 400, "22", "Bad Request", "%s has no field '%.100s'", d->name, member->string);
-            goto out;
-        }
-        /* null on an initial field gives it back to the source (docs/decisions.md). */
-        if (cJSON_IsNull(member) && tmfinv_field_owner(f, inst->fields) == TMFINV_OWNER_INITIAL) {
-            if (!from_source && (rc = source_values(d, inst, &from_source)) < 0)
-                goto out;
-            if (f->required && !cJSON_GetObjectItemCaseSensitive(from_source, f->name)) {
-                rc = tmfinv_http_error(res, 400, "24", "Bad Request",
-                                       "field '%s': null gives an initial field back to the source, but the source's "
-                                       "last item has no value for it and it is required",
-                                       f->name);
-                goto out;
-            }
-            continue;
-        }
-        if (tmfinv_field_owner(f, inst->fields) == TMFINV_OWNER_SOURCE) {
-            rc = tmfinv_http_error(res, 400, "23", "Bad Request",
-                                   "field '%s' of %s '%.100s' is owned by the source and would be overwritten by the "
-                                   "next sync; only local and initial fields can be set",
-                                   f->name, d->name, inst->key);
-            goto out;
-        }
-        if (tmfinv_field_validate(f, member, &why) < 0) {
-            rc = tmfinv_http_error(res, 400, "24", "Bad Request", "field '%s': %s", f->name,
-                                   why.reason[0] ? why.reason : "invalid value");
-            goto out;
-        }
-    }
-    tmfinv_time_now(now, sizeof(now));
-    cJSON_ArrayForEach(member, body) {
-        const tmfinv_field *f = tmfinv_definition_field(d, member->string);
-        cJSON *old = cJSON_GetObjectItemCaseSensitive(inst->fields, f->name);
-        const cJSON *value = member;
-        char *before, *after;
-        int same;
-
-        if (cJSON_IsNull(member) && from_source && tmfinv_field_owner(f, inst->fields) == TMFINV_OWNER_INITIAL)
-            value = cJSON_GetObjectItemCaseSensitive(from_source, f->name);
-        if (value && cJSON_IsNull(value))
-            value = NULL;
-        before = old ? cJSON_PrintUnformatted(old) : NULL;
-        after = value ? cJSON_PrintUnformatted(value) : NULL;
-        same = (!before && !after) || (before && after && strcmp(before, after) == 0);
-        if ((old && !before) || (value && !after))
-            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-        else if (!same && (rc = tmfinv_store_history_add(req->store, inst->id, 0, now, f->name, before, after)) == 0) {
-            cJSON_DeleteItemFromObjectCaseSensitive(inst->fields, f->name);
-            if (value)
-                cJSON_AddItemToObject(inst->fields, f->name, cJSON_Duplicate(value, 1));
-            if (f == &d->fields[d->status_field]) {
-                free(inst->status);
-                inst->status = cJSON_IsString(value) ? strdup(value->valuestring) : NULL;
-            }
-            changed = 1;
-        }
-        free(before);
-        free(after);
-        if (rc < 0)
-            goto out;
-    }
-    if (changed) {
-        (void)snprintf(inst->modified, sizeof(inst->modified), "%s", now);
-        if ((rc = tmfinv_store_put(req->store, inst)) < 0)
-            goto out;
-    }
-    rc = tmfinv_store_commit(req->store);
-    in_tx = 0;
-    if (rc < 0 || (rc = represent(&t, inst, &item)) < 0)
-        goto out;
-    rc = tmfinv_http_json(res, 200, item);
-out:
-    if (in_tx)
-        (void)tmfinv_store_rollback(req->store);
-    cJSON_Delete(item);
-    cJSON_Delete(body);
-    cJSON_Delete(from_source);
-    tmfinv_instance_free(inst);
-    request_end(&t);
+    api_tmf_request_end(&t);
     return rc;
 }
 
 /* ---- routes ------------------------------------------------------------------------------ */
 
-static int list_services(tmfinv_http_request *req, tmfinv_http_response *res) { return list(req, res, &services); }
-static int list_resources(tmfinv_http_request *req, tmfinv_http_response *res) { return list(req, res, &resources); }
-static int get_service(tmfinv_http_request *req, tmfinv_http_response *res) { return retrieve(req, res, &services); }
-static int get_resource(tmfinv_http_request *req, tmfinv_http_response *res) { return retrieve(req, res, &resources); }
-static int patch_service(tmfinv_http_request *req, tmfinv_http_response *res) { return patch(req, res, &services); }
-static int patch_resource(tmfinv_http_request *req, tmfinv_http_response *res) { return patch(req, res, &resources); }
+static int list_services(tmfinv_http_request *req, tmfinv_http_response *res) { return list(req, res, &api_tmf_services); }
+static int list_resources(tmfinv_http_request *req, tmfinv_http_response *res) { return list(req, res, &api_tmf_resources); }
+static int get_service(tmfinv_http_request *req, tmfinv_http_response *res) { return retrieve(req, res, &api_tmf_services); }
+static int get_resource(tmfinv_http_request *req, tmfinv_http_response *res) { return retrieve(req, res, &api_tmf_resources); }
 
 const tmfinv_http_route tmfinv_api_tmf_routes[] = {
     {"GET", "/tmf-api/serviceInventory/v4/service", TMFINV_ROLE_READ, list_services, "tmf638_list", 1},
     {"GET", "/tmf-api/serviceInventory/v4/service/{id}", TMFINV_ROLE_READ, get_service, "tmf638_get", 1},
-    {"PATCH", "/tmf-api/serviceInventory/v4/service/{id}", TMFINV_ROLE_WRITE, patch_service, "tmf638_patch", 0},
+    {"POST", "/tmf-api/serviceInventory/v4/service", TMFINV_ROLE_WRITE, api_tmf_create_service, "tmf638_create", 0},
+    {"PATCH", "/tmf-api/serviceInventory/v4/service/{id}", TMFINV_ROLE_WRITE, api_tmf_patch_service, "tmf638_patch", 0},
+    {"DELETE", "/tmf-api/serviceInventory/v4/service/{id}", TMFINV_ROLE_WRITE, api_tmf_delete_service,
+     "tmf638_delete", 0},
     {"GET", "/tmf-api/resourceInventoryManagement/v4/resource", TMFINV_ROLE_READ, list_resources, "tmf639_list", 1},
     {"GET", "/tmf-api/resourceInventoryManagement/v4/resource/{id}", TMFINV_ROLE_READ, get_resource, "tmf639_get", 1},
-    {"PATCH", "/tmf-api/resourceInventoryManagement/v4/resource/{id}", TMFINV_ROLE_WRITE, patch_resource,
+    {"POST", "/tmf-api/resourceInventoryManagement/v4/resource", TMFINV_ROLE_WRITE, api_tmf_create_resource,
+     "tmf639_create", 0},
+    {"PATCH", "/tmf-api/resourceInventoryManagement/v4/resource/{id}", TMFINV_ROLE_WRITE, api_tmf_patch_resource,
      "tmf639_patch", 0},
+    {"DELETE", "/tmf-api/resourceInventoryManagement/v4/resource/{id}", TMFINV_ROLE_WRITE, api_tmf_delete_resource,
+     "tmf639_delete", 0},
 };
 const size_t tmfinv_api_tmf_n_routes = sizeof(tmfinv_api_tmf_routes) / sizeof(tmfinv_api_tmf_routes[0]);

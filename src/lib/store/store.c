@@ -221,6 +221,14 @@ int tmfinv_store_tmf_list(tmfinv_store *s, const tmfinv_tmf_query *q,
     return ops ? ops->list(s, q, fn, ctx) : TMFINV_ERROR;
 }
 
+int tmfinv_store_state_local(tmfinv_store *s, const char *definition, const char *key, char *id, char *hash,
+                             int *removed, int *stale, int *local)
+{
+    const tmfinv_store_tmf_ops *ops = tmf_ops(s);
+
+    return ops ? ops->state_local(s, definition, key, id, hash, removed, stale, local) : TMFINV_ERROR;
+}
+
 int tmfinv_store_tmf_find(tmfinv_store *s, const char *const *definitions, size_t n_definitions,
                           const char *tmf_id, int include_removed, tmfinv_instance **out)
 {

@@ -133,6 +133,16 @@ int tmfinv_store_get(tmfinv_store *s, const char *definition, const char *key, t
 int tmfinv_store_state(tmfinv_store *s, const char *definition, const char *key, char *id, char *hash,
                        int *removed, int *stale);
 
+/* The source name of instances owned by tmfinv itself, created through the TMF API
+ * (POST): no source can be called so (source names are letters, digits, '-', '_', '.'),
+ * so no sync ever writes or sweeps them (docs/object-model.md, "Local instances"). */
+#define TMFINV_SOURCE_LOCAL "@local"
+
+/* tmfinv_store_state(), and *local = 1 when the instance is owned by tmfinv (source
+ * TMFINV_SOURCE_LOCAL), 0 when a source wrote it; one read, for the sync's every item. */
+int tmfinv_store_state_local(tmfinv_store *s, const char *definition, const char *key, char *id, char *hash,
+                             int *removed, int *stale, int *local);
+
 /* Inserts or replaces an instance (identified by its id). */
 int tmfinv_store_put(tmfinv_store *s, const tmfinv_instance *inst);
 

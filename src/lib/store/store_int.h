@@ -29,6 +29,8 @@ typedef struct tmfinv_store_tmf_ops {
     int (*list)(tmfinv_store *s, const tmfinv_tmf_query *q, int (*fn)(const tmfinv_instance *, void *), void *ctx);
     int (*find)(tmfinv_store *s, const char *const *definitions, size_t n_definitions, const char *tmf_id,
                 int include_removed, tmfinv_instance **out);
+    int (*state_local)(tmfinv_store *s, const char *definition, const char *key, char *id, char *hash,
+                       int *removed, int *stale, int *local);
 } tmfinv_store_tmf_ops;
 
 /* The operations behind the references restricted to active instances (store.h; kept

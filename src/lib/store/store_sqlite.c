@@ -98,7 +98,8 @@ static const char *const migrations[] = {
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 static const char *const statement_sql[ST_COUNT] = {
-    [ST_STATE] = "SELECT id, content_hash, removed, stale IS NOT NULL FROM instance WHERE definition = ?1 AND key = ?2",
+    [ST_STATE] = "SELECT id, content_hash, removed, stale IS NOT NULL, source = '" TMFINV_SOURCE_LOCAL "'"
+                 " FROM instance WHERE definition = ?1 AND key = ?2",
     [ST_GET] = "SELECT id, definition, key, source, status, removed, removed_reason, created, modified, run_id,"
                " content_hash, fields, raw, stale FROM instance WHERE definition = ?1 AND key = ?2",
     [ST_PUT] = "INSERT INTO instance (id, definition, key, source, status, removed, removed_reason, created,"

@@ -528,10 +528,38 @@ static int sqlite_tmf_find(tmfinv_store *base, const char *const *definitions, s
     return rc;
 }
 
+/* The sync's read of one instance's state (store_sqlite.c's ST_STATE, whose fifth column
+ * tells a local instance), here beside the other reads the TMF API's writes need. */
+static int sqlite_state_local(tmfinv_store *base, const char *definition, const char *key, char *id, char *hash,
+                              int *removed, int *stale, int *local)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = store_sqlite_stmt(s, ST_STATE);
+    int rc = 0, step;
+
+    store_sqlite_bind_text(st, 1, definition);
+    store_sqlite_bind_text(st, 2, key);
+    step = sqlite3_step(st);
+    if (step == SQLITE_DONE)
+        rc = TMFINV_ENOTFOUND;
+    else if (step != SQLITE_ROW)
+        rc = store_sqlite_fail(s, "reading an instance");
+    else {
+        (void)snprintf(id, 40, "%s", (const char *)sqlite3_column_text(st, 0));
+        (void)snprintf(hash, 65, "%s", (const char *)sqlite3_column_text(st, 1));
+        *removed = sqlite3_column_int(st, 2);
+        *stale = sqlite3_column_int(st, 3);
+        *local = sqlite3_column_int(st, 4);
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
 const tmfinv_store_tmf_ops store_sqlite_tmf_ops = {
     .count = sqlite_tmf_count,
     .list = sqlite_tmf_list,
     .find = sqlite_tmf_find,
+    .state_local = sqlite_state_local,
 };
 
 

@@ -195,7 +195,7 @@ static int apply_item(sync_ctx *c, const cJSON *item)
     tmfinv_reject why = {{0}, {0}};
     char *key = NULL, hash[65], old_id[40], old_hash[65];
     const char *type, *status;
-    int rc = 0, first, keep, exists = 0, old_removed = 0, old_stale = 0, deferred = 0;
+    int rc = 0, first, keep, exists = 0, old_removed = 0, old_stale = 0, deferred = 0, local = 0;
     char reason[256];
 
     if (!cJSON_IsObject(item)) {
@@ -251,12 +251,20 @@ static int apply_item(sync_ctx *c, const cJSON *item)
                          "key seen earlier in this sync; the first occurrence wins");
         goto out;
     }
-    rc = tmfinv_store_state(c->store, d->name, key, old_id, old_hash, &old_removed, &old_stale);
+    rc = tmfinv_store_state_local(c->store, d->name, key, old_id, old_hash, &old_removed, &old_stale, &local);
     exists = rc == 0;
     if (rc == TMFINV_ENOTFOUND)
         rc = 0;
     if (rc < 0)
         goto out;
+    if (exists && local) {
+        /* Created through the API, owned by tmfinv: no source writes, removes or marks it. */
+        c->rs.rejected++;
+        (void)snprintf(reason, sizeof(reason), "an instance created through the API (source %s) has this key; the"
+                                               " source's item is not written", TMFINV_SOURCE_LOCAL);
+        rc = sync_report(c, "local_conflict", d, key, item, d->fields[d->key_field].name, reason);
+        goto out;
+    }
     if (is_excluded(c, d, item, &type)) {
         if (exists && !old_removed && (rc = sync_defer_if_foreign(c, d, key, item, &deferred)) < 0)
             goto out;
