@@ -8,6 +8,11 @@
 #   (2) GET a page of 40 resources        .../resource?offset=1000&limit=40
 #   (3) the same page of 40 from nginx, as a static file holding exactly the body tmfinv returned,
 #       with the same Content-Type (the reference; target: (2) >= 30% of (3) in requests/s)
+# and for issue 11, point 4 (the answer cache missed: random offsets over the whole collection):
+#   pages of 40 at random offsets (target >= 25% of (3)), GET by id against nginx serving that
+#   item's body (target >= 60%), filtered pages (status=, @type=) and fields= projections at
+#   random offsets, and random pages in the first and the last tenth of the collection (deep
+#   offsets must not cost in proportion to the offset).
 # then prints a table and writes bench/results/RESULTS-API-<date>-<host>.{md,json}.
 #
 # Usage: scripts/bench_api.sh [--items N] [--duration S] [--connections C] [--threads T] [--out DIR]
@@ -43,7 +48,7 @@ while [ $# -gt 0 ]; do
     --threads=*) WRK_THREADS=${1#--threads=} ;;
     --out) OUT=$2; shift ;;
     --out=*) OUT=${1#--out=} ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "bench_api.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -159,6 +164,9 @@ path = $WORK/tmfinv.db
 listen = 127.0.0.1:0
 threads = $SERVE_THREADS
 max_connections = 1024
+# wrk's connections all come from 127.0.0.1; a warm-up's may still be closing when the
+# measurement opens its own.
+max_client_connections = 1024
 EOF
 "$BIN" -c "$WORK/serve.ini" serve >"$WORK/serve.out" 2>"$WORK/serve.out.err" &
 SERVE_PID=$!
@@ -171,22 +179,26 @@ case "$status" in 200|206) ;; *)
     echo "bench_api.sh: GET $PAGE_PATH answered $status: $(head -c 300 "$WORK/www/page.json")" >&2; exit 1 ;;
 esac
 CONTENT_TYPE=$(sed -n 's/^[Cc]ontent-[Tt]ype: *//p' "$WORK/page.headers" | tr -d '\r')
-read -r PAGE_ITEMS ITEM_ID < <(python3 -c '
-import json, sys, urllib.parse
+# The first item's id, and the most frequent status and @type of the page (for the filters).
+read -r PAGE_ITEMS ITEM_ID ITEM_STATUS ITEM_TYPE < <(python3 -c '
+import collections, json, sys, urllib.parse
 items = json.load(open(sys.argv[1]))
-print(len(items), urllib.parse.quote(items[0]["id"], safe=""))' "$WORK/www/page.json")
+q = lambda v: urllib.parse.quote(v, safe="")
+top = lambda k: collections.Counter(i[k] for i in items).most_common(1)[0][0]
+print(len(items), q(items[0]["id"]), q(top("status")), q(top("@type")))' "$WORK/www/page.json")
 [ "$PAGE_ITEMS" = "$LIMIT" ] || { echo "bench_api.sh: the page holds $PAGE_ITEMS items, not $LIMIT" >&2; exit 1; }
 ITEM_URL=$TMFINV_BASE/tmf-api/resourceInventoryManagement/v4/resource/$ITEM_ID
 status=$(curl -s -o "$WORK/item.json" -w '%{http_code}' "$ITEM_URL")
 [ "$status" = 200 ] || { echo "bench_api.sh: GET by id answered $status" >&2; exit 1; }
 PAGE_BYTES=$(wc -c <"$WORK/www/page.json")
 ITEM_BYTES=$(wc -c <"$WORK/item.json")
+cp "$WORK/item.json" "$WORK/www/item.json"
 
 # 3. nginx serving the same body as a static file, same Content-Type, no access log.
 NGINX_PORT=$(free_port)
 mkdir -p "$WORK/nginx"
 chmod 755 "$WORK" "$WORK/www"
-chmod 644 "$WORK/www/page.json"
+chmod 644 "$WORK/www/page.json" "$WORK/www/item.json"
 NGINX_USER=
 [ "$(id -u)" = 0 ] && NGINX_USER="user nobody nogroup;"
 cat >"$WORK/nginx/nginx.conf" <<EOF
@@ -212,6 +224,7 @@ http {
         listen 127.0.0.1:$NGINX_PORT;
         root $WORK/www;
         location = /page { try_files /page.json =404; }
+        location = /item { try_files /item.json =404; }
     }
 }
 EOF
@@ -229,6 +242,10 @@ cmp -s "$WORK/nginx-page.json" "$WORK/www/page.json" ||
 NGINX_TYPE=$(sed -n 's/^[Cc]ontent-[Tt]ype: *//p' "$WORK/nginx.headers" | tr -d '\r')
 [ "$NGINX_TYPE" = "$CONTENT_TYPE" ] ||
     { echo "bench_api.sh: nginx Content-Type '$NGINX_TYPE' is not '$CONTENT_TYPE'" >&2; exit 1; }
+NGINX_ITEM_URL=http://127.0.0.1:$NGINX_PORT/item
+curl -s -o "$WORK/nginx-item.json" "$NGINX_ITEM_URL"
+cmp -s "$WORK/nginx-item.json" "$WORK/item.json" ||
+    { echo "bench_api.sh: nginx does not serve the item's body" >&2; exit 1; }
 
 # 4. wrk: a 2 s warm-up, then the measurement.
 RESULTS=$WORK/results.txt
@@ -240,24 +257,50 @@ measure() { # measure NAME URL
     echo "$1 $WORK/wrk-$1.txt" >>"$RESULTS"
 }
 measure tmfinv_by_id "$ITEM_URL"
+measure nginx_by_id "$NGINX_ITEM_URL"
 measure tmfinv_page40 "$PAGE_URL"
 measure nginx_page40 "$NGINX_URL"
-# The same page size at random offsets over the whole collection: the answer cache of the
-# server (64 answers per thread) rarely holds the page, so this is the uncached cost.
-RES_TOTAL=$(curl -s -D - -o /dev/null "$PAGE_URL" | sed -n 's/^[Xx]-[Tt]otal-[Cc]ount: *//p' | tr -d '\r')
-PAGES=$(( RES_TOTAL / LIMIT ))
-cat >"$WORK/random-page.lua" <<LUA
+# Pages of 40 at random offsets: the answer cache of the server (64 answers per thread)
+# rarely holds the page, so these are the uncached costs. random_pages NAME QUERY FROM TO [any]:
+# offsets drawn from pages FROM..TO tenths of the collection that QUERY selects; with "any",
+# any offset in that range rather than a multiple of 40 (a tenth of the collection has too few
+# pages to miss the cache: ~100 at 100k items).
+RES_PATH=/tmf-api/resourceInventoryManagement/v4/resource
+random_pages() {
+    local name=$1 query=$2 from=$3 to=$4 step=$LIMIT total= pages lo hi i
+    # Right after a wrk run the server may still be closing its connections (and answer 503).
+    for i in $(seq 1 50); do
+        total=$(curl -s -D - -o /dev/null "$TMFINV_BASE$RES_PATH?${query}offset=0&limit=1" |
+            sed -n 's/^[Xx]-[Tt]otal-[Cc]ount: *//p' | tr -d '\r')
+        [ -n "$total" ] && break
+        sleep 0.2
+    done
+    pages=$(( total / LIMIT ))
+    [ "$pages" -ge 10 ] || { echo "bench_api.sh: $name: only $total items for '$query'" >&2; exit 1; }
+    lo=$(( pages * from / 10 ))
+    hi=$(( pages * to / 10 - 1 ))
+    if [ "${5:-}" = any ]; then lo=$(( lo * LIMIT )); hi=$(( hi * LIMIT )); step=1; fi
+    cat >"$WORK/$name.lua" <<LUA
 math.randomseed(42)
-local path = "/tmf-api/resourceInventoryManagement/v4/resource?offset=%d&limit=$LIMIT"
+local path = "$RES_PATH?${query//%/%%}offset=%d&limit=$LIMIT"
 request = function()
-    return wrk.format("GET", string.format(path, math.random(0, $PAGES - 1) * $LIMIT))
+    return wrk.format("GET", string.format(path, math.random($lo, $hi) * $step))
 end
 LUA
-echo "  wrk tmfinv_page40_random ..." >&2
-wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d2s -s "$WORK/random-page.lua" "$PAGE_URL" >/dev/null
-wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/random-page.lua" "$PAGE_URL" \
-    >"$WORK/wrk-tmfinv_page40_random.txt"
-echo "tmfinv_page40_random $WORK/wrk-tmfinv_page40_random.txt" >>"$RESULTS"
+    echo "  wrk $name ($query offsets $lo..$hi x $step, $pages pages) ..." >&2
+    wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d2s -s "$WORK/$name.lua" "$PAGE_URL" >/dev/null
+    wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/$name.lua" "$PAGE_URL" \
+        >"$WORK/wrk-$name.txt"
+    echo "$name $WORK/wrk-$name.txt" >>"$RESULTS"
+    echo "$name $total $query" >>"$WORK/random.txt"
+}
+: >"$WORK/random.txt"
+random_pages tmfinv_page40_random "" 0 10
+random_pages tmfinv_page40_status "status=$ITEM_STATUS&" 0 10 any
+random_pages tmfinv_page40_type "%40type=$ITEM_TYPE&" 0 10 any
+random_pages tmfinv_page40_fields "fields=id,name,status&" 0 10 any
+random_pages tmfinv_page40_first_tenth "" 0 1 any
+random_pages tmfinv_page40_last_tenth "" 9 10 any
 
 # 5. The report.
 mkdir -p "$OUT"
@@ -268,13 +311,18 @@ COMMIT=$(git -C "$TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if [ -n "$(git -C "$TOP" status --porcelain --untracked-files=no -- src 2>/dev/null)" ]; then
     COMMIT="$COMMIT (with uncommitted changes in src/)"
 fi
+[ -n "${TMFINV_BIN:-}" ] && COMMIT="$COMMIT; binary given by TMFINV_BIN: $BIN"
 python3 - "$RESULTS" "$BASE" "$COMMIT" "$ITEMS" "$STORED" "$DURATION" "$CONNECTIONS" "$WRK_THREADS" \
     "$SERVE_THREADS" "$PAGE_PATH" "$PAGE_BYTES" "$ITEM_BYTES" "$CONTENT_TYPE" "$(wrk --version 2>&1 | head -n 1)" \
-    "$("$NGINX" -v 2>&1 | head -n 1)" <<'EOF'
+    "$("$NGINX" -v 2>&1 | head -n 1)" "$WORK/random.txt" "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)" <<'EOF'
 import datetime, json, os, platform, re, sys
 
 (results, base, commit, items, stored, duration, connections, wrk_threads, serve_threads, page_path, page_bytes,
- item_bytes, content_type, wrk_version, nginx_version) = sys.argv[1:16]
+ item_bytes, content_type, wrk_version, nginx_version, random_txt, load) = sys.argv[1:18]
+random_sets = {}
+for line in open(random_txt):
+    name, total, query = (line.rstrip("\n").split(" ", 2) + [""])[:3]
+    random_sets[name] = (int(total), query.rstrip("&"))
 
 
 def ms(text):
@@ -336,26 +384,49 @@ def debian():
 
 machine = {"host": platform.node(), "nproc": os.cpu_count(), "cpu": cpu_model(), "memory": mem_total(),
            "kernel": platform.release(), "debian": debian(), "tmfinv_commit": commit,
-           "wrk": wrk_version, "nginx": nginx_version,
+           "wrk": wrk_version, "nginx": nginx_version, "load_average_after": load,
            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}
 labels = {"tmfinv_by_id": "tmfinv GET resource by id (%s bytes)" % item_bytes,
+          "nginx_by_id": "nginx static item (same %s bytes)" % item_bytes,
           "tmfinv_page40": "tmfinv GET page of 40 (%s bytes)" % page_bytes,
-          "nginx_page40": "nginx static page of 40 (same %s bytes)" % page_bytes,
-          "tmfinv_page40_random": "tmfinv GET page of 40, random offsets (uncached)"}
+          "nginx_page40": "nginx static page of 40 (same %s bytes)" % page_bytes}
+for name, (total, query) in random_sets.items():
+    what = {"tmfinv_page40_first_tenth": ", first tenth", "tmfinv_page40_last_tenth": ", last tenth"}.get(name, "")
+    labels[name] = "tmfinv GET page of 40, random offsets%s%s (%d items)" % (
+        " (%s)" % query if query else "", what, total)
+ORDER = ["tmfinv_by_id", "nginx_by_id", "tmfinv_page40", "nginx_page40"] + list(random_sets)
 ratio = runs["tmfinv_page40"]["requests_per_s"] / runs["nginx_page40"]["requests_per_s"]
 met = ratio >= 0.30
 errors = [n for n, r in runs.items() if r["non_2xx"] or r["socket_errors"]]
+rps = {n: r["requests_per_s"] for n, r in runs.items()}
+
+# Issue 11, point 4: (what, ratio, target text, met or None)
+issue11 = [("random pages of 40 / nginx page of 40", rps["tmfinv_page40_random"] / rps["nginx_page40"],
+            ">= 25%", rps["tmfinv_page40_random"] / rps["nginx_page40"] >= 0.25),
+           ("GET by id / nginx item", rps["tmfinv_by_id"] / rps["nginx_by_id"], ">= 60%",
+            rps["tmfinv_by_id"] / rps["nginx_by_id"] >= 0.60)]
+for name in ("tmfinv_page40_status", "tmfinv_page40_type", "tmfinv_page40_fields"):
+    issue11.append(("random pages %s / nginx page of 40" % random_sets[name][1], rps[name] / rps["nginx_page40"],
+                    "reported", None))
+deep = rps["tmfinv_page40_last_tenth"] / rps["tmfinv_page40_first_tenth"]
+# Not in proportion to the offset: the last tenth at least 80% of the first tenth's rate
+# (in proportion, it would be about a tenth of it).
+issue11.append(("random pages, last tenth / first tenth (deep offsets)", deep, ">= 80%", deep >= 0.80))
+
+
+def verdict(m):
+    return "-" if m is None else ("met" if m else "NOT MET")
+
 
 print()
-print("%-46s  %12s  %9s  %9s" % ("measure", "requests/s", "p50 ms", "p99 ms"))
-for name in ("tmfinv_by_id", "tmfinv_page40", "nginx_page40", "tmfinv_page40_random"):
+print("%-78s  %12s  %9s  %9s" % ("measure", "requests/s", "p50 ms", "p99 ms"))
+for name in ORDER:
     r = runs[name]
-    print("%-46s  %12.0f  %9.3f  %9.3f" % (labels[name], r["requests_per_s"], r["p50_ms"], r["p99_ms"]))
-print("%-46s  %11.1f%%  (target >= 30%%: %s)" % ("tmfinv / nginx, page of 40", 100 * ratio,
-                                                  "met" if met else "NOT MET"))
-print("%-46s  %11.1f%%  (pages the answer cache does not hold)" % (
-    "tmfinv random pages / nginx", 100 * runs["tmfinv_page40_random"]["requests_per_s"] /
-    runs["nginx_page40"]["requests_per_s"]))
+    print("%-78s  %12.0f  %9.3f  %9.3f" % (labels[name], r["requests_per_s"], r["p50_ms"], r["p99_ms"]))
+print("%-78s  %11.1f%%  (issue 4 target >= 30%%: %s)" % ("tmfinv / nginx, page of 40 (answer cache)", 100 * ratio,
+                                                          "met" if met else "NOT MET"))
+for what, value, target, m in issue11:
+    print("%-78s  %11.1f%%  (issue 11 target %s: %s)" % (what, 100 * value, target, verdict(m)))
 if errors:
     print("WARNING: errors or non-2xx responses in: %s" % ", ".join(errors))
 print()
@@ -377,17 +448,21 @@ md += ["", "## Setup", "",
        "shares the machine's CPUs with the server." % (wrk_threads, connections, duration), "",
        "## Results", "",
        "| measure | requests/s | p50 ms | p99 ms | requests | errors |", "|---|---|---|---|---|---|"]
-for name in ("tmfinv_by_id", "tmfinv_page40", "nginx_page40", "tmfinv_page40_random"):
+for name in ORDER:
     r = runs[name]
     md.append("| %s | %.0f | %.3f | %.3f | %d | %s |" % (labels[name], r["requests_per_s"], r["p50_ms"], r["p99_ms"],
                                                        r["requests"], (("%d non-2xx " % r["non_2xx"]) if r["non_2xx"]
                                                                        else "") + r["socket_errors"] or "none"))
-md += ["", "**tmfinv / nginx for the page of 40: %.1f%%** (target at least 30%%: %s)."
-       % (100 * ratio, "met" if met else "NOT MET")]
+md += ["", "**tmfinv / nginx for the page of 40: %.1f%%** (issue 4's target at least 30%%: %s)."
+       % (100 * ratio, "met" if met else "NOT MET"),
+       "", "### Issue 11, point 4 (the answer cache missed)", "",
+       "| measure | result | target | |", "|---|---|---|---|"]
+md += ["| %s | %.1f%% | %s | %s |" % (w, 100 * v, t, verdict(m)) for w, v, t, m in issue11]
+md += ["", "Load average (1, 5, 15 min) after the measurements: %s." % load]
 if errors:
     md += ["", "**Warning:** errors or non-2xx responses in %s; the figures are not comparable." % ", ".join(errors)]
 md += ["", "## wrk output", ""]
-for name in ("tmfinv_by_id", "tmfinv_page40", "nginx_page40", "tmfinv_page40_random"):
+for name in ORDER:
     md += ["### %s" % labels[name], "", "```", runs[name]["raw"].rstrip(), "```", ""]
 with open(base + ".md", "w") as f:
     f.write("\n".join(md))
@@ -397,7 +472,9 @@ with open(base + ".json", "w") as f:
                "server_threads": int(serve_threads), "page_path": page_path, "page_bytes": int(page_bytes),
                "item_bytes": int(item_bytes), "content_type": content_type,
                "runs": {n: {k: v for k, v in r.items() if k != "raw"} for n, r in runs.items()},
-               "ratio_page40": ratio, "target_ratio": 0.30, "met": met}, f, indent=2)
+               "ratio_page40": ratio, "target_ratio": 0.30, "met": met,
+               "issue11": [{"measure": w, "ratio": v, "target": t, "met": m} for w, v, t, m in issue11]},
+              f, indent=2)
     f.write("\n")
 print("wrote %s.md and %s.json" % (base, base))
 EOF
