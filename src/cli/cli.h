@@ -70,6 +70,12 @@ int cmd_summary(app *a, int argc, char **argv);
 int cmd_definitions(app *a, int argc, char **argv);
 int cmd_check(app *a, int argc, char **argv);
 int cmd_export(app *a, int argc, char **argv);      /* cmd_export.c */
+int cmd_changes(app *a, int argc, char **argv);     /* cmd_changes.c */
+int cmd_purge(app *a, int argc, char **argv);
+
+/* `history KEY --field F`: prints the timeline of field F of inst (cmd_changes.c); the
+ * process's exit code (64 for a field the definition does not have). */
+int cli_print_timeline(app *a, const tmfinv_instance *inst, const char *field, int json);
 
 /* CSV (RFC 4180, CRLF line ends) of a definition's instances, for export and query --csv:
  * the header (_id, _key, _status, _removed, _modified, then the definition's fields) and

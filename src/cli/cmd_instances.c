@@ -15,6 +15,8 @@
 #include "tmfinv_misc.h"
 
 #include <getopt.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <signal.h>
 #include <time.h>
 #include <stdarg.h>
@@ -290,9 +292,13 @@ static int print_history(const cJSON *entry, void *ctx)
         return 0;
     }
     v = cJSON_GetObjectItemCaseSensitive(entry, "time");
-    printf("%s  run %-5d %-24s ", cJSON_IsString(v) ? v->valuestring : "",
-           (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(entry, "run")),
-           cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, "field")));
+    printf("%s  ", cJSON_IsString(v) ? v->valuestring : "");
+    /* Who made it when no run did (`set`, PATCH), else the run. */
+    if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(entry, "actor")))
+        printf("%-9s ", cJSON_GetObjectItemCaseSensitive(entry, "actor")->valuestring);
+    else
+        printf("run %-5d ", (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(entry, "run")));
+    printf("%-24s ", cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(entry, "field")));
     v = cJSON_GetObjectItemCaseSensitive(entry, "before");
     if (v && !cJSON_IsNull(v))
         print_value(v);
@@ -312,8 +318,9 @@ int cmd_show(app *a, int argc, char **argv, int history)
 {
     static const struct option opts[] = {{"json", no_argument, NULL, 'j'},
                                          {"definition", required_argument, NULL, 'd'},
+                                         {"field", required_argument, NULL, 'f'},
                                          {NULL, 0, NULL, 0}};
-    const char *definition = NULL;
+    const char *definition = NULL, *field = NULL;
     tmfinv_instance *inst = NULL;
     int json = 0, c, rc;
 
@@ -323,6 +330,8 @@ int cmd_show(app *a, int argc, char **argv, int history)
             json = 1;
         else if (c == 'd')
             definition = optarg;
+        else if (c == 'f' && history)
+            field = optarg;
         else
             return cli_bad_option(history ? "history" : "show", argv);
     }
@@ -332,6 +341,12 @@ int cmd_show(app *a, int argc, char **argv, int history)
         return rc;
     if ((rc = cli_find_instance(a, argv[optind], definition, &inst)) != 0)
         return rc;
+    if (history && field) {
+        /* The timeline of one field (cmd_changes.c). */
+        rc = cli_print_timeline(a, inst, field, json);
+        tmfinv_instance_free(inst);
+        return rc;
+    }
     if (history) {
         rc = tmfinv_store_history(a->store, inst->id, print_history, &json);
         tmfinv_instance_free(inst);
@@ -392,6 +407,19 @@ int cmd_show(app *a, int argc, char **argv, int history)
     return 0;
 }
 
+/* Who a `set` is recorded as: "cli:" and the name of the account running it (its real
+ * uid), else "cli:uid:N" when the account has no name. */
+static void cli_actor(char *out, size_t size)
+{
+    struct passwd pw, *found = NULL;
+    char buf[1024];
+
+    if (getpwuid_r(getuid(), &pw, buf, sizeof(buf), &found) == 0 && found && found->pw_name)
+        (void)snprintf(out, size, "cli:%s", found->pw_name);
+    else
+        (void)snprintf(out, size, "cli:uid:%lu", (unsigned long)getuid());
+}
+
 int cmd_set(app *a, int argc, char **argv)
 {
     static const struct option opts[] = {{"definition", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
@@ -400,7 +428,7 @@ int cmd_set(app *a, int argc, char **argv)
     const tmfinv_definition *d;
     const tmfinv_field *f;
     cJSON *value = NULL, *old;
-    char *name = NULL, *before = NULL, *after = NULL, now[32];
+    char *name = NULL, *before = NULL, *after = NULL, now[32], actor[96];
     int c, rc;
 
     optind = 0;
@@ -456,8 +484,9 @@ int cmd_set(app *a, int argc, char **argv)
     }
     tmfinv_time_now(now, sizeof(now));
     (void)snprintf(inst->modified, sizeof(inst->modified), "%s", now);
+    cli_actor(actor, sizeof(actor));
     if (tmfinv_store_begin(a->store) < 0 ||
-        tmfinv_store_history_add(a->store, inst->id, 0, now, name, before, after) < 0 ||
+        tmfinv_store_history_add_by(a->store, inst->id, 0, actor, now, name, before, after) < 0 ||
         tmfinv_store_put(a->store, inst) < 0) {
         cli_fail_line("set");
         (void)tmfinv_store_rollback(a->store);

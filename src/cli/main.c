@@ -41,7 +41,10 @@ static const char usage_text[] =
     "  export DEFINITION [--format csv|jsonl] [--all] [--output FILE]\n"
     "  show KEY|UUID [--definition DEF] [--json]\n"
     "  set KEY|UUID FIELD=VALUE [--definition DEF]\n"
-    "  history KEY|UUID [--definition DEF] [--json]\n"
+    "  history KEY|UUID [--definition DEF] [--field FIELD] [--json]\n"
+    "  changes [--since TIME|--since-run N] [--definition DEF] [--field FIELD] [--after ID]\n"
+    "          [--limit N] [--json]   the changes of every instance, oldest first\n"
+    "  purge [--dry-run] [--json]       remove what [store] history_days and removed_days no longer keep\n"
     "  summary [--json]                 instances per definition and status\n"
     "  runs [--json] [--limit N]\n"
     "  rejected [--kind rejected|duplicate|empty_key|unknown_value|local_conflict|all] [--json]\n"
@@ -215,7 +218,7 @@ static const command commands[] = {
     {"sync", cmd_sync},       {"serve", cmd_serve},       {"query", cmd_query},     {"show", cmd_show_one},
     {"set", cmd_set},         {"history", cmd_history},   {"summary", cmd_summary}, {"runs", cmd_runs},
     {"rejected", cmd_rejected}, {"definitions", cmd_definitions}, {"check", cmd_check},
-    {"export", cmd_export},
+    {"export", cmd_export},   {"changes", cmd_changes},   {"purge", cmd_purge},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

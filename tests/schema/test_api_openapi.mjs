@@ -245,7 +245,16 @@ async function main() {
       await check("get", "/definitions/{name}/instances/{key}/history", { name: d.name, key: "no-such-key" }, "", 404);
       await check("get", "/instances/{id}", { id: first.id });
       await check("get", "/instances/{id}/history", { id: first.id });
+      await check("get", "/instances/{id}/timeline", { id: first.id });
+      await check("get", "/definitions/{name}/instances/{key}/timeline", { name: d.name, key: first.key }, "field=@removed");
+      await check("get", "/instances/{id}/timeline", { id: first.id }, "field=nosuchfield", 400);
     }
+    await check("get", "/changes");
+    await check("get", "/changes", {}, "limit=2&after=0&field=status&since=30d");
+    await check("get", "/changes", {}, "since=yesterday", 400);
+    await check("get", "/changes", {}, "sinceRun=999", 400);
+    await check("get", "/definitions/{name}/instances/{key}/timeline", { name: "Nothing", key: "x" }, "", 404);
+    await check("get", "/instances/{id}/timeline", { id: "nope" }, "", 404);
     await check("get", "/definitions/{name}", { name: "Nothing" }, "", 404);
     await check("get", "/definitions/{name}/instances", { name: "Nothing" }, "", 404);
     await check("get", "/instances/{id}", { id: "00000000-0000-0000-0000-000000000000" }, "", 404);

@@ -20,6 +20,16 @@ void tmfinv_api_tmf_specs_free(void);
 extern const tmfinv_http_route tmfinv_api_om_routes[];
 extern const size_t tmfinv_api_om_n_routes;
 
+/* GET /api/v1/changes and the timelines of instances (api_changes.c; routed from
+ * tmfinv_api_om_routes). */
+int tmfinv_api_changes_list(tmfinv_http_request *req, tmfinv_http_response *res);
+int tmfinv_api_timeline(tmfinv_http_request *req, tmfinv_http_response *res);
+
+/* Records a change made through the API (PATCH…) as made by "api:" and the name of the
+ * caller's token ("api:anonymous" without a tokens file); tmfinv_store_history_add_by(). */
+int tmfinv_api_history_add(const tmfinv_http_request *req, const char *instance_id, const char *time,
+                           const char *field, const char *before, const char *after);
+
 /* /healthz, /readyz, /metrics (api_ops.c). */
 extern const tmfinv_http_route tmfinv_api_ops_routes[];
 extern const size_t tmfinv_api_ops_n_routes;

@@ -759,6 +759,11 @@ const tmfinv_http_route tmfinv_api_om_routes[] = {
      "om_history_by_key", 1},
     {"GET", "/api/v1/instances/{id}", TMFINV_ROLE_READ, instance_get, "om_instance", 1},
     {"GET", "/api/v1/instances/{id}/history", TMFINV_ROLE_READ, instance_history, "om_history", 1},
+    {"GET", "/api/v1/instances/{id}/timeline", TMFINV_ROLE_READ, tmfinv_api_timeline, "om_timeline", 1},
+    {"GET", "/api/v1/definitions/{name}/instances/{key}/timeline", TMFINV_ROLE_READ, tmfinv_api_timeline,
+     "om_timeline_by_key", 1},
+    /* Not cached: `since` may be an age, whose cutoff moves while the store stays the same. */
+    {"GET", "/api/v1/changes", TMFINV_ROLE_READ, tmfinv_api_changes_list, "om_changes", 0},
     {"GET", "/api/v1/rejected", TMFINV_ROLE_READ, rejected_list, "om_rejected", 1},
     {"GET", "/api/v1/runs", TMFINV_ROLE_READ, runs_list, "om_runs", 1},
     {"GET", "/api/v1/runs/{id}", TMFINV_ROLE_READ, run_get, "om_run", 1},

@@ -758,7 +758,7 @@ static int patch(tmfinv_http_request *req, tmfinv_http_response *res, const api_
         same = (!before && !after) || (before && after && strcmp(before, after) == 0);
         if ((old && !before) || (value && !after))
             rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-        else if (!same && (rc = tmfinv_store_history_add(req->store, inst->id, 0, now, f->name, before, after)) == 0) {
+        else if (!same && (rc = tmfinv_api_history_add(req, inst->id, now, f->name, before, after)) == 0) {
             cJSON_DeleteItemFromObjectCaseSensitive(inst->fields, f->name);
             if (value)
                 cJSON_AddItemToObject(inst->fields, f->name, cJSON_Duplicate(value, 1));

@@ -635,6 +635,8 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
     c->interval_s = 3600;
     c->log_level = TMFINV_LOG_INFO;
     c->store_busy_timeout_s = 30;
+    c->store_history_days = 400;
+    c->store_removed_days = 90;
     c->full_interval_s = 86400;
     c->max_remove_fraction = 0.1;
     /* 6 hours: a full scan of a large inventory takes minutes, so this is far beyond any
@@ -665,6 +667,13 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                 goto out;
             if ((e = tmfinv_ini_get(sec, "busy_timeout")) &&
                 (rc = int_value(path, sec->name, e, 1, 3600, &c->store_busy_timeout_s)) < 0)
+                goto out;
+            /* Retention, in days: at most 100 years, so that the cutoff stays a real date. */
+            if ((e = tmfinv_ini_get(sec, "history_days")) &&
+                (rc = int_value(path, sec->name, e, 1, 36500, &c->store_history_days)) < 0)
+                goto out;
+            if ((e = tmfinv_ini_get(sec, "removed_days")) &&
+                (rc = int_value(path, sec->name, e, 1, 36500, &c->store_removed_days)) < 0)
                 goto out;
         } else if (strcmp(sec->name, "http") == 0) {
             tmfinv_ini_entry *e;

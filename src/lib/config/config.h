@@ -56,6 +56,8 @@ typedef struct tmfinv_config {
     char *path;
     char *store_path;
     int store_busy_timeout_s; /* [store] busy_timeout: longest wait for another writer's lock */
+    int store_history_days; /* [store] history_days: history rows kept this long (docs/decisions.md) */
+    int store_removed_days; /* [store] removed_days: removed instances kept this long, then purged */
     int interval_s;         /* [sync] interval: refresh period of the schedule */
     int full_interval_s;    /* [sync] full_interval: period of full reconciles */
     double max_remove_fraction; /* [sync] max_remove_fraction: the sources' default */

@@ -164,6 +164,30 @@ static void run_sync(tmfinv_daemon *d, int incremental)
     tmfinv_daemon_release(d, rt);
 }
 
+/* Retention between runs ([store] history_days, removed_days): the purge in small
+ * transactions on the sync thread's connection, so it never runs beside a sync; a stop or a
+ * sync request ends it early (the rest goes after the next run). */
+static void purge_between_runs(tmfinv_daemon *d)
+{
+    tmfinv_runtime *rt = tmfinv_daemon_acquire(d);
+    tmfinv_purge p;
+    int done = 0, rc = 0, asked = 0;
+
+    tmfinv_store_purge_init(&p, rt->cfg->store_history_days, rt->cfg->store_removed_days);
+    tmfinv_daemon_release(d, rt);
+    while (!done && !d->stop && !asked && (rc = tmfinv_store_purge_step(d->store, &p, &done)) == 0) {
+        pthread_mutex_lock(&d->lock);
+        asked = d->sync_requested;
+        pthread_mutex_unlock(&d->lock);
+    }
+    if (rc < 0)
+        say(d, TMFINV_LOG_WARN, "purge: %s", tmfinv_error_last());
+    else if (p.instances || p.changes)
+        say(d, TMFINV_LOG_INFO, "purge: %lld instances removed before %s (with %lld changes) and %lld changes older "
+            "than %s%s", (long long)p.instances, p.removed_before, (long long)p.instance_changes,
+            (long long)p.changes, p.history_before, done ? "" : "; the rest after the next run");
+}
+
 /* Waits until `until_ms` (monotonic), a sync request or stop. 1 when a sync was requested. */
 static int wait_until(tmfinv_daemon *d, int64_t until_ms)
 {
@@ -248,6 +272,7 @@ static void *sync_thread(void *arg)
         run_sync(d, 1);
     } else
         run_sync(d, 0);
+    purge_between_runs(d);
     while (!d->stop) {
         tmfinv_runtime *rt = tmfinv_daemon_acquire(d);
         int64_t next_refresh = last_run + (int64_t)rt->cfg->interval_s * 1000;
@@ -266,6 +291,7 @@ static void *sync_thread(void *arg)
         if (full)
             last_full = last_run;
         run_sync(d, !full);
+        purge_between_runs(d);
     }
     return NULL;
 }

@@ -56,7 +56,29 @@ int tmfinv_store_put(tmfinv_store *s, const tmfinv_instance *inst)
 int tmfinv_store_history_add(tmfinv_store *s, const char *instance_id, int64_t run_id, const char *time,
                              const char *field, const char *before, const char *after)
 {
-    return s->ops->history_add(s, instance_id, run_id, time, field, before, after);
+    return s->ops->history_add(s, instance_id, run_id, NULL, time, field, before, after);
+}
+
+int tmfinv_store_history_add_by(tmfinv_store *s, const char *instance_id, int64_t run_id, const char *actor,
+                                const char *time, const char *field, const char *before, const char *after)
+{
+    return s->ops->history_add(s, instance_id, run_id, actor, time, field, before, after);
+}
+
+int tmfinv_store_changes(tmfinv_store *s, const tmfinv_changes_query *q, int64_t *total,
+                         int (*fn)(const cJSON *, void *), void *ctx)
+{
+    return s->ops->hist->changes(s, q, total, fn, ctx);
+}
+
+int tmfinv_store_purge_step(tmfinv_store *s, tmfinv_purge *p, int *done)
+{
+    return s->ops->hist->purge_step(s, p, done);
+}
+
+int tmfinv_store_purge_count(tmfinv_store *s, tmfinv_purge *p)
+{
+    return s->ops->hist->purge_count(s, p);
 }
 
 int tmfinv_store_history(tmfinv_store *s, const char *instance_id, int (*fn)(const cJSON *, void *), void *ctx)

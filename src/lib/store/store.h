@@ -150,9 +150,84 @@ int tmfinv_store_put(tmfinv_store *s, const tmfinv_instance *inst);
 int tmfinv_store_history_add(tmfinv_store *s, const char *instance_id, int64_t run_id, const char *time,
                              const char *field, const char *before, const char *after);
 
-/* Calls fn for each history entry of an instance, oldest first, as a JSON object. */
+/* Records a change made by someone rather than by a sync run: `actor` says who
+ * ("cli:USER" for `tmfinv set`, "api:TOKEN-NAME" for PATCH; never a secret), run_id is 0.
+ * tmfinv_store_history_add() records a run's change (no actor). */
+int tmfinv_store_history_add_by(tmfinv_store *s, const char *instance_id, int64_t run_id, const char *actor,
+                                const char *time, const char *field, const char *before, const char *after);
+
+/* Calls fn for each history entry of an instance, oldest first, as a JSON object
+ * {run, time, field, before, after, actor} (actor null for a run's change). */
 int tmfinv_store_history(tmfinv_store *s, const char *instance_id, int (*fn)(const cJSON *entry, void *ctx),
                          void *ctx);
+
+/* ---- the changes feed, timelines and retention (history.c, store_sqlite_history.c) ---- */
+
+/* Which changes (history rows) to list; every filter is AND-ed. */
+typedef struct tmfinv_changes_query {
+    int64_t after;              /* only changes whose id is above this (a cursor); 0: from the first */
+    const char *since;          /* only changes at or after this time, in the stored form
+                                 * (tmfinv_store_parse_time()); NULL: any */
+    int64_t since_run;          /* only changes recorded since run N began; 0: any */
+    const char *definition;     /* NULL: any */
+    const char *field;          /* NULL: any */
+    const char *instance_id;    /* NULL: any */
+    int64_t offset;
+    int64_t limit;              /* 0: no limit */
+} tmfinv_changes_query;
+
+/* The changes matching q, oldest first (by id, the order they were recorded in): their
+ * count (offset and limit ignored) into *total unless total is NULL, then fn for each of
+ * the page as {id, instance, key, definition, field, before, after, time, run, actor}
+ * (run null for a change made by `set` or PATCH, actor null for a run's; before and after
+ * JSON values, null when absent) plus `earlierPurged: true` on the oldest change kept of a
+ * field whose older changes retention purged. fn returns non-zero to stop (returned).
+ * since_run naming no run fails with TMFINV_ENOTFOUND. Run it in a read transaction so
+ * that the count and the page agree. */
+int tmfinv_store_changes(tmfinv_store *s, const tmfinv_changes_query *q, int64_t *total,
+                         int (*fn)(const cJSON *change, void *ctx), void *ctx);
+
+/* Reads a time given by a user into the stored form "YYYY-MM-DDTHH:MM:SS.mmmZ" (out: at
+ * least 32 bytes): an RFC 3339 date-time (any offset), a date YYYY-MM-DD (midnight UTC),
+ * or an age N followed by s, m, h or d ("90m": 90 minutes ago). TMFINV_EINVALID otherwise. */
+int tmfinv_store_parse_time(const char *text, char *out);
+
+/* The timeline of one field of `inst` ("@removed" and "@stale" too): the intervals of its
+ * value, oldest first, from its history, as {instance, definition, key, field, complete,
+ * intervals: [{value, from, to}]} (*out: new, cJSON_Delete it). The first interval starts
+ * when the instance was created; the last one has `to` null. When retention purged older
+ * changes of the field, the timeline starts at the oldest change kept and `complete` is
+ * false. */
+int tmfinv_store_timeline(tmfinv_store *s, const tmfinv_instance *inst, const char *field, cJSON **out);
+
+#define TMFINV_PURGE_BATCH 1000 /* rows at most per purge transaction */
+
+/* A purge of what retention no longer keeps, done in small transactions: instances removed
+ * (and not written since) before `removed_before`, with all their history; history rows
+ * older than `history_before`, except the newest of them for each instance and field (so
+ * that each timeline still starts with the value the field had then). */
+typedef struct tmfinv_purge {
+    char history_before[32];    /* stored time form */
+    char removed_before[32];
+    int64_t batch;              /* rows at most per transaction */
+    int64_t instances;          /* removed instances purged (or that would be: count) */
+    int64_t instance_changes;   /* ... and their history rows */
+    int64_t changes;            /* other history rows purged */
+    int64_t transactions;
+    int phase;                  /* private to the backend: where the purge is */
+    char cursor_time[32];
+    int64_t cursor_id;
+} tmfinv_purge;
+
+/* Prepares a purge for [store] history_days and removed_days (both >= 1) from now. */
+void tmfinv_store_purge_init(tmfinv_purge *p, int history_days, int removed_days);
+
+/* One transaction of the purge (at most p->batch rows); *done is 1 once nothing is left.
+ * Another writer (a sync) waits for one small transaction at most. */
+int tmfinv_store_purge_step(tmfinv_store *s, tmfinv_purge *p, int *done);
+
+/* What the purge would remove, without removing it, into p's counts. */
+int tmfinv_store_purge_count(tmfinv_store *s, tmfinv_purge *p);
 
 /* Forgets the keys seen so far (start of a run). */
 int tmfinv_store_seen_reset(tmfinv_store *s);

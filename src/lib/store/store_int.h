@@ -33,6 +33,14 @@ typedef struct tmfinv_store_tmf_ops {
                        int *removed, int *stale, int *local);
 } tmfinv_store_tmf_ops;
 
+/* The operations behind the changes feed and retention (store.h). */
+typedef struct tmfinv_store_history_ops {
+    int (*changes)(tmfinv_store *s, const tmfinv_changes_query *q, int64_t *total,
+                   int (*fn)(const cJSON *, void *), void *ctx);
+    int (*purge_step)(tmfinv_store *s, tmfinv_purge *p, int *done);
+    int (*purge_count)(tmfinv_store *s, tmfinv_purge *p);
+} tmfinv_store_history_ops;
+
 /* The operations behind the references restricted to active instances (store.h; kept
  * together so that a backend can fill them as one). */
 typedef struct tmfinv_store_refs_ops {
@@ -57,8 +65,8 @@ typedef struct tmfinv_store_ops {
     int (*put)(tmfinv_store *s, const tmfinv_instance *inst);
     int (*state)(tmfinv_store *s, const char *definition, const char *key, char *id, char *hash, int *removed,
                  int *stale);
-    int (*history_add)(tmfinv_store *s, const char *instance_id, int64_t run_id, const char *time,
-                       const char *field, const char *before, const char *after);
+    int (*history_add)(tmfinv_store *s, const char *instance_id, int64_t run_id, const char *actor,
+                       const char *time, const char *field, const char *before, const char *after);
     int (*history)(tmfinv_store *s, const char *instance_id, int (*fn)(const cJSON *, void *), void *ctx);
     int (*seen_reset)(tmfinv_store *s);
     int (*seen_mark)(tmfinv_store *s, const char *definition, const char *key, int *first);
@@ -80,6 +88,7 @@ typedef struct tmfinv_store_ops {
     const tmfinv_store_om_ops *om;      /* the object-model API queries */
     const tmfinv_store_tmf_ops *tmf;    /* the TMF API queries */
     const tmfinv_store_refs_ops *refs;  /* references restricted to active instances */
+    const tmfinv_store_history_ops *hist; /* the changes feed and retention */
 } tmfinv_store_ops;
 
 /* Every backend's handle starts with this. */

@@ -94,6 +94,13 @@ static const char *const migrations[] = {
     /* 5 -> 6: an instance whose source's last version was rejected is stale (the reason;
      * NULL: current), so that it is never served as current without saying so. */
     "ALTER TABLE instance ADD COLUMN stale TEXT;",
+    /* 6 -> 7: who made a change that no run made (`set`, PATCH); the oldest row kept of a
+     * field whose older rows retention purged; the changes feed by time; removed instances
+     * by age for retention (a partial index: active instances cost nothing). */
+    "ALTER TABLE history ADD COLUMN actor TEXT;"
+    "ALTER TABLE history ADD COLUMN earlier_purged INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX history_by_time ON history (time);"
+    "CREATE INDEX instance_removed_since ON instance (modified) WHERE removed = 1;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -107,8 +114,8 @@ static const char *const statement_sql[ST_COUNT] = {
                " ?10, ?11, ?12, ?13, ?14) ON CONFLICT (id) DO UPDATE SET definition = ?2, key = ?3, source = ?4,"
                " status = ?5, removed = ?6, removed_reason = ?7, created = ?8, modified = ?9, run_id = ?10,"
                " content_hash = ?11, fields = ?12, raw = ?13, stale = ?14",
-    [ST_HISTORY_ADD] = "INSERT INTO history (instance_id, run_id, time, field, before, after)"
-                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    [ST_HISTORY_ADD] = "INSERT INTO history (instance_id, run_id, time, field, before, after, actor)"
+                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_SEEN_MARK] = "INSERT OR IGNORE INTO temp.seen (definition, key) VALUES (?1, ?2)",
     /* The TMF id comes from the index instance_by_tmf_id (no parse of raw): `+key` keeps
@@ -413,25 +420,6 @@ static int sqlite_put(tmfinv_store *base, const tmfinv_instance *inst)
     return rc;
 }
 
-static int sqlite_history_add(tmfinv_store *base, const char *instance_id, int64_t run_id, const char *time,
-                              const char *field, const char *before, const char *after)
-{
-    sqlite_store *s = (sqlite_store *)base;
-    sqlite3_stmt *st = store_sqlite_stmt(s, ST_HISTORY_ADD);
-    int rc = 0;
-
-    store_sqlite_bind_text(st, 1, instance_id);
-    sqlite3_bind_int64(st, 2, run_id);
-    store_sqlite_bind_text(st, 3, time);
-    store_sqlite_bind_text(st, 4, field);
-    store_sqlite_bind_text(st, 5, before);
-    store_sqlite_bind_text(st, 6, after);
-    if (sqlite3_step(st) != SQLITE_DONE)
-        rc = store_sqlite_fail(s, "writing history");
-    sqlite3_reset(st);
-    return rc;
-}
-
 /* Adds column i of a row to `o` as JSON: parsed when it holds JSON text, else as text. */
 void store_sqlite_add_json_column(cJSON *o, const char *name, sqlite3_stmt *st, int i)
 {
@@ -454,37 +442,6 @@ void store_sqlite_add_text_column(cJSON *o, const char *name, sqlite3_stmt *st, 
         cJSON_AddStringToObject(o, name, v);
     else
         cJSON_AddNullToObject(o, name);
-}
-
-static int sqlite_history(tmfinv_store *base, const char *instance_id, int (*fn)(const cJSON *, void *), void *ctx)
-{
-    sqlite_store *s = (sqlite_store *)base;
-    sqlite3_stmt *st = NULL;
-    int rc = 0, step;
-
-    if (sqlite3_prepare_v2(s->db, "SELECT run_id, time, field, before, after FROM history WHERE instance_id = ?1"
-                                  " ORDER BY id", -1, &st, NULL) != SQLITE_OK)
-        return store_sqlite_fail(s, "reading history");
-    store_sqlite_bind_text(st, 1, instance_id);
-    while ((step = sqlite3_step(st)) == SQLITE_ROW && rc == 0) {
-        cJSON *o = cJSON_CreateObject();
-
-        if (!o) {
-            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-            break;
-        }
-        cJSON_AddNumberToObject(o, "run", (double)sqlite3_column_int64(st, 0));
-        store_sqlite_add_text_column(o, "time", st, 1);
-        store_sqlite_add_text_column(o, "field", st, 2);
-        store_sqlite_add_json_column(o, "before", st, 3);
-        store_sqlite_add_json_column(o, "after", st, 4);
-        rc = fn(o, ctx);
-        cJSON_Delete(o);
-    }
-    if (rc == 0 && step != SQLITE_DONE && step != SQLITE_ROW)
-        rc = store_sqlite_fail(s, "reading history");
-    sqlite3_finalize(st);
-    return rc;
 }
 
 static int sqlite_seen_reset(tmfinv_store *base)
@@ -826,8 +783,8 @@ static const tmfinv_store_ops sqlite_ops = {
     .get = sqlite_get,
     .put = sqlite_put,
     .state = sqlite_state,
-    .history_add = sqlite_history_add,
-    .history = sqlite_history,
+    .history_add = store_sqlite_history_add,
+    .history = store_sqlite_history,
     .seen_reset = sqlite_seen_reset,
     .seen_mark = sqlite_seen_mark,
     .sweep = sqlite_sweep,
@@ -846,5 +803,6 @@ static const tmfinv_store_ops sqlite_ops = {
     .om = &store_sqlite_om_ops,
     .tmf = &store_sqlite_tmf_ops,
     .refs = &store_sqlite_refs_ops,
+    .hist = &store_sqlite_history_ops,
 };
 

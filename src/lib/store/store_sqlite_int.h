@@ -3,7 +3,8 @@
  * store_sqlite.c: open, schema, migrations and the sync's writes; store_sqlite_conn.c: the
  * connection (read-write or read-only, busy waits, transactions, error messages);
  * store_sqlite_query.c: the CLI's queries; store_sqlite_om.c and store_sqlite_tmf.c: the
- * object-model and TMF API queries. */
+ * object-model and TMF API queries; store_sqlite_history.c: history, the changes feed and
+ * retention. */
 #ifndef TMFINV_STORE_SQLITE_INT_H
 #define TMFINV_STORE_SQLITE_INT_H
 
@@ -130,6 +131,12 @@ void store_sqlite_add_text_column(cJSON *o, const char *name, sqlite3_stmt *st, 
 int store_sqlite_runs_page(tmfinv_store *base, int64_t id, int64_t offset, int64_t limit, int64_t *total,
                            int (*fn)(const cJSON *, void *), void *ctx);
 
+/* The operations table's history_add and history (store_sqlite_history.c). */
+int store_sqlite_history_add(tmfinv_store *base, const char *instance_id, int64_t run_id, const char *actor,
+                             const char *time, const char *field, const char *before, const char *after);
+int store_sqlite_history(tmfinv_store *base, const char *instance_id, int (*fn)(const cJSON *, void *), void *ctx);
+
+extern const tmfinv_store_history_ops store_sqlite_history_ops; /* store_sqlite_history.c */
 extern const tmfinv_store_om_ops store_sqlite_om_ops;   /* store_sqlite_om.c */
 extern const tmfinv_store_tmf_ops store_sqlite_tmf_ops; /* store_sqlite_tmf.c */
 extern const tmfinv_store_refs_ops store_sqlite_refs_ops; /* store_sqlite_refs.c */
