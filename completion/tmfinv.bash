@@ -42,7 +42,7 @@ _tmfinv()
 
     case $prev in
         --definition) COMPREPLY=($(compgen -W "$(_tmfinv_definitions "${COMP_WORDS[0]}" "${global[@]}")" -- "$cur")); return ;;
-        --kind) COMPREPLY=($(compgen -W "rejected duplicate empty_key unknown_value all" -- "$cur")); return ;;
+        --kind) COMPREPLY=($(compgen -W "rejected duplicate empty_key unknown_value local_conflict all" -- "$cur")); return ;;
         --limit|--where|--since|--since-run|--after|--field) return ;;
         --format) COMPREPLY=($(compgen -W "csv jsonl" -- "$cur")); return ;;
         --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
