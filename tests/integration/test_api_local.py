@@ -287,5 +287,41 @@ class LocalEntitiesTest(unittest.TestCase):
                           400, "owned by the source")
 
 
+class SpecsMissingTest(unittest.TestCase):
+    """serve loads the two specifications at start: a missing or bad one stops it in one line
+    naming the file."""
+
+    def test_local__serve_needs_the_specifications(self):
+        import shutil
+        import subprocess
+        from tmfinv_testlib import BIN
+        data = os.environ.get("TMFINV_DATA_DIR") or os.path.join(os.path.dirname(__file__), "../../data")
+        ws = Workspace()
+        try:
+            copy = os.path.join(ws.dir, "data")
+            shutil.copytree(data, copy)
+            ws.write_config([], extra="[http]\nlisten = 127.0.0.1:0\n")
+            env = dict(os.environ, TMFINV_DATA_DIR=copy)
+            for name, damage in (("TMF638-ServiceInventory-v4.0.0.swagger.json", None),
+                                 ("TMF639-ResourceInventory-v4.0.0.swagger.json", "{not json"),
+                                 ("TMF639-ResourceInventory-v4.0.0.swagger.json", '{"swagger": "2.0"}')):
+                shutil.rmtree(os.path.join(copy, "tmf"))
+                shutil.copytree(os.path.join(data, "tmf"), os.path.join(copy, "tmf"))
+                path = os.path.join(copy, "tmf", name)
+                if damage is None:
+                    os.unlink(path)
+                else:
+                    with open(path, "w") as f:
+                        f.write(damage)
+                p = subprocess.run([BIN, "-c", ws.config, "serve"], capture_output=True, text=True, timeout=60, env=env)
+                self.assertNotEqual(p.returncode, 0)
+                self.assertEqual(p.stdout, "")
+                lines = p.stderr.strip().splitlines()
+                self.assertEqual(len(lines), 1, p.stderr)
+                self.assertIn(path, lines[0])
+        finally:
+            ws.cleanup()
+
+
 if __name__ == "__main__":
     main()
