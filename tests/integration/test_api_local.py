@@ -157,6 +157,7 @@ class LocalEntitiesTest(unittest.TestCase):
         history = self.request("/api/v1/instances/%s/history" % created["id"], token=READ).json
         history = history["items"] if isinstance(history, dict) else history
         self.assertEqual([h["field"] for h in history], ["@created"], history)
+        self.assertEqual(history[0].get("actor"), "api:writer", history)
         # A resource: the SES key of resources is the TMF id, which the server assigns.
         r = self.request(RESOURCE, "POST", {"name": "local sat", "@type": "Satellite", "status": "Operational"})
         self.assertEqual(r.status, 201, r.raw)
@@ -249,6 +250,10 @@ class LocalEntitiesTest(unittest.TestCase):
         self.assertEqual(self.request(SERVICE + "?externalId=DEL-1", token=READ).json, [])
         inst = self.request("/api/v1/instances/" + created["id"], token=READ).json
         self.assertEqual((inst["removed"], inst["removedReason"]), (True, "deleted through the API"))
+        history = self.request("/api/v1/instances/%s/history" % created["id"], token=READ).json
+        history = history["items"] if isinstance(history, dict) else history
+        self.assertEqual([(h["field"], h["after"], h.get("actor")) for h in history if h["field"] == "@removed"],
+                         [("@removed", True, "api:writer")], history)
         # The key is free again: a new entity takes the removed one's place.
         r = self.request(SERVICE, "POST", service_create("DEL-1", "again"))
         self.assertEqual(r.status, 201, r.raw)

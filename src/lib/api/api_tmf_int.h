@@ -79,6 +79,21 @@ int api_tmf_path_is_plain(const tmfinv_path *p);
 /* Writes `value` (copied; NULL: removes the member) at the plain path `p` of `item`. */
 int api_tmf_write_path(cJSON *item, const tmfinv_path *p, const cJSON *value);
 
+/* The official specification of a collection (api_tmf_specs.c). */
+typedef struct api_tmf_spec_file {
+    const char *file;           /* in the data folder's tmf/ */
+    const char *create;         /* the definition a POST body must match */
+    const char *entity;         /* the definition of what GET serves */
+} api_tmf_spec_file;
+
+struct tmfinv_tmf_spec;
+
+/* The specification of `coll` in *out (borrowed, kept for the process's life) and its file
+ * in *file, loaded now when serve did not load it (tests that drive the handlers without
+ * serve). Fails as tmfinv_api_tmf_specs_load(). */
+int api_tmf_spec_for(const api_tmf_collection *coll, const struct tmfinv_tmf_spec **out,
+                     const api_tmf_spec_file **file);
+
 /* The handlers of api_tmf_write.c. */
 int api_tmf_create_service(tmfinv_http_request *req, tmfinv_http_response *res);
 int api_tmf_create_resource(tmfinv_http_request *req, tmfinv_http_response *res);

@@ -9,100 +9,26 @@
  * it (sync.c reports a source's item with the same key as `local_conflict`). Its TMF `id`
  * is the instance UUID; its `raw` item is the entity as created and patched.
  *
+ * The specifications are loaded by api_tmf_specs.c.
+ *
  * PATCH changes the local and initial fields of a synced instance, and any field of a
  * local one (written back into its entity, then mapped again, so that its fields and its
  * TMF representation never disagree). DELETE marks a local instance removed
  * (docs/decisions.md); a synced one belongs to its source and is refused with 409.
- * Every write is one write transaction, all or nothing, recorded in the history (run 0). */
+ * Every write is one write transaction, all or nothing, recorded in the history (run 0,
+ * actor "api:" and the token's name: tmfinv_api_history_add()). */
 #include "api.h"
 #include "api_tmf_int.h"
 #include "tmf_schema.h"
 
-#include "tmfinv_datadir.h"
 #include "tmfinv_error.h"
 #include "tmfinv_file.h"
 #include "tmfinv_misc.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* ---- the specifications ------------------------------------------------------------------ */
-
-typedef struct spec_file {
-    const char *file;           /* in the data folder's tmf/ */
-    const char *create;         /* the definition a POST body must match */
-    const char *entity;         /* the definition of what GET serves */
-} spec_file;
-
-static const spec_file spec_files[2] = {
-    {"TMF638-ServiceInventory-v4.0.0.swagger.json", "Service_Create", "Service"},
-    {"TMF639-ResourceInventory-v4.0.0.swagger.json", "Resource_Create", "Resource"},
-};
-
-static pthread_mutex_t specs_lock = PTHREAD_MUTEX_INITIALIZER;
-static tmfinv_tmf_spec *specs[2];   /* loaded once, kept until tmfinv_api_tmf_specs_free() */
-
-/* Loads the missing specifications; call with specs_lock held. */
-static int specs_load_locked(void)
-{
-    char *dir = NULL, *sub = NULL, *path = NULL;
-    int rc = 0;
-
-    for (size_t i = 0; i < 2 && rc == 0; i++) {
-        const char *required[] = {spec_files[i].create, spec_files[i].entity, NULL};
-
-        if (specs[i])
-            continue;
-        if ((!dir && (rc = tmfinv_datadir_get(&dir)) < 0) || (!sub && (rc = tmfinv_path_join(dir, "tmf", &sub)) < 0))
-            break;
-        free(path);
-        path = NULL;
-        if ((rc = tmfinv_path_join(sub, spec_files[i].file, &path)) == 0)
-            rc = tmfinv_tmf_spec_load(path, required, &specs[i]);
-    }
-    free(path);
-    free(sub);
-    free(dir);
-    return rc;
-}
-
-int tmfinv_api_tmf_specs_load(void)
-{
-    int rc;
-
-    pthread_mutex_lock(&specs_lock);
-    rc = specs_load_locked();
-    pthread_mutex_unlock(&specs_lock);
-    return rc;
-}
-
-void tmfinv_api_tmf_specs_free(void)
-{
-    pthread_mutex_lock(&specs_lock);
-    for (size_t i = 0; i < 2; i++) {
-        tmfinv_tmf_spec_free(specs[i]);
-        specs[i] = NULL;
-    }
-    pthread_mutex_unlock(&specs_lock);
-}
-
-/* The specification of a collection, loaded now when serve did not load it (tests that
- * drive the handlers without serve). */
-static int spec_for(const api_tmf_collection *coll, const tmfinv_tmf_spec **out, const spec_file **file)
-{
-    size_t i = coll == &api_tmf_services ? 0 : 1;
-    int rc;
-
-    pthread_mutex_lock(&specs_lock);
-    rc = specs[i] ? 0 : specs_load_locked();
-    *out = specs[i];
-    pthread_mutex_unlock(&specs_lock);
-    *file = &spec_files[i];
-    return rc;
-}
 
 /* ---- shared checks ----------------------------------------------------------------------- */
 
@@ -251,7 +177,7 @@ static int create(tmfinv_http_request *req, tmfinv_http_response *res, const api
 {
     api_tmf_request t;
     const tmfinv_tmf_spec *spec;
-    const spec_file *file;
+    const api_tmf_spec_file *file;
     const tmfinv_definition *d = NULL;
     tmfinv_instance *inst = NULL;
     cJSON *body = NULL, *out = NULL, *values = NULL;
@@ -260,7 +186,7 @@ static int create(tmfinv_http_request *req, tmfinv_http_response *res, const api
     int rc, in_tx = 0, exists, old_removed = 0, old_stale = 0, local = 0;
 
     api_tmf_request_begin(&t, req, res, coll);
-    if ((rc = spec_for(coll, &spec, &file)) < 0)
+    if ((rc = api_tmf_spec_for(coll, &spec, &file)) < 0)
         goto out;
     if (!json_content_type(req->content_type, 0)) {
         rc = tmfinv_http_error(res, 415, "415", "Unsupported Media Type",
@@ -352,8 +278,8 @@ static int create(tmfinv_http_request *req, tmfinv_http_response *res, const api
         rc = rc < 0 ? rc : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = tmfinv_store_history_add(req->store, inst->id, 0, now, "@created", NULL, "\"" TMFINV_SOURCE_LOCAL "\"")) < 0 ||
-        (exists && (rc = tmfinv_store_history_add(req->store, inst->id, 0, now, "@removed", "true", "false")) < 0) ||
+    if ((rc = tmfinv_api_history_add(req, inst->id, now, "@created", NULL, "\"" TMFINV_SOURCE_LOCAL "\"")) < 0 ||
+        (exists && (rc = tmfinv_api_history_add(req, inst->id, now, "@removed", "true", "false")) < 0) ||
         (rc = tmfinv_store_put(req->store, inst)) < 0)
         goto out;
     rc = tmfinv_store_commit(req->store);
@@ -414,7 +340,7 @@ static int delete(tmfinv_http_request *req, tmfinv_http_response *res, const api
         rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
         goto out;
     }
-    if ((rc = tmfinv_store_history_add(req->store, inst->id, 0, now, "@removed", "false", "true")) < 0 ||
+    if ((rc = tmfinv_api_history_add(req, inst->id, now, "@removed", "false", "true")) < 0 ||
         (rc = tmfinv_store_put(req->store, inst)) < 0)
         goto out;
     rc = tmfinv_store_commit(req->store);
@@ -506,8 +432,8 @@ static int write_steps(cJSON *node, const tmfinv_path_step *steps, size_t n, con
 }
 
 /* Records in the history each field of `d` whose value differs between `before` and `after`. */
-static int record_changes(tmfinv_store *store, const tmfinv_definition *d, const char *id, const char *now,
-                          const cJSON *before, const cJSON *after)
+static int record_changes(const tmfinv_http_request *req, const tmfinv_definition *d, const char *id,
+                          const char *now, const cJSON *before, const cJSON *after)
 {
     int rc = 0;
 
@@ -523,7 +449,7 @@ static int record_changes(tmfinv_store *store, const tmfinv_definition *d, const
         if ((b && !bt) || (a && !at))
             rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
         else
-            rc = tmfinv_store_history_add(store, id, 0, now, d->fields[i].name, bt, at);
+            rc = tmfinv_api_history_add(req, id, now, d->fields[i].name, bt, at);
         free(bt);
         free(at);
     }
@@ -623,7 +549,7 @@ static int patch_local(api_tmf_request *t, const tmfinv_definition *d, tmfinv_in
         }
         cJSON_AddItemToObject(mapped, f->name, copy);
     }
-    if ((rc = record_changes(t->req->store, d, inst->id, now, inst->fields, mapped)) < 0 ||
+    if ((rc = record_changes(t->req, d, inst->id, now, inst->fields, mapped)) < 0 ||
         (rc = hash_item(d, raw, inst->content_hash, &printed)) < 0)
         goto out;
     {
