@@ -118,6 +118,9 @@ class Installed(unittest.TestCase):
             self.assertTrue(os.access(os.path.join(self.root, rel), os.X_OK), rel)
         for rel in ("usr/share/tmfinv/profiles/ses.json", "usr/share/tmfinv/profiles/tmf.json",
                     "usr/share/tmfinv/openapi.json", "etc/tmfinv/tmfinv.ini",
+                    "usr/share/tmfinv/tmf/TMF638-ServiceInventory-v4.0.0.swagger.json",
+                    "usr/share/tmfinv/tmf/TMF639-ResourceInventory-v4.0.0.swagger.json",
+                    "usr/share/tmfinv/tmf/LICENSE-Apache-2.0", "usr/share/tmfinv/tmf/README.md",
                     "usr/lib/systemd/system/tmfinv.service", "usr/lib/sysusers.d/tmfinv.conf"):
             self.assertTrue(os.path.isfile(os.path.join(self.root, rel)), rel)
         self.assertTrue(os.path.isdir(os.path.join(self.root, "var/lib/tmfinv")))
@@ -172,7 +175,7 @@ class Installed(unittest.TestCase):
         bad = write_config(self.work, base, extra_source="profile = nosuch\n")
         p = run([self.bin, "-c", bad, "check"], check=1, env=clean_env(), cwd=self.work)
         self.assertIn(os.path.join(self.root, "usr/share/tmfinv/profiles/nosuch.json"), p.stderr)
-        # serve reads openapi.json from the same folder.
+        # serve reads openapi.json and the TMF specifications (tmf/) from the same folder.
         config = write_config(self.work, base)
         serve = subprocess.Popen([self.bin, "-c", config, "serve"], stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL, text=True, env=clean_env(), cwd=self.work)
@@ -365,6 +368,9 @@ class Package(unittest.TestCase):
                 self.assertIn("adduser --system", f.read())
             for path in ("./usr/bin/tmfinv", "./usr/bin/tmfinv-sim", "./usr/share/tmfinv/profiles/ses.json",
                          "./usr/share/tmfinv/profiles/tmf.json", "./usr/share/tmfinv/openapi.json",
+                         "./usr/share/tmfinv/tmf/TMF638-ServiceInventory-v4.0.0.swagger.json",
+                         "./usr/share/tmfinv/tmf/TMF639-ResourceInventory-v4.0.0.swagger.json",
+                         "./usr/share/tmfinv/tmf/LICENSE-Apache-2.0",
                          "./etc/tmfinv/tmfinv.ini", "./usr/lib/systemd/system/tmfinv.service",
                          "./usr/lib/sysusers.d/tmfinv.conf", "./var/lib/tmfinv/"):
                 self.assertIn(" " + path + "\n", contents + "\n")
