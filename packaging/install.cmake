@@ -16,6 +16,9 @@ install(FILES ${CMAKE_SOURCE_DIR}/data/openapi.json DESTINATION ${CMAKE_INSTALL_
 # The official TMF v4 specifications POST validates against, with their licence and sources.
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/data/tmf DESTINATION ${CMAKE_INSTALL_DATADIR}/tmfinv
         FILES_MATCHING PATTERN "*.json" PATTERN "LICENSE-*" PATTERN "README.md")
+# The dashboard's files (served under /ui/, docs/dashboard.md).
+install(DIRECTORY ${CMAKE_SOURCE_DIR}/data/ui DESTINATION ${CMAKE_INSTALL_DATADIR}/tmfinv
+        FILES_MATCHING PATTERN "*.html" PATTERN "*.js" PATTERN "*.css" PATTERN "*.svg" PATTERN "*.png")
 # The example configuration never replaces an operator's file: when one is there, the example
 # goes beside it as tmfinv.ini.example (the Debian package has dpkg's conffile handling).
 # (file(INSTALL) adds DESTDIR itself; the check must add it.)

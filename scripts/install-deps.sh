@@ -12,9 +12,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 debs="build-essential cmake pkg-config libcurl4-openssl-dev libcjson-dev libsqlite3-dev
 libmicrohttpd-dev libssl-dev libsystemd-dev libcmocka-dev python3 nodejs npm sqlite3 openssl"
 # The tests also check the unit with systemd-analyze (package systemd), and run the Python
-# baseline of make bench (requests: python3-requests) against tmfinv's store.
+# baseline of make bench (requests: python3-requests) against tmfinv's store, and drive the
+# dashboard in Debian's chromium (tests/browser).
 if [ "${1:-}" = "--test" ]; then
-    debs="$debs systemd python3-requests"
+    debs="$debs systemd python3-requests chromium"
 fi
 # make bench only (--bench): the Python baseline (python3-requests), GNU time for peak RSS,
 # wrk and nginx for the API figures, and the Node baseline's better-sqlite3 (below).
@@ -49,6 +50,12 @@ fi
 if [ "${1:-}" = "--test" ] && [ ! -d "$top/tests/schema/node_modules/ajv" ]; then
     echo "install-deps: installing npm packages for tests/schema"
     (cd "$top/tests/schema" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# The browser tests' driver (tests/browser): playwright-core, pinned by package-lock.json; it
+# drives the chromium installed above and downloads no browser of its own.
+if [ "${1:-}" = "--test" ] && [ ! -d "$top/tests/browser/node_modules/playwright-core" ]; then
+    echo "install-deps: installing npm packages for tests/browser"
+    (cd "$top/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 # make bench's Node baseline (bench/baselines): better-sqlite3, pinned by package-lock.json and
 # compiled from source against the installed Node.js headers (bench/baselines/.npmrc:

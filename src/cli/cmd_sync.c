@@ -8,6 +8,7 @@
 #include "sync.h"
 #include "api.h"
 #include "daemon.h"
+#include "ui.h"
 #include "fetch.h"
 
 #include <pthread.h>
@@ -286,8 +287,10 @@ static int serve_wait(const sigset_t *signals, tmfinv_daemon *d, uint64_t watchd
 
 int cmd_serve(app *a, int argc, char **argv)
 {
-    const tmfinv_http_route *tables[] = {tmfinv_api_tmf_routes, tmfinv_api_om_routes, tmfinv_api_ops_routes};
-    const size_t sizes[] = {tmfinv_api_tmf_n_routes, tmfinv_api_om_n_routes, tmfinv_api_ops_n_routes};
+    const tmfinv_http_route *tables[] = {tmfinv_api_tmf_routes, tmfinv_api_om_routes, tmfinv_api_ops_routes,
+                                         tmfinv_ui_routes};
+    const size_t sizes[] = {tmfinv_api_tmf_n_routes, tmfinv_api_om_n_routes, tmfinv_api_ops_n_routes,
+                            tmfinv_ui_n_routes};
     tmfinv_daemon *d = NULL;
     sigset_t signals;
     uint64_t watchdog_us = 0;
@@ -318,6 +321,10 @@ int cmd_serve(app *a, int argc, char **argv)
         tmfinv_daemon_release(d, rt);
     }
     tmfinv_daemon_set_request_log(d, serve_request_log);
+    /* The dashboard is read now, so that a broken installation says so at start; the API
+     * works without it (/ui/ then answers 404 saying why). */
+    if (tmfinv_ui_load() < 0)
+        serve_log(NULL, TMFINV_LOG_WARN, tmfinv_error_last());
     /* POST validates against the official TMF specifications: without them serve would
      * answer every create with a 500, so a broken installation stops here, naming the file. */
     if (tmfinv_api_tmf_specs_load() < 0) {

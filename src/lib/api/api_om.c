@@ -427,6 +427,9 @@ static int instances_list(tmfinv_http_request *req, tmfinv_http_response *res)
                 rc = bad_request(res, "%s", tmfinv_error_last());
                 goto out;
             }
+        } else if (strcmp(name, "search") == 0) {
+            /* The key column, exactly (its index: fast at any size). */
+            pq.q.key = value;
         } else if (strcmp(name, "status") == 0) {
             /* The status column, compared exactly (whatever the status field is called). */
             if (!(values[n_where] = cJSON_CreateString(value))) {
@@ -687,6 +690,41 @@ out:
     return rc;
 }
 
+/* ---- summary and the caller's roles (for the dashboard) ------------------------------------ */
+
+static int summary(tmfinv_http_request *req, tmfinv_http_response *res)
+{
+    cJSON *groups = cJSON_CreateArray();
+    int rc;
+
+    if (!groups)
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    if ((rc = tmfinv_store_summary(req->store, add_json, groups)) < 0) {
+        cJSON_Delete(groups);
+        return rc;
+    }
+    return respond(res, 200, groups);
+}
+
+/* Who the caller is: the token's name and roles, so that a client (the dashboard) shows
+ * edit controls only to a token that may use them. */
+static int whoami(tmfinv_http_request *req, tmfinv_http_response *res)
+{
+    cJSON *o = cJSON_CreateObject(), *roles = cJSON_CreateArray();
+
+    if (!o || !roles || !cJSON_AddItemToObject(o, "roles", roles)) {
+        cJSON_Delete(o);
+        cJSON_Delete(roles);
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    }
+    cJSON_AddStringToObject(o, "principal", req->principal ? req->principal : "-");
+    if (req->roles & TMFINV_ROLE_READ)
+        cJSON_AddItemToArray(roles, cJSON_CreateString("read"));
+    if (req->roles & TMFINV_ROLE_WRITE)
+        cJSON_AddItemToArray(roles, cJSON_CreateString("write"));
+    return respond(res, 200, o);
+}
+
 /* ---- sync ---------------------------------------------------------------------------- */
 
 static int sync_start(tmfinv_http_request *req, tmfinv_http_response *res)
@@ -768,6 +806,9 @@ const tmfinv_http_route tmfinv_api_om_routes[] = {
     {"GET", "/api/v1/runs", TMFINV_ROLE_READ, runs_list, "om_runs", 1},
     {"GET", "/api/v1/runs/{id}", TMFINV_ROLE_READ, run_get, "om_run", 1},
     {"POST", "/api/v1/sync", TMFINV_ROLE_WRITE, sync_start, "om_sync", 0},
+    {"GET", "/api/v1/summary", TMFINV_ROLE_READ, summary, "om_summary", 1},
+    /* Open: a client learns from it whether its token is good without a failing request. */
+    {"GET", "/api/v1/whoami", 0, whoami, "om_whoami", 0},
     {"GET", "/api/v1/openapi.json", TMFINV_ROLE_READ, openapi, "om_openapi", 1},
 };
 const size_t tmfinv_api_om_n_routes = sizeof(tmfinv_api_om_routes) / sizeof(tmfinv_api_om_routes[0]);

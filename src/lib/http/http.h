@@ -36,6 +36,7 @@ typedef struct tmfinv_http_request {
     size_t body_len;
     const char *content_type;   /* NULL when none */
     const char *accept;         /* NULL when none */
+    const char *if_none_match;  /* the If-None-Match header, NULL when none */
     int roles;                  /* TMFINV_ROLE_* bits the client holds */
     const char *principal;      /* token name, or "anonymous" without a tokens file */
     char *path_params[4];       /* captured {…} segments of the route, decoded */

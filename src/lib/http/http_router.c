@@ -594,6 +594,7 @@ int tmfinv_http_handle(tmfinv_http_server *s, const tmfinv_http_raw_request *raw
     req.body_len = raw->body ? raw->body_len : 0;
     req.content_type = header(raw, "Content-Type");
     req.accept = header(raw, "Accept");
+    req.if_none_match = header(raw, "If-None-Match");
     req.app = s->app;
     {
         const char *host = header(raw, "Host");
