@@ -27,7 +27,8 @@ export async function carrierBoard(main) {
     clear(main, el('h1', {}, 'Carriers'), el('p', {}, 'No Carrier definition in this configuration.'));
     return null;
   }
-  const groupable = fieldsOf(def).filter((f) => ['satellite', 'gateway'].includes(f.name)).map((f) => f.name);
+  const names = new Set(fieldsOf(def).map((f) => f.name));
+  const groupable = ['satellite', 'gateway'].filter((g) => names.has(g));
   let groupBy = new URLSearchParams(location.search).get('group') || groupable[0] || '';
   if (!groupable.includes(groupBy)) groupBy = groupable[0] || '';
   const select = el('select', {
