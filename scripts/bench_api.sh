@@ -48,7 +48,7 @@ while [ $# -gt 0 ]; do
     --threads=*) WRK_THREADS=${1#--threads=} ;;
     --out) OUT=$2; shift ;;
     --out=*) OUT=${1#--out=} ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "bench_api.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
