@@ -78,7 +78,8 @@ class CorsTest(TestCase):
             self.assertEqual(status, 204, body)
             self.assertEqual(h["Access-Control-Allow-Origin"], origin)
             self.assertEqual(h["Vary"], "Origin")
-            self.assertEqual(set(re.split(r",\s*", h["Access-Control-Allow-Methods"])), {"GET", "HEAD", "PATCH"})
+            self.assertEqual(set(re.split(r",\s*", h["Access-Control-Allow-Methods"])),
+                             {"GET", "HEAD", "PATCH", "DELETE"})
             self.assertEqual(set(re.split(r",\s*", h["Access-Control-Allow-Headers"].lower())),
                              {"authorization", "content-type"})
             self.assertGreater(int(h["Access-Control-Max-Age"]), 0)
