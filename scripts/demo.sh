@@ -92,6 +92,8 @@ INI
 cat <<TOUR
 
 == tmfinv -c demo/tmfinv.ini serve   (Ctrl-C stops it and the simulator)
+Dashboard:
+  http://127.0.0.1:$port/
 Open:
   http://127.0.0.1:$port/tmf-api/serviceInventory/v4/service?limit=5
   http://127.0.0.1:$port/tmf-api/resourceInventoryManagement/v4/resource?@type=Modem&limit=5&fields=name,status

@@ -86,7 +86,8 @@ export function statusKind(status) {
 
 export function badge(status, extra = '') {
   const text = status === null || status === undefined || status === '' ? '(none)' : String(status);
-  return el('span', { class: `status status-${statusKind(status)} ${extra}`.trim() }, text);
+  const kind = /\bstatus-/.test(extra) ? '' : `status-${statusKind(status)}`;
+  return el('span', { class: `status ${kind} ${extra}`.replace(/\s+/g, ' ').trim() }, text);
 }
 
 export function fmtTime(t) {

@@ -27,8 +27,8 @@ async function carriers() {
 
 async function tiles(page) {
   return page.locator('#board li.tile').evaluateAll((els) => Object.fromEntries(els.map((t) =>
-    [t.dataset.id, { status: t.dataset.status, cls: t.className, label: t.querySelector('.status').textContent,
-      group: t.closest('section').dataset.group }])));
+    [t.dataset.id, { status: t.dataset.status, cls: t.className, label: t.querySelector('.status')?.textContent,
+      group: t.closest('section')?.dataset.group }])));
 }
 
 test('the board changes a tile when a sync changes its status, without reloading', async () => {

@@ -164,12 +164,12 @@ test('instance view: sections, owners, references as links, raw item, history', 
     await page.goBack();
     await page.waitForSelector(`text=${inst.key}`);
   }
+  await screenshot(page, 'instance');
   const timeline = (await st.api(`/api/v1/instances/${inst.id}/timeline`)).body;
   assert.deepEqual(await page.locator('#timeline li').evaluateAll((li) => li.map((x) => x.dataset.value)),
     timeline.intervals.map((t) => t.value ?? ''));
   await page.locator('details summary').click();
   assert.deepEqual(JSON.parse(await page.locator('#raw').innerText()), inst.raw);
-  await screenshot(page, 'instance');
   await noProblems(page);
 });
 

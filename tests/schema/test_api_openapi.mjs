@@ -274,6 +274,9 @@ async function main() {
     await check("get", "/runs/{id}", { id: 999 }, "", 404);
     await check("get", "/runs/{id}", { id: "abc" }, "", 400);
     await check("get", "/openapi.json");
+    await check("get", "/summary");
+    await check("get", "/whoami");
+    await check("get", "/definitions/{name}/instances", { name: "Carrier" }, "search=nothing-has-this-key");
     // Every operation of the document was called.
     for (const [p, item] of Object.entries(doc.paths))
       for (const method of Object.keys(item))
