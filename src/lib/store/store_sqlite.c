@@ -95,10 +95,14 @@ static const char *const migrations[] = {
      * NULL: current), so that it is never served as current without saying so. */
     "ALTER TABLE instance ADD COLUMN stale TEXT;",
     /* 6 -> 7: who made a change that no run made (`set`, PATCH); the oldest row kept of a
-     * field whose older rows retention purged; the changes feed by time; removed instances
-     * by age for retention (a partial index: active instances cost nothing). */
+     * field whose older rows retention purged; an instance's rows by field and time (the
+     * timeline, and retention's "newest old row" in one seek; it replaces (instance_id, id));
+     * the changes feed by time; removed instances by age for retention (a partial index:
+     * active instances cost nothing). */
     "ALTER TABLE history ADD COLUMN actor TEXT;"
     "ALTER TABLE history ADD COLUMN earlier_purged INTEGER NOT NULL DEFAULT 0;"
+    "DROP INDEX history_by_instance;"
+    "CREATE INDEX history_by_field ON history (instance_id, field, time);"
     "CREATE INDEX history_by_time ON history (time);"
     "CREATE INDEX instance_removed_since ON instance (modified) WHERE removed = 1;",
 };

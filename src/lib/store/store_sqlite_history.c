@@ -85,15 +85,19 @@ static int run_started(sqlite_store *s, int64_t id, char *out)
 }
 
 /* Appends the FROM and WHERE clauses of q (only the filters it sets, so that the planner
- * can use the index each needs: the rowid for the cursor, history_by_time for since,
- * history_by_instance for an instance, instance's (definition, key) for a definition).
+ * can use the index each needs: the rowid for the cursor and for since (its first id from
+ * history_by_time), history_by_field for an instance, the instance's definition for a
+ * definition (checked with EXPLAIN QUERY PLAN, docs/ARCHITECTURE.md).
  * Parameters: ?1 after, ?2 since, ?3 definition, ?4 field, ?5 instance. */
 static int changes_where(const tmfinv_changes_query *q, const char *since, tmfinv_buf *sql)
 {
     int rc = tmfinv_buf_puts(sql, " FROM history h JOIN instance i ON i.id = h.instance_id WHERE h.id > ?1");
 
+    /* Every change at or after `since` has an id at least the smallest of them (found in
+     * history_by_time): a range of the rowid, so a recent `since` never reads the old rows. */
     if (rc == 0 && since)
-        rc = tmfinv_buf_puts(sql, " AND h.time >= ?2");
+        rc = tmfinv_buf_puts(sql, " AND h.id >= (SELECT min(id) FROM history INDEXED BY history_by_time"
+                                  " WHERE time >= ?2) AND h.time >= ?2");
     if (rc == 0 && q->definition)
         rc = tmfinv_buf_puts(sql, " AND i.definition = ?3");
     if (rc == 0 && q->field)
@@ -208,12 +212,13 @@ out:
 
 enum { PURGE_REMOVED, PURGE_HISTORY, PURGE_DONE };
 
-/* A history row may go when it is older than the cutoff (?1) and a newer row of the same
- * instance and field is older than the cutoff too: the newest old row stays, so that the
- * value the field had at the cutoff, and since when, is still known. */
+/* A history row may go when it is older than the cutoff (?1) and a later row (by time, then
+ * id) of the same instance and field is older than the cutoff too: the newest old row stays,
+ * so that the value the field had at the cutoff, and since when, is still known. The later
+ * row is one seek in history_by_field (instance_id, field, time). */
 #define PURGEABLE_ROW                                                                                         \
     "h.time < ?1 AND EXISTS (SELECT 1 FROM history n WHERE n.instance_id = h.instance_id AND n.field = h.field" \
-    " AND n.id > h.id AND n.time < ?1)"
+    " AND n.time >= h.time AND n.time < ?1 AND (n.time > h.time OR n.id > h.id))"
 
 #define REMOVED_INSTANCE "removed = 1 AND modified < ?1"
 
@@ -274,7 +279,7 @@ static int purge_history(sqlite_store *s, tmfinv_purge *p, int *left)
         return rc;
     if (sqlite3_prepare_v2(s->db, "INSERT INTO temp.purge_row (id, instance_id, field, time)"
                                   " SELECT h.id, h.instance_id, h.field, h.time FROM history h"
-                                  " WHERE (h.time, h.id) > (?2, ?3) AND " PURGEABLE_ROW
+                                  " WHERE h.time >= ?2 AND (h.time > ?2 OR h.id > ?3) AND " PURGEABLE_ROW
                                   " ORDER BY h.time, h.id LIMIT ?4", -1, &st, NULL) != SQLITE_OK)
         return store_sqlite_fail(s, "purging history");
     store_sqlite_bind_text(st, 1, p->history_before);
@@ -291,9 +296,10 @@ static int purge_history(sqlite_store *s, tmfinv_purge *p, int *left)
         return rc;
     /* The row each field keeps says that older ones were purged (its timeline is not
      * complete any more). */
-    if ((rc = run_sql(s, "UPDATE history SET earlier_purged = 1 WHERE id IN (SELECT (SELECT max(n.id) FROM history n"
-                         " WHERE n.instance_id = b.instance_id AND n.field = b.field AND n.time < ?1)"
-                         " FROM temp.purge_row b)", p->history_before, 0, 0, NULL, "purging history")) < 0 ||
+    if ((rc = run_sql(s, "UPDATE history SET earlier_purged = 1 WHERE id IN (SELECT (SELECT n.id FROM history n"
+                         " WHERE n.instance_id = b.instance_id AND n.field = b.field AND n.time < ?1"
+                         " ORDER BY n.time DESC, n.id DESC LIMIT 1) FROM (SELECT DISTINCT instance_id, field"
+                         " FROM temp.purge_row) b)", p->history_before, 0, 0, NULL, "purging history")) < 0 ||
         (rc = run_sql(s, "DELETE FROM history WHERE id IN (SELECT id FROM temp.purge_row)", NULL, 0, 0, &gone,
                       "purging history")) < 0)
         return rc;
