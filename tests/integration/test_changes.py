@@ -476,15 +476,17 @@ class RetentionTest(TestCase):
         self.assertEqual(self.sql("SELECT after, earlier_purged FROM history WHERE field = 'note'"), [('"2600"', 1)])
 
     def test_changes__a_purge_during_a_sync_does_not_fail_it(self):
+        # busy_timeout = 1 s: a purge holding the write lock for longer (one big transaction)
+        # would fail the sync; batches of 1000 rows never do.
         sim = self.sim("--latency-ms", "30", services=200, carriers=100, resources=200)
-        write_config(self.ws, sim_sources(sim), store="history_days = 1")
+        write_config(self.ws, sim_sources(sim), store="history_days = 1\nbusy_timeout = 1")
         self.ws.run("sync", "--once", check=0)
         inst = self.sql("SELECT id FROM instance LIMIT 1")[0][0]
         old = self.days_ago(30)
         con = sqlite3.connect(self.ws.db)
         with con:
             con.executemany("INSERT INTO history (instance_id, run_id, time, field, before, after) VALUES (?, 0, ?, ?, ?, ?)",
-                            [(inst, old, "f%d" % (i % 50), "1", "2") for i in range(60000)])
+                            [(inst, old, "f%d" % (i % 50), "1", "2") for i in range(120000)])
         con.close()
         sim.post("/_sim/epoch")
         results = {}
@@ -494,14 +496,18 @@ class RetentionTest(TestCase):
 
         sync = threading.Thread(target=run, args=("sync", "sync", "--once"))
         sync.start()
-        time.sleep(0.3)
+        deadline = time.time() + 30
+        while time.time() < deadline and not any(r.get("running") for r in self.ws.json_lines("runs", "--json")):
+            time.sleep(0.05)
+        self.assertTrue(any(r.get("running") for r in self.ws.json_lines("runs", "--json")), "the sync is running")
         purge = threading.Thread(target=run, args=("purge", "purge", "--json"))
         purge.start()
         sync.join(300)
         purge.join(300)
         self.assertEqual(results["sync"].returncode, 0, results["sync"].stderr)
         self.assertEqual(results["purge"].returncode, 0, results["purge"].stderr)
-        self.assertEqual(json.loads(results["purge"].stdout)["changes"], 60000 - 50)
+        self.assertEqual(json.loads(results["purge"].stdout)["changes"], 120000 - 50)
+        self.assertGreater(json.loads(results["purge"].stdout)["transactions"], 100)
         run_record = self.ws.json_lines("runs", "--json", "--limit", "1")[0]
         self.assertTrue(run_record["complete"])
         self.assertEqual(self.sql("PRAGMA integrity_check"), [("ok",)])
@@ -553,7 +559,7 @@ class MigrationTest(TestCase):
         self.assertEqual(len(old), 29)
         self.ws.write_config([])
         feed = self.ws.json_lines("changes", "--json")
-        self.assertEqual(sqlite3.connect(self.ws.db).execute("PRAGMA user_version").fetchone()[0], 7)
+        self.assertGreaterEqual(sqlite3.connect(self.ws.db).execute("PRAGMA user_version").fetchone()[0], 7)
         self.assertEqual([(c["id"], c["instance"], c["time"], c["field"]) for c in feed],
                          [(r[0], r[1], r[3], r[4]) for r in old])
         self.assertEqual([c["actor"] for c in feed], [None] * len(old))
