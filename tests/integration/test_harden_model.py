@@ -161,7 +161,7 @@ class HardenModelTest(TestCase):
         for n in range(1, 8):
             f = self.fields("CFS-%05d" % n)
             self.assertEqual(f["name"], "service %d" % n, f)
-            self.assertEqual(f["serviceCharacteristic"], ["elementType=modem"], f)
+            self.assertEqual(f["serviceCharacteristic"], [{"name": "elementType", "value": "modem"}], f)
         self.assertEqual(self.fields("CFS-00008")["name"], "lit \\u0000 eral")
         self.assertEqual(self.fields("CFS-00009")["name"], "caf\u00e9 \U0001F600")
         self.assert_store_text_clean()

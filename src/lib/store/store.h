@@ -424,8 +424,9 @@ int tmfinv_store_begin_write(tmfinv_store *s);
  * (the (definition, key) key and instance_by_tmf_id). */
 int tmfinv_store_ref_active(tmfinv_store *s, const char *definition, const char *ref, int *active);
 
-/* Forgets the references noted as changed (the start of a run). A connection's own list,
- * never written to the store file. */
+/* Forgets the references noted as changed: called in the transaction that re-evaluated the
+ * instances referencing them. The list is in the store (schema 8), so that the notes of a run
+ * killed before that transaction are taken up by the next run. */
 int tmfinv_store_ref_reset(tmfinv_store *s);
 
 /* Notes that the instance of `definition` with `key` became active or stopped being active in
@@ -439,7 +440,7 @@ int tmfinv_store_ref_note_unseen(tmfinv_store *s, const char *source, const char
 /* How many references are noted (0: nothing to re-evaluate). */
 int tmfinv_store_ref_noted(tmfinv_store *s, int64_t *count);
 
-/* Calls fn with the key of every active instance of `definition` whose item holds, as a
+/* Calls fn with the key of every instance of `definition` (removed ones too) whose item holds, as a
  * string anywhere under the JSON path `json_path` (SQLite form, "$.\"supportingService\""),
  * a reference noted for `referenced`, in key order; fn returns non-zero to stop (that value
  * is returned) and may write instances. The candidates are a superset: fn decides. */

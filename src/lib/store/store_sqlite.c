@@ -105,6 +105,12 @@ static const char *const migrations[] = {
     "CREATE INDEX history_by_field ON history (instance_id, field, time);"
     "CREATE INDEX history_by_time ON history (time);"
     "CREATE INDEX instance_removed_since ON instance (modified) WHERE removed = 1;",
+    /* 7 -> 8: the references whose instance became or stopped being active, noted in the
+     * transaction of the page that changed it and forgotten in the one that re-evaluated the
+     * instances referencing them (sync_refs.c), so that a run killed in between leaves them
+     * to the next run and the store converges. */
+    "CREATE TABLE ref_pending (definition TEXT NOT NULL, ref TEXT NOT NULL, PRIMARY KEY (definition, ref))"
+    " WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

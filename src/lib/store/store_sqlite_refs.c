@@ -1,7 +1,8 @@
 /* store_sqlite_refs.c: the SQLite backend of references restricted to active instances
- * (store.h): the lookup of an active instance by key or TMF id, and the run's list of
- * references whose instance became or stopped being active (temp.ref_changed, a temporary
- * table of the sync's connection: never written to the store file). */
+ * (store.h): the lookup of an active instance by key or TMF id, and the list of references
+ * whose instance became or stopped being active (table ref_pending, schema 8: written in the
+ * transaction of the page that changed the instance, emptied in the one that re-evaluated
+ * what references it, so that a run killed in between leaves the list to the next run). */
 #include "store_sqlite_int.h"
 
 #include "tmfinv_error.h"
@@ -12,12 +13,10 @@
 
 enum { REF_ACTIVE, REF_NOTE };
 
-/* The run's temporary tables: the references noted, and the candidates of one definition. */
+/* The connection's temporary table of the candidates of one definition. */
 static int ensure_tables(sqlite_store *s)
 {
-    return store_sqlite_exec(s, "CREATE TEMP TABLE IF NOT EXISTS ref_changed (definition TEXT NOT NULL,"
-                                " ref TEXT NOT NULL, PRIMARY KEY (definition, ref)) WITHOUT ROWID;"
-                                "CREATE TEMP TABLE IF NOT EXISTS ref_todo (key TEXT PRIMARY KEY) WITHOUT ROWID");
+    return store_sqlite_exec(s, "CREATE TEMP TABLE IF NOT EXISTS ref_todo (key TEXT PRIMARY KEY) WITHOUT ROWID");
 }
 
 /* One of this file's statements, prepared at first use and kept until the connection closes. */
@@ -29,7 +28,7 @@ static sqlite3_stmt *statement(sqlite_store *s, int which)
         [REF_ACTIVE] = "SELECT EXISTS (SELECT 1 FROM instance WHERE definition = ?1 AND key = ?2 AND removed = 0)"
                        " OR EXISTS (SELECT 1 FROM instance WHERE definition = ?1 AND json_extract(raw, '$.id') = ?2"
                        " AND removed = 0)",
-        [REF_NOTE] = "INSERT OR IGNORE INTO temp.ref_changed (definition, ref) VALUES (?1, ?2)"
+        [REF_NOTE] = "INSERT OR IGNORE INTO ref_pending (definition, ref) VALUES (?1, ?2)"
                      " UNION ALL SELECT definition, json_extract(raw, '$.id') FROM instance WHERE definition = ?1"
                      " AND key = ?2 AND json_type(raw, '$.id') = 'text'",
     };
@@ -71,7 +70,7 @@ static int sqlite_ref_reset(tmfinv_store *base)
     sqlite_store *s = (sqlite_store *)base;
     int rc = ensure_tables(s);
 
-    return rc < 0 ? rc : store_sqlite_exec(s, "DELETE FROM temp.ref_changed; DELETE FROM temp.ref_todo");
+    return rc < 0 ? rc : store_sqlite_exec(s, "DELETE FROM ref_pending; DELETE FROM temp.ref_todo");
 }
 
 static int sqlite_ref_note(tmfinv_store *base, const char *definition, const char *key)
@@ -113,7 +112,7 @@ static int sqlite_ref_note_unseen(tmfinv_store *base, const char *source, const 
 
     /* The same rows tmfinv_store_sweep() removes, by key and by TMF id. */
     if (rc == 0)
-        rc = run2(s, "INSERT OR IGNORE INTO temp.ref_changed (definition, ref) SELECT definition, key FROM instance"
+        rc = run2(s, "INSERT OR IGNORE INTO ref_pending (definition, ref) SELECT definition, key FROM instance"
                      " WHERE source = ?1 AND definition = ?2 AND removed = 0 AND NOT EXISTS (SELECT 1 FROM temp.seen"
                      " WHERE seen.definition = instance.definition AND seen.key = instance.key)"
                      " UNION ALL SELECT definition, json_extract(raw, '$.id') FROM instance"
@@ -132,7 +131,7 @@ static int sqlite_ref_noted(tmfinv_store *base, int64_t *count)
 
     if (rc < 0)
         return rc;
-    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM temp.ref_changed", -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM ref_pending", -1, &st, NULL) != SQLITE_OK)
         return store_sqlite_fail(s, "counting changed references");
     if (sqlite3_step(st) == SQLITE_ROW)
         *count = sqlite3_column_int64(st, 0);
@@ -152,11 +151,12 @@ static int sqlite_ref_dependents(tmfinv_store *base, const char *definition, con
     if ((rc = ensure_tables(s)) < 0 || (rc = store_sqlite_exec(s, "DELETE FROM temp.ref_todo")) < 0)
         return rc;
     /* The candidates first, into a table of their own, so that fn may rewrite the instances
-     * while they are read. json_tree parses each active row of the definition once; only the
-     * strings under the path are compared, each through the primary key of ref_changed. */
+     * while they are read. json_tree parses each row of the definition once (removed ones too:
+     * what they hold must not depend on when they were written); only the strings under the
+     * path are compared, each through the primary key of ref_pending. */
     if (sqlite3_prepare_v2(s->db, "INSERT OR IGNORE INTO temp.ref_todo (key) SELECT i.key FROM instance i,"
-                                  " json_tree(i.raw, ?2) t WHERE i.definition = ?1 AND i.removed = 0"
-                                  " AND t.type = 'text' AND EXISTS (SELECT 1 FROM temp.ref_changed c"
+                                  " json_tree(i.raw, ?2) t WHERE i.definition = ?1"
+                                  " AND t.type = 'text' AND EXISTS (SELECT 1 FROM ref_pending c"
                                   " WHERE c.definition = ?3 AND c.ref = t.atom)",
                            -1, &st, NULL) != SQLITE_OK)
         return store_sqlite_fail(s, "finding the instances that reference changed ones");

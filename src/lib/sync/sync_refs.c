@@ -37,7 +37,9 @@ int sync_refs_begin(sync_ctx *c)
         for (size_t j = 0; j < c->model->definitions[i]->n_fields; j++)
             if (c->model->definitions[i]->fields[j].active_only)
                 c->refs_used = 1;
-    return c->refs_used ? tmfinv_store_ref_reset(c->store) : 0;
+    /* What an earlier run noted and did not re-evaluate (it was killed) stays noted: this
+     * run's end takes it up. */
+    return 0;
 }
 
 /* Keeps in `v` (a reference or a list of them) only those active in the store; *changed
@@ -107,78 +109,62 @@ typedef struct reeval_ctx {
     int64_t changed;
 } reeval_ctx;
 
-/* Re-evaluates the active_only fields of the instance of r->d with `key` from its raw item;
- * writes it, with a history entry per changed field, when one changed. */
+/* Re-evaluates the instance of r->d with `key`: its fields are computed again from its raw
+ * item exactly as when an item is written (mapped, references restricted to the instances
+ * active now, local and initial fields carried over), so that what it holds does not depend
+ * on when it was written; it is written, with a history entry per changed field, when an
+ * active_only field changed. The other fields come out as stored (same item, same rules). */
 static int reeval(const char *key, void *ctx)
 {
     reeval_ctx *r = ctx;
     sync_ctx *c = r->c;
     tmfinv_instance *inst = NULL;
-    cJSON *item = NULL, *v = NULL;
+    cJSON *item = NULL, *values = NULL;
     tmfinv_reject why = {{0}, {0}};
-    int rc, changed = 0, dummy = 0;
+    int rc, changed = 0;
 
     if ((rc = tmfinv_store_get(c->store, r->d->name, key, &inst)) < 0)
         return rc == TMFINV_ENOTFOUND ? 0 : rc;
     r->checked++;
-    if (inst->removed || !(item = cJSON_Parse(inst->raw)))
-        goto out; /* a removed one is evaluated again when it is written again */
-    for (size_t i = 0; i < r->d->n_fields; i++) {
-        const tmfinv_field *f = &r->d->fields[i];
-        const cJSON *before;
-        cJSON *values;
-
-        if (!f->active_only)
-            continue;
-        /* The field as it maps from the item as sent, then restricted as when written. */
-        if ((rc = tmfinv_field_map(f, item, &v, &why)) == TMFINV_EINVALID) {
-            rc = 0;
-            continue;
-        }
-        if (rc < 0)
-            goto out;
-        if (!(values = cJSON_CreateObject())) {
-            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-            goto out;
-        }
-        if (v)
-            cJSON_AddItemToObject(values, f->name, v);
-        v = NULL;
-        rc = filter_value(c, f, values, &dummy);
-        before = cJSON_GetObjectItemCaseSensitive(inst->fields, f->name);
-        {
-            cJSON *after = cJSON_GetObjectItemCaseSensitive(values, f->name);
-
-            if (rc == 0 && !(before && after ? cJSON_Compare(before, after, 1) : !before && !after)) {
-                char *b = before ? cJSON_PrintUnformatted(before) : NULL, *a = after ? cJSON_PrintUnformatted(after) : NULL;
-
-                if ((before && !b) || (after && !a))
-                    rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-                else
-                    rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, f->name, b, a);
-                free(a);
-                free(b);
-                if (rc == 0) {
-                    cJSON_DeleteItemFromObjectCaseSensitive(inst->fields, f->name);
-                    if (after)
-                        cJSON_AddItemToObject(inst->fields, f->name, cJSON_DetachItemViaPointer(values, after));
-                    changed = 1;
-                }
-            }
-        }
-        cJSON_Delete(values);
-        if (rc < 0)
-            goto out;
+    /* Removed ones too: what an instance holds must not depend on when it was written. An
+     * item that no longer maps (the profile changed) is left to the next write of it. */
+    if (!(item = cJSON_Parse(inst->raw)))
+        goto out;
+    if ((rc = tmfinv_definition_map(r->d, item, &values, &why)) == TMFINV_EINVALID) {
+        rc = 0;
+        goto out;
     }
-    if (changed) {
+    if (rc < 0 || (rc = sync_refs_filter(c, r->d, values)) < 0 || (rc = sync_preserve(r->d, inst, values)) < 0)
+        goto out;
+    for (size_t i = 0; i < r->d->n_fields && rc == 0; i++) {
+        const tmfinv_field *f = &r->d->fields[i];
+        const cJSON *before = cJSON_GetObjectItemCaseSensitive(inst->fields, f->name);
+        const cJSON *after = cJSON_GetObjectItemCaseSensitive(values, f->name);
+        char *b, *a;
+
+        if (!f->active_only || (before && after ? cJSON_Compare(before, after, 1) : !before && !after))
+            continue;
+        b = before ? cJSON_PrintUnformatted(before) : NULL;
+        a = after ? cJSON_PrintUnformatted(after) : NULL;
+        if ((before && !b) || (after && !a))
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        else
+            rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, f->name, b, a);
+        free(a);
+        free(b);
+        changed = 1;
+    }
+    if (rc == 0 && changed) {
+        cJSON_Delete(inst->fields);
+        inst->fields = values;
+        values = NULL;
         inst->run_id = c->run_id;
         (void)snprintf(inst->modified, sizeof(inst->modified), "%s", c->now);
-        if ((rc = tmfinv_store_put(c->store, inst)) < 0)
-            goto out;
-        r->changed++;
+        if ((rc = tmfinv_store_put(c->store, inst)) == 0)
+            r->changed++;
     }
 out:
-    cJSON_Delete(v);
+    cJSON_Delete(values);
     cJSON_Delete(item);
     tmfinv_instance_free(inst);
     return rc;
@@ -226,13 +212,16 @@ int sync_refs_finish(sync_ctx *c)
             changed += r.changed;
         }
     }
+    /* Forgotten with the writes they caused, in one transaction. */
+    if (rc == 0)
+        rc = tmfinv_store_ref_reset(c->store);
     if (rc < 0) {
         (void)tmfinv_store_rollback(c->store);
         return rc;
     }
     if ((rc = tmfinv_store_commit(c->store)) < 0)
         return rc;
-    sync_say(c, changed ? TMFINV_LOG_INFO : TMFINV_LOG_DEBUG,
+    sync_say(c, TMFINV_LOG_DEBUG,
              "references: %lld keys or TMF ids of referenced instances became or stopped being active; %lld "
              "instances that may reference them re-evaluated, %lld changed", (long long)noted, (long long)checked,
              (long long)changed);

@@ -107,14 +107,20 @@ int sync_preserve(const tmfinv_definition *d, const tmfinv_instance *old, cJSON 
 
         if (owner == TMFINV_OWNER_SOURCE || !old)
             continue;
-        cJSON_DeleteItemFromObjectCaseSensitive(values, f->name);
         kept = cJSON_GetObjectItemCaseSensitive(old->fields, f->name);
-        if (kept) {
+        if (!kept) {
+            cJSON_DeleteItemFromObjectCaseSensitive(values, f->name);
+        } else {
             cJSON *copy = cJSON_Duplicate(kept, 1);
 
             if (!copy)
                 return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-            cJSON_AddItemToObject(values, f->name, copy);
+            /* In place when the item maps a value (an initial field), so that the fields read
+             * in the same order whichever write produced them (sync_refs.c); else appended. */
+            if (cJSON_GetObjectItemCaseSensitive(values, f->name))
+                (void)cJSON_ReplaceItemInObjectCaseSensitive(values, f->name, copy);
+            else
+                cJSON_AddItemToObject(values, f->name, copy);
         }
     }
     return 0;
