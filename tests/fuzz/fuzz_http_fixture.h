@@ -259,10 +259,13 @@ static void fixture_open(void)
         fixture_fail("http server");
 }
 
-/* The data files the daemon reads (profile, OpenAPI document), copied at start into the
+/* The data files the daemon reads (profile, OpenAPI document, the TMF specifications POST
+ * bodies are validated against), copied at start into the
  * fixture's folder, which becomes TMFINV_DATA_DIR: every reset reloads the profile, and a
  * long run must not see a profile edited in the tree meanwhile. */
-static const char *const fixture_data_files[] = {"profiles/ses.json", "openapi.json"};
+static const char *const fixture_data_files[] = {"profiles/ses.json", "openapi.json",
+                                                 "tmf/TMF638-ServiceInventory-v4.0.0.swagger.json",
+                                                 "tmf/TMF639-ResourceInventory-v4.0.0.swagger.json"};
 
 static void fixture_snapshot_data(void)
 {
@@ -276,6 +279,9 @@ static void fixture_snapshot_data(void)
     (void)snprintf(to, sizeof(to), "%s/data/profiles", fixture_dir);
     if (mkdir(to, 0700) < 0)
         fixture_fail("mkdir data/profiles");
+    (void)snprintf(to, sizeof(to), "%s/data/tmf", fixture_dir);
+    if (mkdir(to, 0700) < 0)
+        fixture_fail("mkdir data/tmf");
     for (size_t i = 0; i < sizeof(fixture_data_files) / sizeof(fixture_data_files[0]); i++) {
         (void)snprintf(from, sizeof(from), "%s/%s", dir, fixture_data_files[i]);
         (void)snprintf(to, sizeof(to), "%s/data/%s", fixture_dir, fixture_data_files[i]);
@@ -293,7 +299,9 @@ static void fixture_cleanup(void)
 {
     static const char *const names[] = {"store.db",          "store.db-wal",          "store.db-shm",
                                         "pristine.db",       "tmfinv.ini",            "data/profiles/ses.json",
-                                        "data/openapi.json", "data/profiles",         "data"};
+                                        "data/openapi.json", "data/tmf/TMF638-ServiceInventory-v4.0.0.swagger.json",
+                                        "data/tmf/TMF639-ResourceInventory-v4.0.0.swagger.json",
+                                        "data/tmf",          "data/profiles",         "data"};
     char path[192];
 
     tmfinv_http_stop(fixture_server);
