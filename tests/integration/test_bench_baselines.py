@@ -10,6 +10,7 @@ by `scripts/install-deps.sh --bench` (over a minute on two cores, so `make test`
 build it): without bench/baselines/node_modules its case is skipped, saying so."""
 
 import json
+import sqlite3
 import os
 import subprocess
 import sys
@@ -39,7 +40,7 @@ class BaselinesTest(t.TestCase):
         cls.ws0 = t.Workspace()
         cls.ws0.ses_config(cls.simulator)
         cls.ws0.run("sync", "--once", check=0)
-        con = t.sqlite3.connect(cls.ws0.db)
+        con = sqlite3.connect(cls.ws0.db)
         try:
             cls.store = {(source, key): (status, json.loads(raw)) for source, key, status, raw in
                          con.execute("SELECT source, key, status, raw FROM instance")}
@@ -68,7 +69,7 @@ class BaselinesTest(t.TestCase):
         lines = p.stdout.splitlines()
         self.assertEqual(len(lines), 1, p.stdout)
         out = json.loads(lines[0])
-        con = t.sqlite3.connect(db)
+        con = sqlite3.connect(db)
         try:
             table = {(source, key): (status, json.loads(body)) for source, key, status, body in
                      con.execute("SELECT source, key, status, body FROM item")}
