@@ -5,7 +5,8 @@
  * piece (slow and truncated bodies go through a reader callback instead). Each connection has
  * its own thread, so --latency-ms and slow bodies delay requests independently and concurrent
  * requests are served in parallel. The fault-free path costs a few untaken branches. */
-#include "sim_http.h"
+#include "sim_http_int.h"
+#include "sim_hub.h"
 #include "sim_json.h"
 
 #include <errno.h>
@@ -25,7 +26,6 @@
 #define SIM_TMF639_BASE "/tmf-api/resourceInventoryManagement/v4/resource"
 #define SIM_SES638_BASE "/tmf638/service"
 #define SIM_SES639_BASE "/tmf639/resource"
-#define SIM_CONTENT_TYPE "application/json;charset=utf-8"
 
 #define SIM_BODY_LIMIT (512u * 1024u * 1024u)   /* a 5000-item page is ~10 MB */
 #define SIM_PAGE_MAX 5000u                      /* larger limit/recordsPerPage values are capped */
@@ -34,57 +34,8 @@
 #define SIM_REQUEST_BODY_MAX (64u * 1024u)     /* request bodies (token requests) */
 #define SIM_URL_ARGS_MAX 64u                    /* query arguments sorted into the URL key */
 
-/* Counters served by GET /_sim/stats. */
-struct sim_http_stats {
-    atomic_ullong requests;             /* every request outside /_sim/ */
-    atomic_ullong token_requests;       /* requests to the token endpoint */
-    atomic_ullong rate_limited;         /* 429 answers of --rate-limit */
-    atomic_ullong unauthorized;         /* 401 answers of --require-auth */
-    atomic_ullong fail_page;            /* 504 answers of --fail-page */
-    atomic_ullong faults[SIM_FAULT_KIND_COUNT];
-};
+/* struct sim_http, sim_reply and friends are in sim_http_int.h (sim_http_control.c uses them). */
 
-struct sim_http {
-    struct MHD_Daemon *daemon;
-    struct sim_model *model;
-    struct sim_http_options options;
-    struct sim_fault *fault;
-    struct sim_auth *auth;              /* borrowed; NULL without --require-auth */
-    struct sim_http_stats stats;
-};
-
-/* The state of a request that has a body (POST): the body read so far. */
-struct sim_http_request {
-    struct sim_buf body;
-};
-
-/* How the reply goes out. */
-enum sim_delivery {
-    SIM_SEND_WHOLE = 0,     /* one buffer */
-    SIM_SEND_SLOW,          /* first bytes at once, the rest with pauses */
-    SIM_SEND_TRUNCATED,     /* Content-Length of the whole body, closed after `cut` bytes */
-    SIM_SEND_RESET          /* no response: the connection is reset */
-};
-
-enum sim_dialect { SIM_DIALECT_TMF, SIM_DIALECT_SES };
-
-/* What the handler answers: a status, a JSON body (malloc'ed) and optional headers. */
-struct sim_reply {
-    unsigned status;
-    char *body;
-    size_t len;
-    int counted;            /* send X-Total-Count / X-Result-Count */
-    uint64_t total;
-    uint64_t result;
-    const char *allow;      /* Allow header for 405 */
-    const char *content_type;       /* NULL: JSON */
-    const char *www_authenticate;   /* WWW-Authenticate for 401 (static) */
-    char retry_after[64];           /* Retry-After value, "" for none */
-    char link[256];                 /* Link value (--link-loop), "" for none */
-    uint32_t rate_limit;            /* X-RateLimit-Limit, 0 for none */
-    enum sim_delivery delivery;
-    size_t cut;                     /* bytes sent of a truncated body */
-};
 
 /* Marks the per-connection state of a request after its first call. */
 static int sim_http_marker;
@@ -107,7 +58,7 @@ static const char *sim_http_reason(unsigned status)
 }
 
 /* A TMF Error body: {"code","reason","message","status"}. */
-static void sim_http_error(struct sim_reply *reply, unsigned status, const char *code,
+void sim_http_error(struct sim_reply *reply, unsigned status, const char *code,
                const char *message)
 {
     struct sim_buf buf;
@@ -256,7 +207,7 @@ static int sim_http_paging(struct MHD_Connection *conn, enum sim_dialect dialect
 }
 
 /* Renders one item, with its --bad-items shape when it has one. */
-static void sim_http_render(struct sim_http *server, const struct sim_epoch *snapshot,
+void sim_http_render(struct sim_http *server, const struct sim_epoch *snapshot,
                 const struct sim_item *item, struct sim_buf *buf)
 {
     int shape;
@@ -266,6 +217,12 @@ static void sim_http_render(struct sim_http *server, const struct sim_epoch *sna
         sim_fault_render_bad(&server->model->world, item, shape, buf);
     else
         sim_render_item(&server->model->world, item, buf);
+}
+
+static void sim_http_render_for_hub(void *ctx, const struct sim_epoch *snapshot, const struct sim_item *item,
+                    struct sim_buf *buf)
+{
+    sim_http_render(ctx, snapshot, item, buf);
 }
 
 static void sim_http_list(struct sim_http *server, struct MHD_Connection *conn,
@@ -373,38 +330,6 @@ out:
     sim_buf_free(&buf);
 }
 
-static void sim_http_epoch(struct sim_http *server, const char *method, struct sim_reply *reply)
-{
-    struct sim_epoch *snapshot;
-    struct sim_buf buf;
-    long epoch;
-
-    if (strcmp(method, MHD_HTTP_METHOD_POST) == 0) {
-        epoch = sim_model_advance(server->model);
-        if (epoch == -2) {
-            sim_http_error(reply, 400, "28", "the last epoch is reached");
-            return;
-        }
-        if (epoch < 0) {
-            sim_http_error(reply, 500, "1", "out of memory");
-            return;
-        }
-    } else {
-        snapshot = sim_model_acquire(server->model);
-        epoch = (long)snapshot->epoch;
-        sim_model_release(server->model, snapshot);
-    }
-    sim_buf_init(&buf, 256);
-    sim_json_open(&buf, '{');
-    sim_json_key_uint(&buf, "epoch", (uint64_t)epoch);
-    sim_json_close(&buf, '}');
-    reply->body = sim_buf_steal(&buf, &reply->len);
-    if (!reply->body) {
-        sim_http_error(reply, 500, "1", "out of memory");
-        return;
-    }
-    reply->status = 200;
-}
 
 /* Matches `url` against a collection base path: 1 for the collection itself, 2 for an item
  * (with *id set to what follows the slash), 0 for no match. */
@@ -423,92 +348,6 @@ static int sim_http_match(const char *url, const char *base, const char **id)
     return 0;
 }
 
-/* GET /_sim/stats: the counters as JSON. */
-static void sim_http_stats(struct sim_http *server, struct sim_reply *reply)
-{
-    static const char *const names[SIM_FAULT_KIND_COUNT] = {
-        NULL, "429", "500", "502", "503", "reset", "slowBody", "truncatedBody", "malformedBody"
-    };
-    struct sim_http_stats *stats = &server->stats;
-    struct sim_buf buf;
-    int k;
-
-    sim_buf_init(&buf, 4096);
-    sim_json_open(&buf, '{');
-    sim_json_key_uint(&buf, "requests", atomic_load(&stats->requests));
-    sim_json_key_uint(&buf, "tokenRequests", atomic_load(&stats->token_requests));
-    sim_json_key(&buf, "faults");
-    sim_json_open(&buf, '{');
-    for (k = SIM_FAULT_429; k < SIM_FAULT_KIND_COUNT; k++)
-        sim_json_key_uint(&buf, names[k], atomic_load(&stats->faults[k]));
-    sim_json_key_uint(&buf, "failPage", atomic_load(&stats->fail_page));
-    sim_json_close(&buf, '}');
-    sim_json_key_uint(&buf, "rateLimited", atomic_load(&stats->rate_limited));
-    sim_json_key_uint(&buf, "unauthorized", atomic_load(&stats->unauthorized));
-    sim_json_close(&buf, '}');
-    reply->body = sim_buf_steal(&buf, &reply->len);
-    if (!reply->body) {
-        sim_http_error(reply, 500, "1", "out of memory");
-        return;
-    }
-    reply->status = 200;
-}
-
-/* The /_sim/ control endpoints; never authenticated, rate-limited or faulted. */
-static void sim_http_control(struct sim_http *server, const char *url, const char *method,
-                 struct sim_reply *reply)
-{
-    int is_get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-             strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-    int is_post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
-    char message[256];
-
-    if (strcmp(url, "/_sim/epoch") == 0) {
-        if (!is_get && !is_post) {
-            sim_http_error(reply, 405, "61", "use GET or POST on /_sim/epoch");
-            reply->allow = "GET, HEAD, POST";
-            return;
-        }
-        sim_http_epoch(server, method, reply);
-    } else if (strcmp(url, "/_sim/stats") == 0) {
-        if (!is_get) {
-            sim_http_error(reply, 405, "61", "use GET on /_sim/stats");
-            reply->allow = "GET, HEAD";
-            return;
-        }
-        sim_http_stats(server, reply);
-    } else if (strcmp(url, "/_sim/expire-tokens") == 0) {
-        if (!is_post) {
-            sim_http_error(reply, 405, "61", "use POST on /_sim/expire-tokens");
-            reply->allow = "POST";
-            return;
-        }
-        sim_auth_expire_all(server->auth);
-        reply->body = strdup("{\"expired\":true}");
-        reply->len = reply->body ? strlen(reply->body) : 0;
-        reply->status = 200;
-    } else {
-        if (snprintf(message, sizeof(message), "no such path: %.200s", url) < 0)
-            message[0] = '\0';
-        sim_http_error(reply, 404, "60", message);
-    }
-}
-
-/* --rate-limit: ServiceNow's 429 answer. */
-static void sim_http_rate_limited(struct sim_http *server, struct sim_reply *reply)
-{
-    static const char body[] =
-        "{\"error\":{\"message\":\"Rate limit exceeded\",\"detail\":\"More than the allowed "
-        "number of requests per second were made; retry after the number of seconds in "
-        "Retry-After\"},\"status\":\"failure\"}";
-
-    reply->body = strdup(body);
-    reply->len = sizeof(body) - 1;
-    reply->status = 429;
-    reply->rate_limit = server->options.fault.rate_limit;
-    memcpy(reply->retry_after, "1", 2);
-    atomic_fetch_add_explicit(&server->stats.rate_limited, 1, memory_order_relaxed);
-}
 
 struct sim_http_args {
     const char *key[SIM_URL_ARGS_MAX];
@@ -719,6 +558,9 @@ static void sim_http_route(struct sim_http *server, struct MHD_Connection *conn,
         sim_http_error(reply, 413, "28", "request body too large");
         return;
     }
+    if (sim_http_hub_route(server, url, method, request ? request->body.data : NULL,
+                   request ? request->body.len : 0, reply))
+        return;
     for (r = 0; r < sizeof(routes) / sizeof(routes[0]); r++) {
         match = sim_http_match(url, routes[r].base, &id);
         if (!match)
@@ -980,6 +822,12 @@ int sim_http_start(struct sim_model *model, const struct sim_http_options *optio
         free(server);
         return -1;
     }
+    if (sim_hub_create(model, &options->hub, sim_http_render_for_hub, server, &server->hub) < 0) {
+        close(listen_fd);
+        sim_fault_destroy(server->fault);
+        free(server);
+        return -1;
+    }
     server->daemon = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL,
         0, NULL, NULL, sim_http_handle, server,
@@ -992,6 +840,7 @@ int sim_http_start(struct sim_model *model, const struct sim_http_options *optio
         MHD_OPTION_END);
     if (!server->daemon) {
         close(listen_fd);
+        sim_hub_destroy(server->hub);
         sim_fault_destroy(server->fault);
         free(server);
         return -1;
@@ -1005,6 +854,7 @@ void sim_http_stop(struct sim_http *server)
     if (!server)
         return;
     MHD_stop_daemon(server->daemon);
+    sim_hub_destroy(server->hub);
     sim_fault_destroy(server->fault);
     free(server);
 }

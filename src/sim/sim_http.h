@@ -2,8 +2,8 @@
  *
  * Routes: the TMF v4 paths (offset/limit), the SES gateway paths (page/recordsPerPage and the
  * status, @type and updatedDaysAgo filters), GET by id, the OAuth2 token endpoint
- * (/oauth_token.do, /oauth/token) and the /_sim/ control endpoints (epoch, stats,
- * expire-tokens). Authentication, the rate limit and the faults of sim_fault.h are applied
+ * (/oauth_token.do, /oauth/token), the TMF hub of each collection (sim_hub.h) and the /_sim/
+ * control endpoints (epoch, stats, hub, expire-tokens). Authentication, the rate limit and the faults of sim_fault.h are applied
  * here; none of them changes the inventory. */
 #ifndef SIM_HTTP_H
 #define SIM_HTTP_H
@@ -13,6 +13,7 @@
 #include "sim_auth.h"
 #include "sim_data.h"
 #include "sim_fault.h"
+#include "sim_hub.h"
 
 struct sim_http_options {
     uint32_t latency_ms;    /* delay before every data response (0: none) */
@@ -22,6 +23,7 @@ struct sim_http_options {
     int endless;            /* --endless: made-up new items past the end of every collection */
     int no_total_count;     /* --no-total-count: lists carry no X-Total-Count */
     struct sim_fault_options fault;
+    struct sim_hub_options hub;     /* --hub-drop, --hub-duplicate */
 };
 
 struct sim_http;

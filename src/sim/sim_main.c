@@ -10,6 +10,8 @@
 #include "sim_data.h"
 #include "sim_http.h"
 
+#include <curl/curl.h>
+
 #include <errno.h>
 #include <netdb.h>
 #include <signal.h>
@@ -45,7 +47,7 @@ static void sim_main_usage(FILE *out)
         "                  [--bad-items P] [--total-count-lie] [--shuffle] [--shuffle-every N]\n"
         "                  [--rate-limit N] [--require-auth basic|bearer|oauth2 --auth-file FILE]\n"
         "                  [--token-ttl N] [--repeat-page] [--link-loop N] [--endless]\n"
-        "                  [--no-total-count]\n"
+        "                  [--no-total-count] [--hub-drop P] [--hub-duplicate P]\n"
         "\n"
         "Serves a deterministic SES-like TMF638/TMF639 inventory over HTTP.\n"
         "  --listen HOST:PORT  address to bind (port 0 picks a free port)\n"
@@ -75,6 +77,8 @@ static void sim_main_usage(FILE *out)
         "                      page 1 (N = 1: a page linking to itself)\n"
         "  --endless           collections never end: new made-up items past the end\n"
         "  --no-total-count    list answers carry no X-Total-Count\n"
+        "  --hub-drop P        probability that a hub event is not sent to a subscriber\n"
+        "  --hub-duplicate P   probability that a hub event is sent twice to a subscriber\n"
         "  --help              show this help\n"
         "A fault never changes the inventory served for a seed, sizes and epoch.\n");
 }
@@ -232,7 +236,8 @@ static int sim_main_options(int argc, char **argv, struct sim_options *options)
             strcmp(name, "--rate-limit") != 0 && strcmp(name, "--retry-after") != 0 &&
             strcmp(name, "--slow-ms") != 0 && strcmp(name, "--require-auth") != 0 &&
             strcmp(name, "--auth-file") != 0 && strcmp(name, "--token-ttl") != 0 &&
-            strcmp(name, "--link-loop") != 0) {
+            strcmp(name, "--link-loop") != 0 && strcmp(name, "--hub-drop") != 0 &&
+            strcmp(name, "--hub-duplicate") != 0) {
             fprintf(stderr, "tmfinv-sim: unknown option '%s' (try --help)\n", name);
             return -1;
         }
@@ -277,6 +282,12 @@ static int sim_main_options(int argc, char **argv, struct sim_options *options)
                 return -1;
         } else if (strcmp(name, "--malformed-rate") == 0) {
             if (sim_main_probability(name, value, &options->http.fault.malformed_ppb) < 0)
+                return -1;
+        } else if (strcmp(name, "--hub-drop") == 0) {
+            if (sim_main_probability(name, value, &options->http.hub.drop_ppb) < 0)
+                return -1;
+        } else if (strcmp(name, "--hub-duplicate") == 0) {
+            if (sim_main_probability(name, value, &options->http.hub.duplicate_ppb) < 0)
                 return -1;
         } else if (strcmp(name, "--bad-items") == 0) {
             if (sim_main_probability(name, value, &options->http.fault.bad_items_ppb) < 0)
@@ -408,7 +419,7 @@ int main(int argc, char **argv)
     struct sim_http *server = NULL;
     struct sim_auth *auth = NULL;
     char error[512];
-    int model_ready = 0, exit_code = 1, fd, rc, signo = 0;
+    int model_ready = 0, curl_ready = 0, exit_code = 1, fd, rc, signo = 0;
     unsigned port = 0;
     sigset_t stop_signals;
 
@@ -426,6 +437,12 @@ int main(int argc, char **argv)
     /* Block the stop signals before any thread starts, so all threads inherit the mask and
      * only sigwait() below receives them. */
     signal(SIGPIPE, SIG_IGN);
+    /* libcurl (the hub's deliveries) is set up once, before any thread */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        fprintf(stderr, "tmfinv-sim: cannot initialise libcurl\n");
+        goto out;
+    }
+    curl_ready = 1;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
     sigaddset(&stop_signals, SIGINT);
@@ -456,5 +473,7 @@ out:
     sim_auth_free(auth);
     if (model_ready)
         sim_model_destroy(&model);
+    if (curl_ready)
+        curl_global_cleanup();
     return exit_code;
 }
