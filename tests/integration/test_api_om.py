@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -206,6 +207,20 @@ class ObjectModelApi(ApiTestCase):
         page, _ = self.get("/api/v1/definitions/Carrier/instances?uplinkFrequency=1.5")
         self.assertEqual(page["total"], 0)
         self.error("GET", "/api/v1/definitions/Carrier/instances?polarisation=Sideways", 400, "polarisation")
+
+    def test_search_is_a_key_prefix(self):
+        self.start()
+        keys = [i["key"] for i in self.ws.json_lines("query", "Carrier", "--json")]
+        self.assertGreater(len(keys), 10)
+        for prefix in (keys[0][:-1], keys[0][:-2], keys[len(keys) // 2], keys[0][:1]):
+            got = [i["key"] for i in self.page_all("/api/v1/definitions/Carrier/instances?search=" +
+                                                   urllib.parse.quote(prefix), limit=1000)]
+            self.assertEqual(got, sorted(k for k in keys if k.startswith(prefix)), prefix)
+            self.assertTrue(got, prefix)
+        # Byte for byte: another case, or a prefix past every key, finds nothing.
+        for prefix in (keys[0].lower(), keys[0] + "\u00e9", "\U0010ffff"):
+            page, _ = self.get("/api/v1/definitions/Carrier/instances?search=" + urllib.parse.quote(prefix))
+            self.assertEqual(page["total"], 0, prefix)
 
     def test_sort(self):
         self.start()

@@ -78,7 +78,7 @@ export async function definitionTable(main, name) {
   const columns = columnsOf(def);
   const scalar = fieldsOf(def).filter((f) => f.type !== 'characteristic');
 
-  const search = el('input', { id: 'f-search', type: 'search', value: s.search, placeholder: 'exact key' });
+  const search = el('input', { id: 'f-search', type: 'search', value: s.search, placeholder: 'key starts with' });
   const status = el('select', { id: 'f-status' }, el('option', { value: '' }, 'any'),
     def.statuses.map((st) => el('option', { value: st, selected: st === s.status }, st)));
   if (s.status && !def.statuses.includes(s.status)) status.append(el('option', { value: s.status, selected: true }, s.status));

@@ -428,8 +428,8 @@ static int instances_list(tmfinv_http_request *req, tmfinv_http_response *res)
                 goto out;
             }
         } else if (strcmp(name, "search") == 0) {
-            /* The key column, exactly (its index: fast at any size). */
-            pq.q.key = value;
+            /* Keys starting with this: a range of the key column's index, fast at any size. */
+            pq.q.key_prefix = value;
         } else if (strcmp(name, "status") == 0) {
             /* The status column, compared exactly (whatever the status field is called). */
             if (!(values[n_where] = cJSON_CreateString(value))) {
@@ -798,6 +798,7 @@ const tmfinv_http_route tmfinv_api_om_routes[] = {
     {"GET", "/api/v1/instances/{id}", TMFINV_ROLE_READ, instance_get, "om_instance", 1},
     {"GET", "/api/v1/instances/{id}/history", TMFINV_ROLE_READ, instance_history, "om_history", 1},
     {"GET", "/api/v1/instances/{id}/timeline", TMFINV_ROLE_READ, tmfinv_api_timeline, "om_timeline", 1},
+    {"GET", "/api/v1/instances/{id}/impact", TMFINV_ROLE_READ, tmfinv_api_impact, "om_impact", 1},
     {"GET", "/api/v1/definitions/{name}/instances/{key}/timeline", TMFINV_ROLE_READ, tmfinv_api_timeline,
      "om_timeline_by_key", 1},
     /* Not cached: `since` may be an age, whose cutoff moves while the store stays the same. */

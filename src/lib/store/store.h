@@ -52,6 +52,7 @@ typedef struct tmfinv_where {
 typedef struct tmfinv_query {
     const char *definition;     /* NULL: any */
     const char *key;            /* NULL: any */
+    const char *key_prefix;     /* keys starting with these bytes (a range of the key index); NULL: any */
     const char *id;             /* NULL: any */
     const tmfinv_where *where;
     size_t n_where;

@@ -30,6 +30,30 @@ int store_sqlite_query_where(const tmfinv_query *q, tmfinv_buf *sql, sqlite3_stm
         else if (tmfinv_buf_printf(sql, " AND key = ?%d", ++n) < 0)
             return TMFINV_ENOMEM;
     }
+    if (q->key_prefix && *q->key_prefix) {
+        /* key >= prefix AND key < the prefix with its last byte one higher: a range of the
+         * (definition, removed, key) index, whatever the number of instances. In UTF-8 no byte
+         * is 0xFF, so the last byte can always be raised. */
+        if (st) {
+            size_t len = strlen(q->key_prefix);
+            char small[256], *upper = len < sizeof(small) ? small : malloc(len + 1);
+
+            store_sqlite_bind_text(st, ++n, q->key_prefix);
+            if (upper) {
+                memcpy(upper, q->key_prefix, len + 1);
+                upper[len - 1] = (char)((unsigned char)upper[len - 1] + 1);
+                sqlite3_bind_text(st, ++n, upper, (int)len, SQLITE_TRANSIENT);
+                if (upper != small)
+                    free(upper);
+            } else {
+                /* Out of memory: an empty range rather than the wrong rows. */
+                store_sqlite_bind_text(st, ++n, q->key_prefix);
+            }
+        } else if (tmfinv_buf_printf(sql, " AND key >= ?%d AND key < ?%d", n + 1, n + 2) < 0)
+            return TMFINV_ENOMEM;
+        else
+            n += 2;
+    }
     if (q->id) {
         if (st)
             store_sqlite_bind_text(st, ++n, q->id);
