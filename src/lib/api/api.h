@@ -30,6 +30,10 @@ int tmfinv_api_timeline(tmfinv_http_request *req, tmfinv_http_response *res);
 int tmfinv_api_history_add(const tmfinv_http_request *req, const char *instance_id, const char *time,
                            const char *field, const char *before, const char *after);
 
+/* POST /api/v1/sources/{name}/events: events from a source's TMF hub (api_hub_listener.c). */
+extern const tmfinv_http_route tmfinv_api_hub_routes[];
+extern const size_t tmfinv_api_hub_n_routes;
+
 /* /healthz, /readyz, /metrics (api_ops.c). */
 extern const tmfinv_http_route tmfinv_api_ops_routes[];
 extern const size_t tmfinv_api_ops_n_routes;

@@ -70,6 +70,7 @@ void tmfinv_config_free(tmfinv_config *c)
     free(c->http.tls_cert);
     free(c->http.tls_key);
     strv_free(c->http.cors_origins, c->http.n_cors_origins);
+    free(c->http.public_url);
     strv_free(c->warnings, c->n_warnings);
     free(c->path);
     free(c);
@@ -573,6 +574,15 @@ static int load_source(const char *file, const char *dir, tmfinv_ini_section *se
             return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] insecure = '%s': expected true or false", file,
                                     e->line, sec->name, e->value);
     }
+    if ((e = tmfinv_ini_get(sec, "hub"))) {
+        /* Push from the source's TMF hub (docs/configuration.md, `hub`). */
+        if (strcmp(e->value, "true") == 0 || strcmp(e->value, "false") == 0)
+            s->hub = strcmp(e->value, "true") == 0;
+        else
+            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] hub = '%s': expected true or false", file,
+                                    e->line, sec->name, e->value);
+        s->hub_line = e->line;
+    }
     if ((e = tmfinv_ini_get(sec, "timeout"))) {
         int seconds;
 
@@ -729,6 +739,26 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             if ((e = tmfinv_ini_get(sec, "cors_origins")) &&
                 (rc = origins_value(path, sec->name, e, &c->http.cors_origins, &c->http.n_cors_origins, 1)) < 0)
                 goto out;
+            if ((e = tmfinv_ini_get(sec, "public_url"))) {
+                size_t n = strlen(e->value);
+
+                /* A base URL that sources call back (hub callbacks): an origin and an optional
+                 * path prefix, nothing a callback path could not be appended to. */
+                if ((rc = url_value(path, sec->name, e)) < 0)
+                    goto out;
+                if (strpbrk(e->value, "?#") || n > 1024) {
+                    rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [http] public_url = '%s': expected "
+                                          "http(s)://host[:port][/prefix] without query or fragment (at most 1024 "
+                                          "bytes)", path, e->line, e->value);
+                    goto out;
+                }
+                while (n > 0 && e->value[n - 1] == '/')
+                    n--;
+                if (!(c->http.public_url = strndup(e->value, n))) {
+                    rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+                    goto out;
+                }
+            }
             {
                 static const char *const secrets[] = {"tokens_file", "tls_key", NULL};
 
@@ -831,6 +861,13 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                               c->http.default_limit, c->http.max_limit);
         goto out;
     }
+    for (i = 0; i < c->n_sources; i++)
+        if (c->sources[i].hub && !c->http.public_url) {
+            rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [source %s] hub = true needs [http] public_url (the base "
+                                  "URL the source calls back with events)", path, c->sources[i].hub_line,
+                                  c->sources[i].name);
+            goto out;
+        }
     /* [sync] may follow the sources in the file: their default is applied once all is read. */
     for (i = 0; i < c->n_sources; i++)
         if (c->sources[i].max_remove_fraction < 0)

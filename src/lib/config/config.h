@@ -50,6 +50,8 @@ typedef struct tmfinv_source_config {
     char **allowed_origins; /* origins besides url's that may get requests (and credentials), normalised */
     size_t n_allowed_origins;
     int max_pages;          /* most pages one scan of this source may take (the page budget without a total) */
+    int hub;                /* hub = true: subscribe to the source's TMF hub (needs [http] public_url) */
+    int hub_line;           /* the line of `hub`, for messages */
 } tmfinv_source_config;
 
 typedef struct tmfinv_config {
@@ -86,6 +88,8 @@ typedef struct tmfinv_config {
         char **cors_origins;    /* [http] cors_origins: browser origins ("https://host[:port]", the
                                  * default port left out, as browsers send Origin); NULL: no CORS */
         size_t n_cors_origins;
+        char *public_url;       /* [http] public_url: how sources reach this server (hub callbacks),
+                                 * "http(s)://host[:port][/prefix]" without a trailing '/'; NULL: none */
     } http;
     char **warnings;        /* one line each, for the CLI to log as warnings (a secret file other
                              * users may read); the library never prints */

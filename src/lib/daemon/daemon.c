@@ -1,5 +1,6 @@
 /* daemon.c: the serve daemon (see daemon.h). */
 #include "daemon.h"
+#include "daemon_hub.h"
 
 #include "fetch.h"
 #include "tmfinv_error.h"
@@ -29,6 +30,7 @@ struct tmfinv_daemon {
     int sync_requested;
     int reloaded;               /* the schedule must be computed again from the new config */
     tmfinv_daemon_status status;
+    daemon_hub *hub;            /* push from the sources' hubs (daemon_hub.c) */
 };
 
 static void say(tmfinv_daemon *d, tmfinv_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -43,6 +45,16 @@ static void say(tmfinv_daemon *d, tmfinv_log_level level, const char *fmt, ...)
     va_end(ap);
     if (d->log)
         d->log(d->log_ctx, level, line);
+}
+
+/* Wakes the sync thread: a hub event is queued. */
+static void hub_wake(void *ctx)
+{
+    tmfinv_daemon *d = ctx;
+
+    pthread_mutex_lock(&d->lock);
+    pthread_cond_broadcast(&d->wake);
+    pthread_mutex_unlock(&d->lock);
 }
 
 static void runtime_free(tmfinv_runtime *rt)
@@ -114,6 +126,8 @@ int tmfinv_daemon_new(const char *path, tmfinv_log_fn log, void *log_ctx, tmfinv
 
         rc = tmfinv_store_open_with(d->runtime->cfg->store_path, &so, &d->store);
     }
+    if (rc == 0)
+        rc = daemon_hub_new(d->runtime->cfg, hub_wake, d, &d->hub);
     if (rc < 0) {
         tmfinv_daemon_stop(d);
         return rc;
@@ -164,6 +178,29 @@ static void run_sync(tmfinv_daemon *d, int incremental)
     tmfinv_daemon_release(d, rt);
 }
 
+/* Applies the events the sources' hubs pushed, on this thread (the single writer), so a push
+ * never interleaves with a scan's pages: one arriving during a run waits for its end. */
+static void apply_pushes(tmfinv_daemon *d)
+{
+    tmfinv_runtime *rt;
+    tmfinv_sync_options opt = {.stop = &d->stop, .log = sync_log, .log_ctx = d};
+
+    if (!daemon_hub_pending(d->hub))
+        return;
+    rt = tmfinv_daemon_acquire(d);
+    daemon_hub_drain(d->hub, d->store, rt->model, rt->cfg, &opt);
+    tmfinv_daemon_release(d, rt);
+}
+
+/* Subscribes the hub sources (renew: at a full reconcile, see daemon_hub.h). */
+static void hub_subscribe(tmfinv_daemon *d, int renew)
+{
+    tmfinv_runtime *rt = tmfinv_daemon_acquire(d);
+
+    daemon_hub_subscribe(d->hub, rt->cfg, renew, sync_log, d);
+    tmfinv_daemon_release(d, rt);
+}
+
 /* Retention between runs ([store] history_days, removed_days): the purge in small
  * transactions on the sync thread's connection, so it never runs beside a sync; a stop or a
  * sync request ends it early (the rest goes after the next run). */
@@ -177,7 +214,7 @@ static void purge_between_runs(tmfinv_daemon *d)
     tmfinv_daemon_release(d, rt);
     while (!done && !d->stop && !asked && (rc = tmfinv_store_purge_step(d->store, &p, &done)) == 0) {
         pthread_mutex_lock(&d->lock);
-        asked = d->sync_requested;
+        asked = d->sync_requested || daemon_hub_pending(d->hub);
         pthread_mutex_unlock(&d->lock);
     }
     if (rc < 0)
@@ -194,7 +231,7 @@ static int wait_until(tmfinv_daemon *d, int64_t until_ms)
     int requested = 0;
 
     pthread_mutex_lock(&d->lock);
-    while (!d->stop && !d->sync_requested && !d->reloaded) {
+    while (!d->stop && !d->sync_requested && !d->reloaded && !daemon_hub_pending(d->hub)) {
         int64_t now = tmfinv_time_monotonic_ms();
         struct timespec ts;
 
@@ -259,6 +296,8 @@ static void *sync_thread(void *arg)
     int full_interval_s = first->cfg->full_interval_s;
 
     tmfinv_daemon_release(d, first);
+    /* Subscribed before the first run, so that no change made during it is missed. */
+    hub_subscribe(d, 0);
     last_full = last_run = tmfinv_time_monotonic_ms();
     /* The schedule survives a restart: a full sync younger than full_interval (from the
      * store) is not done again; a refresh brings the mirror up to date and the next full
@@ -272,6 +311,7 @@ static void *sync_thread(void *arg)
         run_sync(d, 1);
     } else
         run_sync(d, 0);
+    apply_pushes(d);
     purge_between_runs(d);
     while (!d->stop) {
         tmfinv_runtime *rt = tmfinv_daemon_acquire(d);
@@ -283,6 +323,7 @@ static void *sync_thread(void *arg)
         requested = wait_until(d, next_refresh < next_full ? next_refresh : next_full);
         if (d->stop)
             break;
+        apply_pushes(d);
         /* Woken early by a reload: compute the times again from the new intervals. */
         if (!requested && tmfinv_time_monotonic_ms() < (next_refresh < next_full ? next_refresh : next_full))
             continue;
@@ -290,8 +331,19 @@ static void *sync_thread(void *arg)
         last_run = tmfinv_time_monotonic_ms();
         if (full)
             last_full = last_run;
+        if (full && !requested)
+            hub_subscribe(d, 1);
         run_sync(d, !full);
+        apply_pushes(d);
         purge_between_runs(d);
+    }
+    {
+        tmfinv_runtime *rt = tmfinv_daemon_acquire(d);
+
+        /* A clean stop: the sources stop sending (events queued but not applied are left to
+         * the next start's full reconcile). */
+        daemon_hub_unsubscribe(d->hub, rt->cfg, sync_log, d);
+        tmfinv_daemon_release(d, rt);
     }
     return NULL;
 }
@@ -366,6 +418,7 @@ void tmfinv_daemon_stop(tmfinv_daemon *d)
     if (d->thread_started)
         pthread_join(d->thread, NULL);
     tmfinv_http_stop(d->http);
+    daemon_hub_free(d->hub);
     tmfinv_store_close(d->store);
     if (d->runtime)
         tmfinv_daemon_release(d, d->runtime);
@@ -433,6 +486,15 @@ void tmfinv_daemon_status_get(tmfinv_daemon *d, tmfinv_daemon_status *out)
     pthread_mutex_lock(&d->lock);
     *out = d->status;
     pthread_mutex_unlock(&d->lock);
+}
+
+int tmfinv_daemon_push(tmfinv_daemon *d, const char *source, const char *secret, int deleted, cJSON *item)
+{
+    if (!d->hub) {
+        cJSON_Delete(item);
+        return tmfinv_error_set(TMFINV_ENOTFOUND, "no hub source '%s'", source);
+    }
+    return daemon_hub_push(d->hub, source, secret, deleted, item);
 }
 
 tmfinv_http_server *tmfinv_daemon_http(tmfinv_daemon *d)

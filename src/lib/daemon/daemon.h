@@ -64,6 +64,12 @@ int tmfinv_daemon_request_sync(tmfinv_daemon *d);
 
 void tmfinv_daemon_status_get(tmfinv_daemon *d, tmfinv_daemon_status *out);
 
+/* An event a source's hub pushed for `source` (hub = true), with the callback's `secret`:
+ * queued and applied by the sync thread in arrival order (daemon_hub.h). Takes `item`.
+ * TMFINV_ENOTFOUND: no hub source of that name; TMFINV_EREFUSED: wrong secret;
+ * TMFINV_ELIMIT: too many events wait. */
+int tmfinv_daemon_push(tmfinv_daemon *d, const char *source, const char *secret, int deleted, cJSON *item);
+
 /* The HTTP server (for its metrics) and the port it listens on. */
 tmfinv_http_server *tmfinv_daemon_http(tmfinv_daemon *d);
 

@@ -395,6 +395,17 @@ out:
     return rc;
 }
 
+/* For sync_push.c: the same rules, one item at a time (sync_int.h). */
+int sync_apply_item(sync_ctx *c, const cJSON *item)
+{
+    return apply_item(c, item);
+}
+
+int sync_feeds(const tmfinv_source_config *s, const tmfinv_definition *d)
+{
+    return feeds(s, d);
+}
+
 /* Applies one page in one transaction, with the source's figures. */
 static int apply_page(sync_ctx *c, const cJSON *items)
 {

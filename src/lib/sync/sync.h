@@ -69,4 +69,21 @@ int tmfinv_sync_load_model(const tmfinv_config *cfg, tmfinv_model **out);
 int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv_config *cfg,
                     const tmfinv_sync_options *opt, tmfinv_sync_result *result);
 
+/* One item a source pushed (an event of its TMF hub). */
+typedef struct tmfinv_pushed_item {
+    int deleted;            /* a Delete event: the item is gone at the source */
+    const cJSON *item;      /* the entity as the event holds it (borrowed) */
+} tmfinv_pushed_item;
+
+/* Applies the items source `source` pushed, in order, in one run of kind "push" and one
+ * transaction, under exactly the rules of a scan (sync_push.c): each item as the scan's
+ * per-item code applies it; a deleted item removes the active instance of its
+ * definition and key that this source wrote, with the reason "deleted at the source (hub
+ * event)". An item the store already holds as sent changes nothing. Nothing is swept.
+ * Returns 0 (result->run_id set), TMFINV_ENOTFOUND when `source` is not configured, or a
+ * negative code when the store failed (the run is then ended incomplete). */
+int tmfinv_sync_apply_pushed(tmfinv_store *store, const tmfinv_model *model, const tmfinv_config *cfg,
+                             const char *source, const tmfinv_pushed_item *items, size_t n,
+                             const tmfinv_sync_options *opt, tmfinv_sync_result *result);
+
 #endif

@@ -1,6 +1,6 @@
 /* sync_int.h: what the sync's files share and nobody else sees (sync.c: runs, sources,
  * pages and the rules for one item; sync_write.c: what one item writes — reports,
- * history, removals, stale marks, unknown values). */
+ * history, removals, stale marks, unknown values; sync_push.c: items a source pushed). */
 #ifndef TMFINV_SYNC_INT_H
 #define TMFINV_SYNC_INT_H
 
@@ -36,6 +36,8 @@ typedef struct sync_ctx {
     size_t n_unknown_seen;
     const tmfinv_definition *def; /* the definition of the item being applied */
     int refs_used;              /* the model has active_only reference fields (sync_refs.c) */
+    int pushed;                 /* items pushed by the source's hub (sync_push.c): an item never
+                                 * overwrites an instance another TMF id wrote (first occurrence) */
 } sync_ctx;
 
 /* One line for the operator through c->log. */
@@ -67,6 +69,14 @@ int sync_mark_stale(sync_ctx *c, const tmfinv_definition *d, const char *key, tm
 
 /* tmfinv_unknown_fn for c->def: reports an undeclared value once per run. */
 int sync_report_unknown(void *ctx, const tmfinv_field *f, const char *value);
+
+/* Applies one item of c->src under every rule of a scan (classification, key, exclusion,
+ * status rules, map and validate, owners, unknown values, stale marks, references), inside
+ * the caller's transaction; sync_push.c applies pushed items with it. */
+int sync_apply_item(sync_ctx *c, const cJSON *item);
+
+/* 1 when source `s` feeds definition `d`. */
+int sync_feeds(const tmfinv_source_config *s, const tmfinv_definition *d);
 
 /* References restricted to active instances (sync_refs.c). At the start of a run: */
 int sync_refs_begin(sync_ctx *c);

@@ -157,7 +157,7 @@ int sync_defer_if_foreign(sync_ctx *c, const tmfinv_definition *d, const char *k
     int same = 1, rc;
 
     *deferred = 0;
-    if (c->rs.failed == 0)
+    if (c->rs.failed == 0 && !c->pushed)
         return 0;
     rc = tmfinv_store_written_by(c->store, d->name, key, cJSON_IsString(id) && *id->valuestring ? id->valuestring : NULL,
                                  &same);
@@ -169,8 +169,12 @@ int sync_defer_if_foreign(sync_ctx *c, const tmfinv_definition *d, const char *k
     c->deferred++;
     c->rs.duplicates++;
     return sync_report(c, "duplicate", d, key, item, d->fields[d->key_field].name,
-                       "deferred: a page failed earlier in this scan and another item (another TMF id) wrote this "
-                       "instance, so this one may not be the first of its key; the next complete scan decides");
+                       c->pushed ? "deferred: pushed by the source's hub while another item (another TMF id) wrote "
+                                   "this instance, so this one may not be the first of its key; the next complete "
+                                   "scan decides"
+                                 : "deferred: a page failed earlier in this scan and another item (another TMF id) "
+                                   "wrote this instance, so this one may not be the first of its key; the next "
+                                   "complete scan decides");
 }
 
 /* The item of an existing instance was rejected (it cannot be stored at all): the stored
