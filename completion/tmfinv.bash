@@ -15,7 +15,7 @@ _tmfinv()
     COMPREPLY=()
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="sync serve query export show set history changes purge summary runs rejected definitions check help"
+    local commands="sync serve query export show set history impact changes purge summary runs rejected definitions check help"
 
     # Find the command, skipping the global options (and -c's value).
     cmd=
@@ -43,7 +43,7 @@ _tmfinv()
     case $prev in
         --definition) COMPREPLY=($(compgen -W "$(_tmfinv_definitions "${COMP_WORDS[0]}" "${global[@]}")" -- "$cur")); return ;;
         --kind) COMPREPLY=($(compgen -W "rejected duplicate empty_key unknown_value local_conflict all" -- "$cur")); return ;;
-        --limit|--where|--since|--since-run|--after|--field) return ;;
+        --limit|--where|--since|--since-run|--after|--field|--depth) return ;;
         --format) COMPREPLY=($(compgen -W "csv jsonl" -- "$cur")); return ;;
         --output) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     esac
@@ -56,6 +56,7 @@ _tmfinv()
         export) opts="--format --all --output --help" ;;
         show) opts="--definition --json --help" ;;
         history) opts="--definition --field --json --help" ;;
+        impact) opts="--definition --up --down --depth --json --help" ;;
         changes) opts="--since --since-run --definition --field --after --limit --json --help" ;;
         purge) opts="--dry-run --json --help" ;;
         set) opts="--definition --help" ;;

@@ -42,6 +42,8 @@ static const char usage_text[] =
     "  show KEY|UUID [--definition DEF] [--json]\n"
     "  set KEY|UUID FIELD=VALUE [--definition DEF]\n"
     "  history KEY|UUID [--definition DEF] [--field FIELD] [--json]\n"
+    "  impact KEY|UUID [--definition DEF] [--up|--down] [--depth N] [--json]\n"
+    "                                   what depends on an instance and what it depends on\n"
     "  changes [--since TIME|--since-run N] [--definition DEF] [--field FIELD] [--after ID]\n"
     "          [--limit N] [--json]   the changes of every instance, oldest first\n"
     "  purge [--dry-run] [--json]       remove what [store] history_days and removed_days no longer keep\n"
@@ -219,6 +221,7 @@ static const command commands[] = {
     {"set", cmd_set},         {"history", cmd_history},   {"summary", cmd_summary}, {"runs", cmd_runs},
     {"rejected", cmd_rejected}, {"definitions", cmd_definitions}, {"check", cmd_check},
     {"export", cmd_export},   {"changes", cmd_changes},   {"purge", cmd_purge},
+    {"impact", cmd_impact},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -25,6 +25,9 @@ extern const size_t tmfinv_api_om_n_routes;
 int tmfinv_api_changes_list(tmfinv_http_request *req, tmfinv_http_response *res);
 int tmfinv_api_timeline(tmfinv_http_request *req, tmfinv_http_response *res);
 
+/* GET /api/v1/instances/{id}/impact (api_impact.c; routed from tmfinv_api_om_routes). */
+int tmfinv_api_impact(tmfinv_http_request *req, tmfinv_http_response *res);
+
 /* Records a change made through the API (PATCH…) as made by "api:" and the name of the
  * caller's token ("api:anonymous" without a tokens file); tmfinv_store_history_add_by(). */
 int tmfinv_api_history_add(const tmfinv_http_request *req, const char *instance_id, const char *time,

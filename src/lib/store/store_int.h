@@ -53,6 +53,23 @@ typedef struct tmfinv_store_refs_ops {
                       int (*fn)(const char *, void *), void *ctx);
 } tmfinv_store_refs_ops;
 
+/* The operations behind impact's graph (store_graph.h; kept together so that a backend can
+ * fill them as one). */
+struct tmfinv_graph_field;
+struct tmfinv_graph_session;
+struct tmfinv_graph_node;
+typedef struct tmfinv_store_graph_ops {
+    int (*index)(tmfinv_store *s, const struct tmfinv_graph_field *fields, size_t n, int *built);
+    int (*begin)(tmfinv_store *s, struct tmfinv_graph_session **out);
+    void (*end)(tmfinv_store *s, struct tmfinv_graph_session *g);
+    int (*get)(tmfinv_store *s, struct tmfinv_graph_session *g, const char *id, int full,
+               struct tmfinv_graph_node *out);
+    int (*find)(tmfinv_store *s, struct tmfinv_graph_session *g, const char *definition, const char *ref,
+                struct tmfinv_graph_node *out);
+    int (*referrers)(tmfinv_store *s, struct tmfinv_graph_session *g, const char *ref,
+                     int (*fn)(struct tmfinv_graph_node *, const char *, void *), void *ctx);
+} tmfinv_store_graph_ops;
+
 /* What a transaction call asks: a read snapshot, a write transaction (the write lock
  * taken at once), or the end of the current one. */
 typedef enum tmfinv_store_tx { TMFINV_TX_READ, TMFINV_TX_WRITE, TMFINV_TX_COMMIT, TMFINV_TX_ROLLBACK } tmfinv_store_tx;
@@ -89,6 +106,7 @@ typedef struct tmfinv_store_ops {
     const tmfinv_store_tmf_ops *tmf;    /* the TMF API queries */
     const tmfinv_store_refs_ops *refs;  /* references restricted to active instances */
     const tmfinv_store_history_ops *hist; /* the changes feed and retention */
+    const tmfinv_store_graph_ops *graph; /* impact's index of references (store_graph.h) */
 } tmfinv_store_ops;
 
 /* Every backend's handle starts with this. */

@@ -111,6 +111,27 @@ static const char *const migrations[] = {
      * to the next run and the store converges. */
     "CREATE TABLE ref_pending (definition TEXT NOT NULL, ref TEXT NOT NULL, PRIMARY KEY (definition, ref))"
     " WITHOUT ROWID;",
+    /* 9 -> 10: impact's index of references (store_sqlite_graph.c): the fields it holds
+     * (filled by the first impact, from the definitions) and one row per value of them, kept
+     * by triggers with every write of an instance, so that "who names X" is one indexed lookup.
+     * IF NOT EXISTS: a store turned back to an older version by a test replays it safely. */
+    "CREATE TABLE IF NOT EXISTS edge_field (definition TEXT NOT NULL, field TEXT NOT NULL,"
+    " PRIMARY KEY (definition, field)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS edge (ref TEXT NOT NULL, src TEXT NOT NULL, field TEXT NOT NULL,"
+    " PRIMARY KEY (ref, src, field)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS edge_by_src ON edge (src);"
+    "CREATE TRIGGER IF NOT EXISTS edge_on_insert AFTER INSERT ON instance BEGIN"
+    " INSERT OR IGNORE INTO edge (ref, src, field) SELECT j.value, new.id, f.field FROM edge_field f,"
+    " json_each(new.fields, '$.\"' || f.field || '\"') j WHERE f.definition = new.definition AND j.type = 'text';"
+    " END;"
+    "CREATE TRIGGER IF NOT EXISTS edge_on_update AFTER UPDATE OF fields, definition ON instance"
+    " WHEN old.fields IS NOT new.fields OR old.definition IS NOT new.definition BEGIN"
+    " DELETE FROM edge WHERE src = old.id;"
+    " INSERT OR IGNORE INTO edge (ref, src, field) SELECT j.value, new.id, f.field FROM edge_field f,"
+    " json_each(new.fields, '$.\"' || f.field || '\"') j WHERE f.definition = new.definition AND j.type = 'text';"
+    " END;"
+    "CREATE TRIGGER IF NOT EXISTS edge_on_delete AFTER DELETE ON instance BEGIN"
+    " DELETE FROM edge WHERE src = old.id; END;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -814,5 +835,6 @@ static const tmfinv_store_ops sqlite_ops = {
     .tmf = &store_sqlite_tmf_ops,
     .refs = &store_sqlite_refs_ops,
     .hist = &store_sqlite_history_ops,
+    .graph = &store_sqlite_graph_ops,
 };
 

@@ -140,5 +140,6 @@ extern const tmfinv_store_history_ops store_sqlite_history_ops; /* store_sqlite_
 extern const tmfinv_store_om_ops store_sqlite_om_ops;   /* store_sqlite_om.c */
 extern const tmfinv_store_tmf_ops store_sqlite_tmf_ops; /* store_sqlite_tmf.c */
 extern const tmfinv_store_refs_ops store_sqlite_refs_ops; /* store_sqlite_refs.c */
+extern const tmfinv_store_graph_ops store_sqlite_graph_ops; /* store_sqlite_graph.c */
 
 #endif
