@@ -5,8 +5,10 @@ A status change reaches the store within 2 s of the epoch advance with no poll i
 schedule is an hour long: the runs list shows only push runs after the first sync); Create and
 Delete are applied; what pushes leave equals what a full scan makes of the same epoch (a full
 sync afterwards changes nothing); duplicated events change nothing more; dropped events are
-repaired by the next scheduled full reconcile; serve unsubscribes on SIGTERM, subscribes again
-on restart and, after a kill -9, deletes the subscription it left behind; an event without the
+repaired by the next scheduled full reconcile; a push arriving during a sync is applied after
+it, not lost; serve unsubscribes on SIGTERM, subscribes again on restart and, after a kill -9,
+deletes the subscription it left behind, and subscribes again at the next full reconcile when
+the source forgot its subscription; an event without the
 callback's secret, or with a wrong one, is refused and changes nothing; hub = true without
 [http] public_url fails naming file and line."""
 
@@ -206,6 +208,46 @@ class HubPushTest(TestCase):
         now = {s["id"] for s in self.hub()["subscriptions"]}
         self.assertEqual(len(now), 2, "the subscriptions of the killed serve are still there")
         self.assertFalse(now & again)
+        self.assertEqual(server.stop(), 0)
+
+    def test_hub_push__subscribes_again_when_the_source_forgot(self):
+        server = self.start(full_interval=4)
+        first_full = max(r["id"] for r in self.runs() if r["kind"] == "full")
+        for s in self.hub()["subscriptions"]:     # the source forgets (a restart without persistence)
+            self.assertEqual(request("DELETE", self.simulator.base + s["path"] + "/" + s["id"])[0], 204)
+        self.assertEqual(self.hub()["subscriptions"], [])
+        self.wait(lambda: any(r["kind"] == "full" and r["id"] > first_full for r in self.runs()),
+                  "the scheduled full reconcile")
+        self.wait(lambda: len(self.hub()["subscriptions"]) == 2, "the subscriptions renewed")
+        with open(os.path.join(self.ws.dir, "serve.log")) as f:
+            self.assertIn("the source had forgotten subscription", f.read())
+        # Renewed, the push works again.
+        before = self.resources()
+        self.simulator.post("/_sim/epoch")
+        rid, status = self.status_change(before, self.resources())
+        self.wait(lambda: self.row("Resource", rid)[0] == status, "the pushed status", timeout=5)
+        self.assertEqual(server.stop(), 0)
+
+    def test_hub_push__a_push_during_a_sync_waits_for_its_end(self):
+        server = self.start("--latency-ms", "400")
+        last = max(r["id"] for r in self.runs())
+        before = self.resources()
+        self.assertEqual(request("POST", server.base + "/api/v1/sync")[0], 202)
+        self.wait(lambda: any(r["id"] > last and r["running"] for r in self.runs()), "the sync to start")
+        self.simulator.post("/_sim/epoch")
+        self.assertTrue(any(r["id"] > last and r["running"] for r in self.runs()), "the sync ended before the advance")
+        after = self.resources()
+        rid, status = self.status_change(before, after)
+        self.wait(lambda: self.row("Resource", rid)[0] == status, "the change", timeout=30)
+        self.settle()
+        self.wait(lambda: any(r["id"] > last and r["kind"] == "push" for r in self.runs()), "the push runs")
+        runs = sorted((r for r in self.runs() if r["id"] > last), key=lambda r: r["id"])
+        self.assertEqual(runs[0]["kind"], "full")
+        pushes = [r for r in runs if r["kind"] == "push"]
+        self.assertTrue(pushes, "the events were lost")
+        self.assertGreaterEqual(min(p["started"] for p in pushes), runs[0]["ended"],
+                                "a push was applied while the sync ran")
+        self.full_sync_changes_nothing(server.base)
         self.assertEqual(server.stop(), 0)
 
     def test_hub_push__forged_events_are_refused(self):
