@@ -1,5 +1,6 @@
 /* cmd_instances.c: the commands over instances: `query`, `show`, `history` and `set`. */
 #include "cli.h"
+#include "store_events.h"
 
 #include "config.h"
 #include "model.h"
@@ -485,7 +486,7 @@ int cmd_set(app *a, int argc, char **argv)
     tmfinv_time_now(now, sizeof(now));
     (void)snprintf(inst->modified, sizeof(inst->modified), "%s", now);
     cli_actor(actor, sizeof(actor));
-    if (tmfinv_store_begin(a->store) < 0 ||
+    if (tmfinv_store_events_model(a->store, a->model) < 0 || tmfinv_store_begin(a->store) < 0 ||
         tmfinv_store_history_add_by(a->store, inst->id, 0, actor, now, name, before, after) < 0 ||
         tmfinv_store_put(a->store, inst) < 0) {
         cli_fail_line("set");

@@ -288,9 +288,9 @@ static int serve_wait(const sigset_t *signals, tmfinv_daemon *d, uint64_t watchd
 int cmd_serve(app *a, int argc, char **argv)
 {
     const tmfinv_http_route *tables[] = {tmfinv_api_tmf_routes, tmfinv_api_om_routes, tmfinv_api_ops_routes,
-                                         tmfinv_ui_routes, tmfinv_api_hub_routes};
+                                         tmfinv_ui_routes, tmfinv_api_hub_routes, tmfinv_api_events_routes};
     const size_t sizes[] = {tmfinv_api_tmf_n_routes, tmfinv_api_om_n_routes, tmfinv_api_ops_n_routes,
-                            tmfinv_ui_n_routes, tmfinv_api_hub_n_routes};
+                            tmfinv_ui_n_routes, tmfinv_api_hub_n_routes, tmfinv_api_events_n_routes};
     tmfinv_daemon *d = NULL;
     sigset_t signals;
     uint64_t watchdog_us = 0;

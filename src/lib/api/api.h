@@ -38,6 +38,10 @@ extern const tmfinv_http_route tmfinv_api_hub_routes[];
 extern const size_t tmfinv_api_hub_n_routes;
 
 /* /healthz, /readyz, /metrics (api_ops.c). */
+/* The TMF hubs (POST/DELETE …/hub) and /api/v1/events (api_events.c, docs/events.md). */
+extern const tmfinv_http_route tmfinv_api_events_routes[];
+extern const size_t tmfinv_api_events_n_routes;
+
 extern const tmfinv_http_route tmfinv_api_ops_routes[];
 extern const size_t tmfinv_api_ops_n_routes;
 

@@ -8,6 +8,7 @@
  * docs/operations.md lists every metric. */
 #include "api.h"
 #include "daemon.h"
+#include "events.h"
 
 #include "tmfinv_error.h"
 #include "tmfinv_procstat.h"
@@ -316,7 +317,8 @@ static int metrics(tmfinv_http_request *req, tmfinv_http_response *res)
     if ((rc = family(b, "tmfinv_build_info", "gauge", "The tmfinv version serving.")) < 0 ||
         (rc = tmfinv_buf_printf(b, "tmfinv_build_info{version=\"%s\"} 1\n", TMFINV_VERSION)) < 0)
         goto out;
-    if ((rc = tmfinv_http_metrics(tmfinv_daemon_http(req->app), b)) < 0 || (rc = process_metrics(b)) < 0)
+    if ((rc = tmfinv_http_metrics(tmfinv_daemon_http(req->app), b)) < 0 || (rc = process_metrics(b)) < 0 ||
+        (rc = tmfinv_events_metrics(tmfinv_daemon_events(req->app), b)) < 0)
         goto out;
     res->status = 200;
     (void)snprintf(res->content_type, sizeof(res->content_type), "text/plain; version=0.0.4; charset=utf-8");

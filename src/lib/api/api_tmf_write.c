@@ -19,6 +19,7 @@
  * actor "api:" and the token's name: tmfinv_api_history_add()). */
 #include "api.h"
 #include "api_tmf_int.h"
+#include "store_events.h"
 #include "tmf_schema.h"
 
 #include "tmfinv_error.h"
@@ -231,7 +232,8 @@ static int create(tmfinv_http_request *req, tmfinv_http_response *res, const api
             rc = 0;
         goto out;
     }
-    if ((rc = tmfinv_store_begin_write(req->store)) < 0)
+    /* The status fields tell StateChange events from AttributeValueChange ones (store_events.h). */
+    if ((rc = tmfinv_store_events_model(req->store, t.rt->model)) < 0 || (rc = tmfinv_store_begin_write(req->store)) < 0)
         goto out;
     in_tx = 1;
     rc = tmfinv_store_state_local(req->store, d->name, key, old_id, old_hash, &old_removed, &old_stale, &local);
@@ -315,7 +317,8 @@ static int delete(tmfinv_http_request *req, tmfinv_http_response *res, const api
     int rc, in_tx = 0;
 
     api_tmf_request_begin(&t, req, res, coll);
-    if ((rc = tmfinv_store_begin_write(req->store)) < 0)
+    /* The status fields tell StateChange events from AttributeValueChange ones (store_events.h). */
+    if ((rc = tmfinv_store_events_model(req->store, t.rt->model)) < 0 || (rc = tmfinv_store_begin_write(req->store)) < 0)
         goto out;
     in_tx = 1;
     if ((rc = api_tmf_find(&t, &inst)) < 0) {
@@ -609,7 +612,8 @@ static int patch(tmfinv_http_request *req, tmfinv_http_response *res, const api_
         rc = tmfinv_http_error(res, 400, "21", "Bad Request", "the body must be a JSON object of field names and values");
         goto out;
     }
-    if ((rc = tmfinv_store_begin_write(req->store)) < 0)
+    /* The status fields tell StateChange events from AttributeValueChange ones (store_events.h). */
+    if ((rc = tmfinv_store_events_model(req->store, t.rt->model)) < 0 || (rc = tmfinv_store_begin_write(req->store)) < 0)
         goto out;
     in_tx = 1;
     if ((rc = api_tmf_find(&t, &inst)) < 0) {

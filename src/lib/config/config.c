@@ -64,6 +64,9 @@ void tmfinv_config_free(tmfinv_config *c)
     for (size_t i = 0; i < c->n_sources; i++)
         source_clear(&c->sources[i]);
     free(c->sources);
+    for (size_t i = 0; i < c->n_webhooks; i++)
+        tmfinv_config_webhook_clear(&c->webhooks[i]);
+    free(c->webhooks);
     free(c->store_path);
     free(c->http.listen);
     free(c->http.tokens_file);
@@ -741,11 +744,19 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                 goto out;
             if ((e = tmfinv_ini_get(sec, "public_url"))) {
                 size_t n = strlen(e->value);
+                const char *host;
 
                 /* A base URL that sources call back (hub callbacks): an origin and an optional
                  * path prefix, nothing a callback path could not be appended to. */
                 if ((rc = url_value(path, sec->name, e)) < 0)
                     goto out;
+                host = strstr(e->value, "://") + 3; /* url_value checked the scheme */
+                if (memchr(host, '@', strcspn(host, "/"))) {
+                    /* Not repeated: what stands before '@' may be a password. */
+                    rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [http] public_url: no user or password "
+                                          "(user:password@) may stand in it", path, e->line);
+                    goto out;
+                }
                 if (strpbrk(e->value, "?#") || n > 1024) {
                     rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [http] public_url = '%s': expected "
                                           "http(s)://host[:port][/prefix] without query or fragment (at most 1024 "
@@ -820,8 +831,21 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             c->n_sources++;
             if (rc < 0 || (rc = warn_open_secrets(c, dir, sec, secrets)) < 0)
                 goto out;
+        } else if (strncmp(sec->name, "webhook ", 8) == 0) {
+            /* Events to webhooks (config_webhook.c, docs/events.md). */
+            tmfinv_webhook_config *grown = realloc(c->webhooks, (c->n_webhooks + 1) * sizeof(*grown));
+
+            if (!grown) {
+                rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+                goto out;
+            }
+            c->webhooks = grown;
+            rc = tmfinv_config_webhook_load(path, dir, sec, sec->name + 8, &c->webhooks[c->n_webhooks]);
+            c->n_webhooks++;
+            if (rc < 0)
+                goto out;
         } else {
-            rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: unknown section [%s] (expected [store], [sync], [http], [log] or [source NAME])",
+            rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: unknown section [%s] (expected [store], [sync], [http], [log], [source NAME] or [webhook NAME])",
                                   path, sec->line, sec->name);
             goto out;
         }

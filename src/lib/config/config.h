@@ -54,6 +54,31 @@ typedef struct tmfinv_source_config {
     int hub_line;           /* the line of `hub`, for messages */
 } tmfinv_source_config;
 
+/* A [webhook NAME] section: where `serve` POSTs instance events (docs/events.md). */
+enum { TMFINV_WEBHOOK_CREATE = 1, TMFINV_WEBHOOK_CHANGE = 2, TMFINV_WEBHOOK_STATE = 4, TMFINV_WEBHOOK_DELETE = 8 };
+typedef struct tmfinv_webhook_config {
+    char *name;
+    char *url;
+    char **definitions;     /* NULL: all */
+    size_t n_definitions;
+    unsigned events;        /* TMFINV_WEBHOOK_* mask; default all */
+    char *secret;           /* from secret_file; NULL: unsigned */
+    int timeout_ms;         /* one POST */
+    int max_tries;          /* tries of one event before it is a dead letter */
+    int max_age_s;          /* an event older than this is a dead letter at its next failure */
+    int retry_delay_ms;     /* first back-off delay, doubled per try */
+    int retry_max_delay_ms; /* cap of the back-off delay */
+    char *ca_file;
+    int insecure;
+    int line;
+} tmfinv_webhook_config;
+
+/* Reads one [webhook NAME] section (config_webhook.c); errors name file:line. */
+struct tmfinv_ini_section;
+int tmfinv_config_webhook_load(const char *file, const char *dir, struct tmfinv_ini_section *sec, const char *name,
+                               tmfinv_webhook_config *out);
+void tmfinv_config_webhook_clear(tmfinv_webhook_config *w);
+
 typedef struct tmfinv_config {
     char *path;
     char *store_path;
@@ -96,6 +121,8 @@ typedef struct tmfinv_config {
     size_t n_warnings;
     tmfinv_source_config *sources;
     size_t n_sources;
+    tmfinv_webhook_config *webhooks; /* [webhook NAME] sections */
+    size_t n_webhooks;
 } tmfinv_config;
 
 /* Reads and checks the configuration at `path`. On success *out holds a new config

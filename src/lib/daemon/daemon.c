@@ -1,6 +1,7 @@
 /* daemon.c: the serve daemon (see daemon.h). */
 #include "daemon.h"
 #include "daemon_hub.h"
+#include "daemon_events.h"
 
 #include "fetch.h"
 #include "tmfinv_error.h"
@@ -31,6 +32,7 @@ struct tmfinv_daemon {
     int reloaded;               /* the schedule must be computed again from the new config */
     tmfinv_daemon_status status;
     daemon_hub *hub;            /* push from the sources' hubs (daemon_hub.c) */
+    tmfinv_events *events;      /* delivery of the outbox (daemon_events.c) */
 };
 
 static void say(tmfinv_daemon *d, tmfinv_log_level level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -397,6 +399,8 @@ int tmfinv_daemon_start(tmfinv_daemon *d, const tmfinv_http_route *const *tables
             say(d, TMFINV_LOG_WARN, "source '%s': TLS verification is OFF (insecure = true)", rt->cfg->sources[i].name);
     if ((rc = tmfinv_http_start(&hc, tables, sizes, n, d, &d->http)) < 0)
         return rc;
+    if ((rc = daemon_events_start(d, d->log, d->log_ctx, &d->events)) < 0)
+        return rc;
     if (rt->cfg->n_sources == 0)
         say(d, TMFINV_LOG_WARN, "%s: no [source NAME] section: serving the store without syncing", rt->cfg->path);
     else {
@@ -417,6 +421,7 @@ void tmfinv_daemon_stop(tmfinv_daemon *d)
     pthread_mutex_unlock(&d->lock);
     if (d->thread_started)
         pthread_join(d->thread, NULL);
+    tmfinv_events_stop(d->events);
     tmfinv_http_stop(d->http);
     daemon_hub_free(d->hub);
     tmfinv_store_close(d->store);
@@ -500,4 +505,9 @@ int tmfinv_daemon_push(tmfinv_daemon *d, const char *source, const char *secret,
 tmfinv_http_server *tmfinv_daemon_http(tmfinv_daemon *d)
 {
     return d->http;
+}
+
+tmfinv_events *tmfinv_daemon_events(tmfinv_daemon *d)
+{
+    return d->events;
 }

@@ -70,6 +70,10 @@ void tmfinv_daemon_status_get(tmfinv_daemon *d, tmfinv_daemon_status *out);
  * TMFINV_ELIMIT: too many events wait. */
 int tmfinv_daemon_push(tmfinv_daemon *d, const char *source, const char *secret, int deleted, cJSON *item);
 
+/* The event delivery (for its metrics; NULL before start). */
+struct tmfinv_events;
+struct tmfinv_events *tmfinv_daemon_events(tmfinv_daemon *d);
+
 /* The HTTP server (for its metrics) and the port it listens on. */
 tmfinv_http_server *tmfinv_daemon_http(tmfinv_daemon *d);
 

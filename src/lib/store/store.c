@@ -1,4 +1,5 @@
 /* store.c: dispatch of the store interface (store.h) to the chosen backend. */
+#include "store_events.h"
 #include "store_int.h"
 
 #include <stdlib.h>
@@ -25,15 +26,28 @@ int tmfinv_store_read_only(const tmfinv_store *s)
 
 void tmfinv_store_close(tmfinv_store *s)
 {
-    if (s)
+    if (s) {
+        tmfinv_store_outbox_close(s);
         s->ops->close(s);
+    }
 }
 
 int tmfinv_store_begin(tmfinv_store *s) { return s->ops->tx(s, TMFINV_TX_WRITE); }
 int tmfinv_store_begin_write(tmfinv_store *s) { return s->ops->tx(s, TMFINV_TX_WRITE); }
 int tmfinv_store_begin_read(tmfinv_store *s) { return s->ops->tx(s, TMFINV_TX_READ); }
-int tmfinv_store_commit(tmfinv_store *s) { return s->ops->tx(s, TMFINV_TX_COMMIT); }
-int tmfinv_store_rollback(tmfinv_store *s) { return s->ops->tx(s, TMFINV_TX_ROLLBACK); }
+/* The events of the transaction's writes go in before it commits (outbox.c). */
+int tmfinv_store_commit(tmfinv_store *s)
+{
+    int rc = tmfinv_store_outbox_commit(s);
+
+    return rc < 0 ? rc : s->ops->tx(s, TMFINV_TX_COMMIT);
+}
+
+int tmfinv_store_rollback(tmfinv_store *s)
+{
+    tmfinv_store_outbox_rollback(s);
+    return s->ops->tx(s, TMFINV_TX_ROLLBACK);
+}
 
 int tmfinv_store_get(tmfinv_store *s, const char *definition, const char *key, tmfinv_instance **out)
 {
@@ -50,19 +64,25 @@ int tmfinv_store_state(tmfinv_store *s, const char *definition, const char *key,
 
 int tmfinv_store_put(tmfinv_store *s, const tmfinv_instance *inst)
 {
-    return s->ops->put(s, inst);
+    int rc = s->ops->put(s, inst);
+
+    return rc < 0 ? rc : tmfinv_store_outbox_put(s, inst);
 }
 
 int tmfinv_store_history_add(tmfinv_store *s, const char *instance_id, int64_t run_id, const char *time,
                              const char *field, const char *before, const char *after)
 {
-    return s->ops->history_add(s, instance_id, run_id, NULL, time, field, before, after);
+    int rc = s->ops->history_add(s, instance_id, run_id, NULL, time, field, before, after);
+
+    return rc < 0 ? rc : tmfinv_store_outbox_history(s, instance_id, run_id, NULL, time, field, before, after);
 }
 
 int tmfinv_store_history_add_by(tmfinv_store *s, const char *instance_id, int64_t run_id, const char *actor,
                                 const char *time, const char *field, const char *before, const char *after)
 {
-    return s->ops->history_add(s, instance_id, run_id, actor, time, field, before, after);
+    int rc = s->ops->history_add(s, instance_id, run_id, actor, time, field, before, after);
+
+    return rc < 0 ? rc : tmfinv_store_outbox_history(s, instance_id, run_id, actor, time, field, before, after);
 }
 
 int tmfinv_store_changes(tmfinv_store *s, const tmfinv_changes_query *q, int64_t *total,
@@ -96,7 +116,10 @@ int tmfinv_store_seen_mark(tmfinv_store *s, const char *definition, const char *
 int tmfinv_store_sweep(tmfinv_store *s, const char *source, const char *definition, int64_t run_id,
                        const char *time, int64_t *removed)
 {
-    return s->ops->sweep(s, source, definition, run_id, time, removed);
+    /* The Delete events first: the sweep's condition still selects the instances it removes. */
+    int rc = tmfinv_store_outbox_sweep(s, source, definition, run_id, time);
+
+    return rc < 0 ? rc : s->ops->sweep(s, source, definition, run_id, time, removed);
 }
 
 int tmfinv_store_sweep_count(tmfinv_store *s, const char *source, const char *definition, int64_t *active,

@@ -53,6 +53,33 @@ typedef struct tmfinv_store_refs_ops {
                       int (*fn)(const char *, void *), void *ctx);
 } tmfinv_store_refs_ops;
 
+/* The operations behind the outbox (store_events.h; outbox.c decides which events a write
+ * makes, the backend writes and reads them). */
+struct tmfinv_event;
+struct tmfinv_receiver;
+struct tmfinv_dead_letter;
+typedef struct tmfinv_store_outbox_ops {
+    int (*enabled)(tmfinv_store *s, int *on);
+    int (*definition_of)(tmfinv_store *s, const char *instance_id, char *out, size_t size);
+    int (*add)(tmfinv_store *s, const char *instance_id, const char *type, const char *fields, int64_t run_id,
+               const char *actor, const char *time);
+    int (*sweep)(tmfinv_store *s, const char *source, const char *definition, int64_t run_id, const char *time);
+    int (*receiver_put)(tmfinv_store *s, const struct tmfinv_receiver *r);
+    int (*receiver_delete)(tmfinv_store *s, const char *name);
+    int (*receivers)(tmfinv_store *s, const char *name, int (*fn)(const struct tmfinv_receiver *, void *), void *ctx);
+    int (*next)(tmfinv_store *s, int64_t after, int64_t limit, int exact,
+                int (*fn)(const struct tmfinv_event *, void *), void *ctx);
+    int (*advance)(tmfinv_store *s, const char *receiver, int64_t cursor, int64_t delivered);
+    int (*dead_add)(tmfinv_store *s, const char *receiver, int64_t event_id, int64_t tries, const char *error,
+                    const char *first_try, const char *last_try);
+    int (*dead_letters)(tmfinv_store *s, const char *state, const char *receiver, int64_t offset, int64_t limit,
+                        int64_t *total, int (*fn)(const struct tmfinv_dead_letter *, void *), void *ctx);
+    int (*dead_retry)(tmfinv_store *s, int64_t id, int64_t *count);
+    int (*dead_done)(tmfinv_store *s, int64_t id);
+    int (*dead_failed)(tmfinv_store *s, int64_t id, const char *error, const char *time);
+    int (*purge)(tmfinv_store *s, const char *before, int64_t batch, int64_t *purged);
+} tmfinv_store_outbox_ops;
+
 /* The operations behind impact's graph (store_graph.h; kept together so that a backend can
  * fill them as one). */
 struct tmfinv_graph_field;
@@ -107,11 +134,13 @@ typedef struct tmfinv_store_ops {
     const tmfinv_store_refs_ops *refs;  /* references restricted to active instances */
     const tmfinv_store_history_ops *hist; /* the changes feed and retention */
     const tmfinv_store_graph_ops *graph; /* impact's index of references (store_graph.h) */
+    const tmfinv_store_outbox_ops *outbox; /* the outbox of events (store_events.h) */
 } tmfinv_store_ops;
 
 /* Every backend's handle starts with this. */
 struct tmfinv_store {
     const tmfinv_store_ops *ops;
+    struct tmfinv_store_outbox *outbox; /* the events a transaction's writes make so far (outbox.c) */
 };
 
 /* The SQLite backend: opens `path` (opt: never NULL, busy_timeout_ms > 0). */

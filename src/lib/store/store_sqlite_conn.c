@@ -153,6 +153,8 @@ void store_sqlite_disconnect(sqlite_store *s)
     for (int i = 0; i < 2; i++) {
         sqlite3_finalize(s->refs_st[i]);
         s->refs_st[i] = NULL;
+        sqlite3_finalize(s->outbox_st[i]);
+        s->outbox_st[i] = NULL;
     }
     sqlite3_close(s->db);
     s->db = NULL;

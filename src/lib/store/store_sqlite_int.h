@@ -48,6 +48,7 @@ typedef struct sqlite_store {
     int64_t open_run;           /* a run begun on this handle and not ended yet, 0: none */
     sqlite3_stmt *st[ST_COUNT];
     sqlite3_stmt *refs_st[2];   /* store_sqlite_refs.c's, prepared at first use */
+    sqlite3_stmt *outbox_st[2]; /* store_sqlite_outbox.c's, prepared at first use */
     count_memo counts[COUNT_CACHE];
     unsigned next_count;        /* round-robin slot for the next memo */
 } sqlite_store;
@@ -141,5 +142,6 @@ extern const tmfinv_store_om_ops store_sqlite_om_ops;   /* store_sqlite_om.c */
 extern const tmfinv_store_tmf_ops store_sqlite_tmf_ops; /* store_sqlite_tmf.c */
 extern const tmfinv_store_refs_ops store_sqlite_refs_ops; /* store_sqlite_refs.c */
 extern const tmfinv_store_graph_ops store_sqlite_graph_ops; /* store_sqlite_graph.c */
+extern const tmfinv_store_outbox_ops store_sqlite_outbox_ops; /* store_sqlite_outbox.c */
 
 #endif

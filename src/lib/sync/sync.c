@@ -4,6 +4,7 @@
 #include "sync_int.h"
 
 #include "fetch.h"
+#include "store_events.h"
 #include "tmfinv_error.h"
 #include "tmfinv_misc.h"
 
@@ -376,6 +377,15 @@ static int apply_item(sync_ctx *c, const cJSON *item)
         if (old->stale &&
             (rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, "@stale", "true", "false")) < 0)
             goto out;
+    } else {
+        /* A creation is a change too (the changes feed, the Create event): recorded as POST
+         * records it, the source's name as the value (source names need no escaping). */
+        char created[160];
+
+        (void)snprintf(created, sizeof(created), "\"%s\"", c->src->name);
+        if ((rc = tmfinv_store_history_add(c->store, inst->id, c->run_id, c->now, "@created", NULL, created)) < 0)
+            goto out;
+        c->rs.writes++;
     }
     if ((rc = tmfinv_store_put(c->store, inst)) < 0 ||
         (rc = sync_refs_note(c, d, inst->key, old && !old->removed, !inst->removed)) < 0)
@@ -671,7 +681,9 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
     if (cfg->deadline_s > 0)
         c.deadline_ms = tmfinv_time_monotonic_ms() + (int64_t)cfg->deadline_s * 1000;
     tmfinv_time_now(c.now, sizeof(c.now));
-    if ((rc = tmfinv_store_run_begin(store, c.now, opt->incremental ? "refresh" : "full", &c.run_id)) < 0)
+    /* The status fields tell StateChange events from AttributeValueChange ones. */
+    if ((rc = tmfinv_store_events_model(store, model)) < 0 ||
+        (rc = tmfinv_store_run_begin(store, c.now, opt->incremental ? "refresh" : "full", &c.run_id)) < 0)
         return rc;
     result->run_id = c.run_id;
     rc = sync_refs_begin(&c);
