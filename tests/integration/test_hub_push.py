@@ -286,6 +286,21 @@ class HubPushTest(TestCase):
                                             "paging": "page", "hub": "maybe"})])
         p = self.ws.run("check")
         self.assertIn("hub = 'maybe': expected true or false", p.stderr)
+        for bad in ("http://127.0.0.1:1/x?secret=1", "ftp://127.0.0.1/", "http://user:s3cr3tpw@127.0.0.1/", "127.0.0.1"):
+            self.ws.write_config([("services", {"api": "tmf638", "url": self.simulator.base + "/tmf638/service",
+                                                "paging": "page", "hub": "true"})],
+                                 extra="\n[http]\npublic_url = %s\n" % bad)
+            p = self.ws.run("check")
+            self.assertNotEqual(p.returncode, 0, bad)
+            if "@" in bad:
+                self.assertIn("[http] public_url: no user or password", p.stderr)
+                self.assertNotIn("s3cr3tpw", p.stderr)
+            else:
+                self.assertIn("[http] public_url = '%s'" % bad, p.stderr)
+        self.ws.write_config([("services", {"api": "tmf638", "url": self.simulator.base + "/tmf638/service",
+                                            "paging": "page", "hub": "true"})],
+                             extra="\n[http]\npublic_url = https://tmfinv.example/prefix/\n")
+        self.ws.run("check", check=0)
 
 
 if __name__ == "__main__":
