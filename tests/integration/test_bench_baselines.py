@@ -38,16 +38,21 @@ class BaselinesTest(t.TestCase):
         # so "first key wins" and "no key, no row" are exercised (checked below).
         cls.simulator = t.Sim(seed=42, services=200, carriers=100, resources=200)
         cls.ws0 = t.Workspace()
-        cls.ws0.ses_config(cls.simulator)
-        cls.ws0.run("sync", "--once", check=0)
-        con = sqlite3.connect(cls.ws0.db)
         try:
-            cls.store = {(source, key): (status, json.loads(raw)) for source, key, status, raw in
-                         con.execute("SELECT source, key, status, raw FROM instance")}
-        finally:
-            con.close()
-        cls.served = {"services": cls.simulator.collection("/tmf638/service", PAGE_SIZE),
-                      "resources": cls.simulator.collection("/tmf639/resource", PAGE_SIZE)}
+            cls.ws0.ses_config(cls.simulator)
+            cls.ws0.run("sync", "--once", check=0)
+            con = sqlite3.connect(cls.ws0.db)
+            try:
+                cls.store = {(source, key): (status, json.loads(raw)) for source, key, status, raw in
+                             con.execute("SELECT source, key, status, raw FROM instance")}
+            finally:
+                con.close()
+            cls.served = {"services": cls.simulator.collection("/tmf638/service", PAGE_SIZE),
+                          "resources": cls.simulator.collection("/tmf639/resource", PAGE_SIZE)}
+        except BaseException:
+            # tearDownClass does not run when setUpClass fails: leave no simulator behind.
+            cls.tearDownClass()
+            raise
 
     @classmethod
     def tearDownClass(cls):
