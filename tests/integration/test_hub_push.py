@@ -1,8 +1,9 @@
 """Push from the source's TMF hub (issue 9, point 5): `tmfinv serve` with `hub = true` sources
 against the simulator's hub.
 
-A status change reaches the store within 2 s of the epoch advance with no poll in between (the
-schedule is an hour long: the runs list shows only push runs after the first sync); Create and
+A status change reaches the store, and a webhook receiver ([webhook] with events = state), within
+2 s of the epoch advance with no poll in between (the schedule is an hour long: the runs list
+shows only push runs after the first sync); Create and
 Delete are applied; what pushes leave equals what a full scan makes of the same epoch (a full
 sync afterwards changes nothing); duplicated events change nothing more; dropped events are
 repaired by the next scheduled full reconcile; a push arriving during a sync is applied after
@@ -12,12 +13,14 @@ the source forgot its subscription; an event without the
 callback's secret, or with a wrong one, is refused and changes nothing; hub = true without
 [http] public_url fails naming file and line."""
 
+import http.server
 import json
 import os
 import signal
 import socket
 import sqlite3
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -47,7 +50,7 @@ def request(method, url, body=None, timeout=10):
 
 
 class HubPushTest(TestCase):
-    def start(self, *sim_args, full_interval=7200, hub=True, public_url=True):
+    def start(self, *sim_args, full_interval=7200, hub=True, public_url=True, webhook=None):
         self.simulator = self.sim(*sim_args, services=150, carriers=80, resources=250)
         self.port = free_port()
         services = {"api": "tmf638", "url": self.simulator.base + "/tmf638/service", "paging": "page",
@@ -58,6 +61,8 @@ class HubPushTest(TestCase):
             full_interval, self.port)
         if public_url:
             extra += "public_url = http://127.0.0.1:%d/\n" % self.port
+        if webhook:
+            extra += "\n[webhook noc]\nurl = %s\ndefinitions = Resource\nevents = state\n" % webhook
         self.ws.write_config([("services", services), ("resources", resources)], extra=extra)
         return self.serve()
 
@@ -123,7 +128,22 @@ class HubPushTest(TestCase):
                              "a full scan found what the pushes had not applied: %s" % s)
 
     def test_hub_push__status_change_within_2s_without_poll(self):
-        server = self.start()
+        received = []
+
+        class Hook(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                received.append((time.time(), self.rfile.read(int(self.headers["Content-Length"])).decode()))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        hook = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+        threading.Thread(target=hook.serve_forever, daemon=True).start()
+        self.addCleanup(hook.server_close)
+        self.addCleanup(hook.shutdown)
+        server = self.start(webhook="http://127.0.0.1:%d/hooks/tmfinv" % hook.server_port)
         first = max(r["id"] for r in self.runs())
         before = self.resources()
         self.simulator.post("/_sim/epoch")
@@ -132,6 +152,13 @@ class HubPushTest(TestCase):
         rid, status = self.status_change(before, after)
         self.wait(lambda: self.row("Resource", rid)[0] == status, "the pushed status", timeout=2)
         self.assertLess(time.time() - advanced, 2.0)
+        # ... and the webhook receiver has its StateChange event within the same 2 s.
+        self.wait(lambda: any('"ResourceStateChangeEvent"' in body and '"%s"' % rid in body for _, body in received),
+                  "the webhook's event", timeout=max(0.1, 2.0 - (time.time() - advanced)))
+        when = min(at for at, body in received if '"ResourceStateChangeEvent"' in body and '"%s"' % rid in body)
+        self.assertLess(when - advanced, 2.0)
+        event = json.loads([body for _, body in received if '"%s"' % rid in body][0])
+        self.assertEqual(event["eventType"], "ResourceStateChangeEvent")
         self.settle()
         later = [r for r in self.runs() if r["id"] > first]
         self.assertTrue(later, "no push run")
