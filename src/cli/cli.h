@@ -73,6 +73,7 @@ int cmd_export(app *a, int argc, char **argv);      /* cmd_export.c */
 int cmd_changes(app *a, int argc, char **argv);     /* cmd_changes.c */
 int cmd_purge(app *a, int argc, char **argv);
 int cmd_impact(app *a, int argc, char **argv);      /* cmd_impact.c */
+int cmd_events(app *a, int argc, char **argv);      /* cmd_events.c */
 
 /* `history KEY --field F`: prints the timeline of field F of inst (cmd_changes.c); the
  * process's exit code (64 for a field the definition does not have). */

@@ -47,6 +47,8 @@ static const char usage_text[] =
     "  changes [--since TIME|--since-run N] [--definition DEF] [--field FIELD] [--after ID]\n"
     "          [--limit N] [--json]   the changes of every instance, oldest first\n"
     "  purge [--dry-run] [--json]       remove what [store] history_days and removed_days no longer keep\n"
+    "  events [--dead] [--json] | --retry ID | --retry-all\n"
+    "                                   event receivers and their queues, dead letters, retry\n"
     "  summary [--json]                 instances per definition and status\n"
     "  runs [--json] [--limit N]\n"
     "  rejected [--kind rejected|duplicate|empty_key|unknown_value|local_conflict|all] [--json]\n"
@@ -221,7 +223,7 @@ static const command commands[] = {
     {"set", cmd_set},         {"history", cmd_history},   {"summary", cmd_summary}, {"runs", cmd_runs},
     {"rejected", cmd_rejected}, {"definitions", cmd_definitions}, {"check", cmd_check},
     {"export", cmd_export},   {"changes", cmd_changes},   {"purge", cmd_purge},
-    {"impact", cmd_impact},
+    {"impact", cmd_impact},   {"events", cmd_events},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -14,13 +14,17 @@
 
 enum { OB_ENABLED, OB_ADD };
 
+/* OB_ADD writes nothing but a Delete for an instance that is removed after the change: an
+ * instance created or changed while removed (its status not kept) is not in the collections
+ * the TMF API serves, so its subscribers hear of it when it comes back (a Create). */
+
 static sqlite3_stmt *statement(sqlite_store *s, int which)
 {
     static const char *const sql[2] = {
         [OB_ENABLED] = "SELECT EXISTS (SELECT 1 FROM receiver)",
         [OB_ADD] = "INSERT INTO outbox (time, type, instance_id, definition, key, fields, run_id, actor, raw,"
                    " field_values, status, removed) SELECT ?1, ?2, id, definition, key, ?3, ?4, ?5, raw, fields,"
-                   " status, removed FROM instance WHERE id = ?6 AND NOT (?2 = 'create' AND removed = 1)",
+                   " status, removed FROM instance WHERE id = ?6 AND NOT (?2 <> 'delete' AND removed = 1)",
     };
 
     if (!s->outbox_st[which] &&
