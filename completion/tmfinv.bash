@@ -15,7 +15,7 @@ _tmfinv()
     COMPREPLY=()
     cur=${COMP_WORDS[COMP_CWORD]}
     prev=${COMP_WORDS[COMP_CWORD-1]}
-    local commands="sync serve query export show set history impact changes purge summary runs rejected definitions check help"
+    local commands="sync serve query export show set history impact changes events purge summary runs rejected definitions check help"
 
     # Find the command, skipping the global options (and -c's value).
     cmd=
@@ -58,6 +58,7 @@ _tmfinv()
         history) opts="--definition --field --json --help" ;;
         impact) opts="--definition --up --down --depth --json --help" ;;
         changes) opts="--since --since-run --definition --field --after --limit --json --help" ;;
+        events) opts="--dead --json --retry --retry-all --help" ;;
         purge) opts="--dry-run --json --help" ;;
         set) opts="--definition --help" ;;
         summary|definitions) opts="--json --help" ;;

@@ -144,6 +144,12 @@ class FeedTest(TestCase):
 
     def test_changes__status_changes_and_removals_are_the_epochs_differences(self):
         feed = self.feed()
+        first = [c for c in feed if c["run"] == self.runs[0]["id"] and c["field"] == "@created"]
+        for definition in ("Service", "Carrier", "Resource"):
+            # The first load created every instance: each active one has its @created row.
+            self.assertLessEqual(set(self.snapshots[0][definition]),
+                                 {c["key"] for c in first if c["definition"] == definition})
+        self.assertEqual({(c["before"], c["after"]) for c in first}, {(None, "services"), (None, "resources")})
         for epoch in range(1, self.EPOCHS + 1):
             run = self.runs[epoch]["id"]
             before, after = self.snapshots[epoch - 1], self.snapshots[epoch]
@@ -157,6 +163,13 @@ class FeedTest(TestCase):
                     back = {c["key"] for c in of_run if c["definition"] == definition and c["field"] == "@removed"
                             and c["after"] is False}
                     self.assertLessEqual(back, set(after[definition]) - set(before[definition]))
+                    # Creations are changes too (@created, as POST records them): with the
+                    # restorations they are exactly the keys that became active.
+                    created = {c["key"] for c in of_run if c["definition"] == definition and c["field"] == "@created"}
+                    self.assertEqual((created | back) & set(after[definition]),
+                                     set(after[definition]) - set(before[definition]))
+                    self.assertEqual({c["after"] for c in of_run if c["field"] == "@created"} - {"services", "resources"},
+                                     set())
                     if definition == "Resource":
                         continue  # a modem's status is an initial field: the source's changes do not show
                     both = set(before[definition]) & set(after[definition])

@@ -276,6 +276,10 @@ async function main() {
     await check("get", "/openapi.json");
     await check("get", "/summary");
     await check("get", "/whoami");
+    await check("get", "/events");
+    await check("get", "/events", {}, "state=retry&offset=0&limit=0");
+    await check("get", "/events", {}, "state=odd", 400);
+    await check("post", "/events/{id}/retry", { id: 999 }, "", 404);
     await check("get", "/definitions/{name}/instances", { name: "Carrier" }, "search=nothing-has-this-key");
     // Every operation of the document was called.
     for (const [p, item] of Object.entries(doc.paths))

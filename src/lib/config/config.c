@@ -840,9 +840,11 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                 goto out;
             }
             c->webhooks = grown;
+            static const char *const hook_secrets[] = {"secret_file", NULL};
+
             rc = tmfinv_config_webhook_load(path, dir, sec, sec->name + 8, &c->webhooks[c->n_webhooks]);
             c->n_webhooks++;
-            if (rc < 0)
+            if (rc < 0 || (rc = warn_open_secrets(c, dir, sec, hook_secrets)) < 0)
                 goto out;
         } else {
             rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: unknown section [%s] (expected [store], [sync], [http], [log], [source NAME] or [webhook NAME])",
