@@ -12,6 +12,7 @@
 #include "api.h"
 #include "api_tmf_int.h"
 #include "daemon.h"
+#include "events.h"
 
 #include "tmfinv_error.h"
 #include "tmfinv_misc.h"
@@ -427,54 +428,18 @@ static int put_encoded(tmfinv_buf *b, const char *s)
     return rc;
 }
 
-/* The TMF representation of `inst` as a new object in *out: the item as the source
- * sent it; for each field whose owner for this instance is local or initial and whose
- * first source path is plain, the stored value written there (removed when unset);
- * `id` the source's (the instance UUID when the item has none); `href` pointing at
- * tmfinv; projected to id, href and the fields= names when fields= was given. */
+/* The TMF representation of `inst` as a new object in *out: the entity as events carry it
+ * (tmfinv_events_entity: the item as the source sent it, local and initial fields written at
+ * their plain source path, `id`, `href` pointing at tmfinv), projected to id, href and the
+ * fields= names when fields= was given. */
 int api_tmf_represent(const api_tmf_request *t, const tmfinv_instance *inst, cJSON **out)
 {
-    const tmfinv_definition *d = tmfinv_model_find(t->rt->model, inst->definition);
-    cJSON *item = cJSON_Parse(inst->raw), *id;
-    tmfinv_buf href;
-    char id_text[64];
-    const char *id_str;
-    int rc = 0;
+    cJSON *item = NULL;
+    int rc;
 
-    tmfinv_buf_init(&href, 64 * 1024);
-    if (!item || !cJSON_IsObject(item)) {
-        rc = tmfinv_error_set(TMFINV_ESTORE, "instance %s: stored item is not a JSON object", inst->id);
-        goto out;
-    }
-    for (size_t i = 0; d && i < d->n_fields; i++) {
-        const tmfinv_field *f = &d->fields[i];
-
-        if (f->n_from == 0 || !api_tmf_path_is_plain(&f->from[0]) || tmfinv_field_owner(f, inst->fields) == TMFINV_OWNER_SOURCE)
-            continue;
-        if ((rc = api_tmf_write_path(item, &f->from[0], cJSON_GetObjectItemCaseSensitive(inst->fields, f->name))) < 0)
-            goto out;
-    }
-    id = cJSON_GetObjectItemCaseSensitive(item, "id");
-    if (cJSON_IsString(id) && id->valuestring[0])
-        id_str = id->valuestring;
-    else if (cJSON_IsNumber(id) && id->valuedouble == (double)(long long)id->valuedouble) {
-        (void)snprintf(id_text, sizeof(id_text), "%lld", (long long)id->valuedouble);
-        id_str = id_text;
-    } else {
-        if (id)
-            cJSON_DeleteItemFromObjectCaseSensitive(item, "id");
-        cJSON_AddStringToObject(item, "id", inst->id);
-        id_str = inst->id;
-    }
-    if (tmfinv_buf_puts(&href, t->req->base) < 0 || tmfinv_buf_puts(&href, t->coll->path) < 0 ||
-        tmfinv_buf_puts(&href, "/") < 0 || put_encoded(&href, id_str) < 0) {
-        rc = tmfinv_error_set(TMFINV_ENOMEM, "href too long");
-        goto out;
-    }
-    if (cJSON_GetObjectItemCaseSensitive(item, "href"))
-        cJSON_ReplaceItemInObjectCaseSensitive(item, "href", cJSON_CreateString(href.data));
-    else
-        cJSON_AddStringToObject(item, "href", href.data);
+    if ((rc = tmfinv_events_entity(t->rt->model, inst->definition, inst->id, inst->raw, inst->fields, t->req->base,
+                                   &item)) < 0)
+        return rc;
     if (t->has_fields) {
         cJSON *projected = cJSON_CreateObject(), *member, *next;
 
@@ -495,7 +460,6 @@ int api_tmf_represent(const api_tmf_request *t, const tmfinv_instance *inst, cJS
         item = projected;
     }
 out:
-    tmfinv_buf_free(&href);
     if (rc < 0) {
         cJSON_Delete(item);
         return rc;
