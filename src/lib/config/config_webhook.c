@@ -168,7 +168,19 @@ int tmfinv_config_webhook_load(const char *file, const char *dir, tmfinv_ini_sec
     if ((e = tmfinv_ini_get(sec, "ca_file")) && (rc = tmfinv_path_join(dir, e->value, &w->ca_file)) < 0)
         return rc;
     if ((e = tmfinv_ini_get(sec, "secret_file"))) {
-        if ((rc = tmfinv_path_join(dir, e->value, &path)) < 0)
+        static const char prefix[] = "%credentials/";
+        const char *cred = e->value + sizeof(prefix) - 1, *creds = getenv("CREDENTIALS_DIRECTORY");
+
+        /* %credentials/NAME: NAME in systemd's $CREDENTIALS_DIRECTORY, as for the sources. */
+        if (strncmp(e->value, prefix, sizeof(prefix) - 1) == 0) {
+            if (!*cred || strchr(cred, '/') || strcmp(cred, ".") == 0 || strcmp(cred, "..") == 0 || !creds || !*creds)
+                return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [webhook %s] secret_file = '%s': expected "
+                                        "%%credentials/NAME (no '/') with $CREDENTIALS_DIRECTORY set", file, e->line,
+                                        name, e->value);
+            rc = tmfinv_path_join(creds, cred, &path);
+        } else
+            rc = tmfinv_path_join(dir, e->value, &path);
+        if (rc < 0)
             return rc;
         rc = tmfinv_file_read(path, WEBHOOK_SECRET_MAX, &w->secret, &len);
         free(path);
