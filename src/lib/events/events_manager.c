@@ -33,22 +33,31 @@ static int keep_name(const tmfinv_receiver *r, void *ctx)
     return 0;
 }
 
+/* Stops and frees the workers whose receiver is gone (all: every one). They leave the list
+ * under the lock (the metrics read it) and are joined after it: a worker may be waiting for
+ * the lock to count a delivery. */
 static void reap(tmfinv_events *ev, int all)
 {
-    size_t k = 0;
+    worker *done[MAX_RECEIVERS];
+    size_t k = 0, n = 0;
 
+    pthread_mutex_lock(&ev->lock);
     for (size_t i = 0; i < ev->n_workers; i++) {
         worker *w = ev->workers[i];
 
         if (all || w->gone) {
             w->stop = 1;
-            if (w->started)
-                pthread_join(w->thread, NULL);
-            free(w);
+            done[n++] = w;
         } else
             ev->workers[k++] = w;
     }
     ev->n_workers = k;
+    pthread_mutex_unlock(&ev->lock);
+    for (size_t i = 0; i < n; i++) {
+        if (done[i]->started)
+            pthread_join(done[i]->thread, NULL);
+        free(done[i]);
+    }
 }
 
 static int register_webhooks(tmfinv_events *ev, tmfinv_store *store)
@@ -131,9 +140,7 @@ static int sync_receivers(tmfinv_events *ev, tmfinv_store *store)
         events_say(ev, TMFINV_LOG_WARN, "events: %s", tmfinv_error_last());
     free(l.name);
     ev->o.release(ev->o.ctx, held);
-    pthread_mutex_lock(&ev->lock);
     reap(ev, 0);
-    pthread_mutex_unlock(&ev->lock);
     return rc;
 }
 
@@ -236,9 +243,7 @@ void tmfinv_events_stop(tmfinv_events *ev)
     ev->stop = 1;
     if (ev->manager_started)
         pthread_join(ev->manager, NULL);
-    pthread_mutex_lock(&ev->lock);
     reap(ev, 1);
-    pthread_mutex_unlock(&ev->lock);
     pthread_mutex_destroy(&ev->lock);
     free(ev->store_path);
     free(ev->base_url);
