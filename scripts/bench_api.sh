@@ -13,7 +13,10 @@
 #   item's body (target >= 60%), filtered pages (status=, @type=) and fields= projections at
 #   random offsets, and random pages in the first and the last tenth of the collection (deep
 #   offsets must not cost in proportion to the offset).
-# then prints a table and writes bench/results/RESULTS-API-<date>-<host>.{md,json}.
+# then prints a table and writes bench/results/RESULTS-API-<date>-<host>.{md,json}; and before those, on the idle
+# server, issue 9 point 6's impact measure (scripts/bench_impact.py: GET .../instances/{id}/impact for
+# BENCH_IMPACT_REQUESTS random instances, default 1000, and the worst cases; target <= 50 ms), written to
+# bench/results/RESULTS-IMPACT-<date>-<host>.{md,json}.
 #
 # Usage: scripts/bench_api.sh [--items N] [--duration S] [--connections C] [--threads T] [--out DIR]
 #   BENCH_ITEMS=N               inventory size (default 100000)
@@ -48,7 +51,7 @@ while [ $# -gt 0 ]; do
     --threads=*) WRK_THREADS=${1#--threads=} ;;
     --out) OUT=$2; shift ;;
     --out=*) OUT=${1#--out=} ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "bench_api.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -171,6 +174,11 @@ EOF
 "$BIN" -c "$WORK/serve.ini" serve >"$WORK/serve.out" 2>"$WORK/serve.out.err" &
 SERVE_PID=$!
 TMFINV_BASE=$(wait_first_line "$WORK/serve.out" "$SERVE_PID" "tmfinv serve")
+# Impact (issue 9, point 6), on the idle server before any wrk run; its own results file.
+mkdir -p "$OUT"
+python3 "$TOP/scripts/bench_impact.py" "$TMFINV_BASE" "$WORK/tmfinv.db" \
+    "$OUT/RESULTS-IMPACT-$(date -u +%Y-%m-%d)-$(uname -n)" "${BENCH_IMPACT_REQUESTS:-1000}" \
+    "$(git -C "$TOP" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)"
 PAGE_PATH="/tmf-api/resourceInventoryManagement/v4/resource?offset=$OFFSET&limit=$LIMIT"
 PAGE_URL=$TMFINV_BASE$PAGE_PATH
 mkdir -p "$WORK/www"

@@ -248,6 +248,10 @@ async function main() {
       await check("get", "/instances/{id}/timeline", { id: first.id });
       await check("get", "/definitions/{name}/instances/{key}/timeline", { name: d.name, key: first.key }, "field=@removed");
       await check("get", "/instances/{id}/timeline", { id: first.id }, "field=nosuchfield", 400);
+      await check("get", "/instances/{id}/impact", { id: first.id });
+      await check("get", "/instances/{id}/impact", { id: first.id }, "direction=down&depth=2");
+      await check("get", "/instances/{id}/impact", { id: first.id }, "direction=up&depth=16");
+      await check("get", "/instances/{id}/impact", { id: first.id }, "depth=0", 400);
     }
     await check("get", "/changes");
     await check("get", "/changes", {}, "limit=2&after=0&field=status&since=30d");
@@ -255,6 +259,7 @@ async function main() {
     await check("get", "/changes", {}, "sinceRun=999", 400);
     await check("get", "/definitions/{name}/instances/{key}/timeline", { name: "Nothing", key: "x" }, "", 404);
     await check("get", "/instances/{id}/timeline", { id: "nope" }, "", 404);
+    await check("get", "/instances/{id}/impact", { id: "nope" }, "", 404);
     await check("get", "/definitions/{name}", { name: "Nothing" }, "", 404);
     await check("get", "/definitions/{name}/instances", { name: "Nothing" }, "", 404);
     await check("get", "/instances/{id}", { id: "00000000-0000-0000-0000-000000000000" }, "", 404);

@@ -17,7 +17,7 @@
 
 #include <cjson/cJSON.h>
 
-#define TMFINV_IMPACT_DEPTH 4          /* default depth (edges from the instance) */
+#define TMFINV_IMPACT_DEPTH 3          /* default depth (references from the instance): satellite, transponder, carrier, service */
 #define TMFINV_IMPACT_MAX_DEPTH 16     /* the most a caller may ask */
 #define TMFINV_IMPACT_MAX_HITS 5000    /* instances listed per direction at most (then truncated) */
 #define TMFINV_IMPACT_MAX_LISTED 100   /* cycles and dangling references listed per direction */
@@ -38,9 +38,9 @@ typedef struct tmfinv_graph_edge {
 int tmfinv_graph_edges(const tmfinv_model *m, tmfinv_graph_edge **out, size_t *n);
 void tmfinv_graph_edges_free(tmfinv_graph_edge *edges, size_t n);
 
-/* Makes the store's index of references hold the model's edge fields (built once, then kept
- * by every write; see store_graph.h). Outside any transaction; *built (may be NULL) is 1
- * when it was built now. */
+/* Makes the store's index of references hold the model's edge fields and be up to date with
+ * the writes since the last call (see store_graph.h). Outside any transaction; *built (may be
+ * NULL) is 1 when it wrote. */
 int tmfinv_graph_prepare(tmfinv_store *s, const tmfinv_model *m, int *built);
 
 /* Walks from the instance with UUID `id` (TMFINV_ENOTFOUND when none), `directions` a

@@ -3,11 +3,12 @@
  *
  * The index holds one row per (value, instance, field) for the fields it is told are edges
  * (tmfinv_store_graph_index(); the graph module decides which from the definitions). The
- * store keeps it current itself with every write of an instance (SQLite: triggers on the
- * instance table, schema 10), so no caller of tmfinv_store_put() knows about it and an
- * unchanged resync writes nothing more. Values are the field values as stored (strings of
- * a list field one by one), so "who names X" is one indexed lookup per name of X (its key,
- * its TMF id). All functions return 0 or a negative TMFINV_E* code with a message. */
+ * store notes by itself which instances every write touches (SQLite: triggers on the instance
+ * table, schema 10), so no caller of tmfinv_store_put() knows about it, and
+ * tmfinv_store_graph_index() brings the rows of those up to date before a walk; an unchanged
+ * resync writes nothing. Values are the field values as stored (strings of a list field one
+ * by one), so "who names X" is one indexed lookup per name of X (its key, its TMF id). All
+ * functions return 0 or a negative TMFINV_E* code with a message. */
 #ifndef TMFINV_STORE_GRAPH_H
 #define TMFINV_STORE_GRAPH_H
 
@@ -19,10 +20,12 @@ typedef struct tmfinv_graph_field {
     const char *field;  /* letters, digits and '_' only */
 } tmfinv_graph_field;
 
-/* Makes the index hold exactly these fields: when the store's list differs (first use, or a
- * profile changed), it is replaced and the index rebuilt from every instance in one write
- * transaction (*built = 1; may be NULL); otherwise nothing is written. Call it outside any
- * transaction. A read-only store whose list differs fails with TMFINV_EREFUSED. */
+/* Makes the index hold exactly these fields and be up to date: when the store's list differs
+ * (first use, or a profile changed) it is replaced and the index rebuilt from every instance;
+ * otherwise the rows of the instances written since the last call are rewritten (all of them
+ * rebuilt when that is over a quarter of the store); one write transaction, *built = 1 (may
+ * be NULL). Up to date already: nothing is written, no lock taken. Call it outside any
+ * transaction. A read-only store whose index is not up to date fails with TMFINV_EREFUSED. */
 int tmfinv_store_graph_index(tmfinv_store *s, const tmfinv_graph_field *fields, size_t n, int *built);
 
 /* One instance as a walk sees it. */

@@ -124,26 +124,29 @@ static const char *const migrations[] = {
     " UNIQUE (receiver, event_id));"
     "CREATE INDEX dead_letter_by_event ON dead_letter (event_id);",
     /* 9 -> 10: impact's index of references (store_sqlite_graph.c): the fields it holds
-     * (filled by the first impact, from the definitions) and one row per value of them, kept
-     * by triggers with every write of an instance, so that "who names X" is one indexed lookup.
-     * IF NOT EXISTS: a store turned back to an older version by a test replays it safely. */
+     * (filled by the first impact, from the definitions), one row per value of them, and the
+     * instances written since it was last brought up to date — noted by triggers, so that
+     * every writer keeps the list without knowing of it, and a write costs one appended id
+     * rather than index rows (decision 76). IF NOT EXISTS: a store a test turned back to an
+     * older version replays it safely. */
     "CREATE TABLE IF NOT EXISTS edge_field (definition TEXT NOT NULL, field TEXT NOT NULL,"
     " PRIMARY KEY (definition, field)) WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS edge (ref TEXT NOT NULL, src TEXT NOT NULL, field TEXT NOT NULL,"
     " PRIMARY KEY (ref, src, field)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS edge_by_src ON edge (src);"
-    "CREATE TRIGGER IF NOT EXISTS edge_on_insert AFTER INSERT ON instance BEGIN"
-    " INSERT OR IGNORE INTO edge (ref, src, field) SELECT j.value, new.id, f.field FROM edge_field f,"
-    " json_each(new.fields, '$.\"' || f.field || '\"') j WHERE f.definition = new.definition AND j.type = 'text';"
-    " END;"
+    "CREATE TABLE IF NOT EXISTS edge_dirty (id TEXT PRIMARY KEY) WITHOUT ROWID;"
+    /* NOT EXISTS rather than OR IGNORE: a trigger's conflict clause gives way to the one of
+     * the statement that fired it (the upsert's ABORT), so an id noted twice would fail the write. */
+    "CREATE TRIGGER IF NOT EXISTS edge_on_insert AFTER INSERT ON instance"
+    " WHEN EXISTS (SELECT 1 FROM edge_field) AND NOT EXISTS (SELECT 1 FROM edge_dirty WHERE id = new.id)"
+    " BEGIN INSERT INTO edge_dirty (id) VALUES (new.id); END;"
     "CREATE TRIGGER IF NOT EXISTS edge_on_update AFTER UPDATE OF fields, definition ON instance"
-    " WHEN old.fields IS NOT new.fields OR old.definition IS NOT new.definition BEGIN"
-    " DELETE FROM edge WHERE src = old.id;"
-    " INSERT OR IGNORE INTO edge (ref, src, field) SELECT j.value, new.id, f.field FROM edge_field f,"
-    " json_each(new.fields, '$.\"' || f.field || '\"') j WHERE f.definition = new.definition AND j.type = 'text';"
-    " END;"
-    "CREATE TRIGGER IF NOT EXISTS edge_on_delete AFTER DELETE ON instance BEGIN"
-    " DELETE FROM edge WHERE src = old.id; END;",
+    " WHEN (old.fields IS NOT new.fields OR old.definition IS NOT new.definition)"
+    " AND EXISTS (SELECT 1 FROM edge_field) AND NOT EXISTS (SELECT 1 FROM edge_dirty WHERE id = new.id)"
+    " BEGIN INSERT INTO edge_dirty (id) VALUES (new.id); END;"
+    "CREATE TRIGGER IF NOT EXISTS edge_on_delete AFTER DELETE ON instance"
+    " WHEN EXISTS (SELECT 1 FROM edge_field) AND NOT EXISTS (SELECT 1 FROM edge_dirty WHERE id = old.id)"
+    " BEGIN INSERT INTO edge_dirty (id) VALUES (old.id); END;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
