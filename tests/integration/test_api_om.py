@@ -262,14 +262,15 @@ class ObjectModelApi(ApiTestCase):
         self.assertEqual(owners["note"], "local")
         self.assertEqual(owners["name"], "source")
 
+        # A synced instance's history starts with its creation (@created, the source's name).
         history, _ = self.get("/api/v1/instances/%s/history" % inst["id"])
-        self.assertEqual(history, [])
+        self.assertEqual([(h["field"], h["before"], h["after"]) for h in history], [("@created", None, inst["source"])])
         self.ws.run("set", inst["id"], "note=checked by the API test", check=0)
         self.ws.run("set", inst["id"], "status=Maintenance", check=0)
         history, _ = self.get("/api/v1/instances/%s/history" % inst["id"])
         self.assertEqual(history, self.ws.json_lines("history", inst["id"], "--json"))
         self.assertEqual([(h["field"], h["after"]) for h in history],
-                         [("note", "checked by the API test"), ("status", "Maintenance")])
+                         [("@created", inst["source"]), ("note", "checked by the API test"), ("status", "Maintenance")])
         self.assertEqual(self.get("/api/v1/definitions/Resource/instances/%s/history" % inst["key"])[0], history)
         one, _ = self.get("/api/v1/instances/" + inst["id"])
         self.assertEqual(one["status"], "Maintenance")

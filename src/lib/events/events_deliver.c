@@ -351,6 +351,12 @@ static int deliver(worker *w, tmfinv_store *store, CURL *easy, const target *t, 
             pthread_mutex_lock(&ev->lock);
             w->delivered++;
             if (born > 0 && lat >= 0) {
+                size_t b = 0;
+
+                while (b < EVENTS_N_BUCKETS && lat > events_latency_bounds[b])
+                    b++;
+                if (b < EVENTS_N_BUCKETS)
+                    w->latency_buckets[b]++;
                 w->latency_sum += lat;
                 w->latency_count++;
             }
@@ -380,7 +386,10 @@ static int deliver(worker *w, tmfinv_store *store, CURL *easy, const target *t, 
             delay *= 2;
         if (delay > t->retry_max_delay_ms)
             delay = t->retry_max_delay_ms;
-        delay = delay / 2 + (int64_t)(rand() % (int)(delay / 2 + 1));
+        w->rng ^= w->rng << 13;
+        w->rng ^= w->rng >> 7;
+        w->rng ^= w->rng << 17;
+        delay = delay / 2 + (int64_t)(w->rng % (uint64_t)(delay / 2 + 1));
         if (retry_after > 0)
             delay = (int64_t)retry_after * 1000;
         events_say(ev, TMFINV_LOG_DEBUG, "events: %s: event %s: %s; try %lld in %lld ms", w->name, id, err,
@@ -509,6 +518,10 @@ void *events_worker_main(void *arg)
     tmfinv_store *store = NULL;
     CURL *easy = curl_easy_init();
 
+    /* Receivers failing together do not retry together: each thread's jitter has its own seed. */
+    w->rng = (uint64_t)tmfinv_time_monotonic_ms() * 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)w;
+    if (!w->rng)
+        w->rng = 1;
     if (!easy || tmfinv_store_open_with(ev->store_path, &so, &store) < 0) {
         events_say(ev, TMFINV_LOG_ERROR, "events: %s: cannot start: %s", w->name, easy ? tmfinv_error_last() : "no libcurl");
         goto out;

@@ -10,6 +10,10 @@
 
 #define BATCH 100
 #define MAX_RECEIVERS 256
+#define EVENTS_N_BUCKETS 9
+
+/* The upper bounds of the delivery latency histogram, in seconds (events_manager.c). */
+extern const double events_latency_bounds[EVENTS_N_BUCKETS];
 
 typedef struct worker {
     char name[160];
@@ -22,6 +26,8 @@ typedef struct worker {
     int64_t delivered, retried, dead, pending;
     double latency_sum;
     int64_t latency_count;
+    int64_t latency_buckets[EVENTS_N_BUCKETS]; /* deliveries per latency bucket (not cumulative) */
+    uint64_t rng;               /* the back-off's jitter (xorshift), seeded per thread */
 } worker;
 
 struct tmfinv_events {

@@ -250,36 +250,46 @@ void tmfinv_events_stop(tmfinv_events *ev)
     free(ev);
 }
 
-/* Receiver names are webhook names (checked) or "hub:UUID": nothing to escape in a label. */
+const double events_latency_bounds[EVENTS_N_BUCKETS] = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60, 300};
+
+/* Receiver names are webhook names (checked) or "hub:UUID": nothing to escape in a label.
+ * Nothing is printed without a receiver. */
 int tmfinv_events_metrics(tmfinv_events *ev, tmfinv_buf *b)
 {
-    static const char *const help[][2] = {
-        {"tmfinv_events_delivered_total", "Events delivered to a receiver (since serve started)."},
-        {"tmfinv_events_retried_total", "Deliveries tried again after a failure."},
-        {"tmfinv_events_dead_total", "Events that became dead letters."},
-        {"tmfinv_events_queue_depth", "Events after the receiver's cursor, not looked at yet."},
-        {"tmfinv_events_delivery_latency_seconds_sum", NULL},
-        {"tmfinv_events_delivery_latency_seconds_count", NULL},
+    static const char *const help[][3] = {
+        {"tmfinv_events_delivered_total", "Events delivered to a receiver (since serve started).", "counter"},
+        {"tmfinv_events_retried_total", "Deliveries tried again after a failure.", "counter"},
+        {"tmfinv_events_dead_total", "Events that became dead letters.", "counter"},
+        {"tmfinv_events_queue_depth", "Events after the receiver's cursor, not looked at yet.", "gauge"},
+        {"tmfinv_events_delivery_latency_seconds", "Time from a change to its delivery.", "histogram"},
     };
     int rc = 0;
 
     if (!ev)
         return 0;
     pthread_mutex_lock(&ev->lock);
-    for (size_t k = 0; k < sizeof(help) / sizeof(help[0]) && rc == 0; k++) {
-        /* The latency is a summary: its _sum and _count under one HELP and TYPE. */
-        if (k == 4)
-            rc = tmfinv_buf_puts(b, "# HELP tmfinv_events_delivery_latency_seconds Time from a change to its delivery.\n"
-                                    "# TYPE tmfinv_events_delivery_latency_seconds summary\n");
-        else if (help[k][1])
-            rc = tmfinv_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", help[k][0], help[k][1], help[k][0],
-                                   k == 3 ? "gauge" : "counter");
+    for (size_t k = 0; ev->n_workers && k < sizeof(help) / sizeof(help[0]) && rc == 0; k++) {
+        rc = tmfinv_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", help[k][0], help[k][1], help[k][0], help[k][2]);
         for (size_t i = 0; i < ev->n_workers && rc == 0; i++) {
             const worker *w = ev->workers[i];
-            double v = k == 0 ? (double)w->delivered : k == 1 ? (double)w->retried : k == 2 ? (double)w->dead
-                       : k == 3 ? (double)w->pending : k == 4 ? w->latency_sum : (double)w->latency_count;
+            int64_t cumulative = 0;
 
-            rc = tmfinv_buf_printf(b, "%s{receiver=\"%s\"} %.17g\n", help[k][0], w->name, v);
+            if (k < 4) {
+                int64_t v = k == 0 ? w->delivered : k == 1 ? w->retried : k == 2 ? w->dead : w->pending;
+
+                rc = tmfinv_buf_printf(b, "%s{receiver=\"%s\"} %lld\n", help[k][0], w->name, (long long)v);
+                continue;
+            }
+            for (size_t j = 0; j < EVENTS_N_BUCKETS && rc == 0; j++) {
+                cumulative += w->latency_buckets[j];
+                rc = tmfinv_buf_printf(b, "%s_bucket{receiver=\"%s\",le=\"%g\"} %lld\n", help[k][0], w->name,
+                                       events_latency_bounds[j], (long long)cumulative);
+            }
+            if (rc == 0)
+                rc = tmfinv_buf_printf(b, "%s_bucket{receiver=\"%s\",le=\"+Inf\"} %lld\n%s_sum{receiver=\"%s\"} %.6f\n"
+                                       "%s_count{receiver=\"%s\"} %lld\n", help[k][0], w->name,
+                                       (long long)w->latency_count, help[k][0], w->name, w->latency_sum, help[k][0],
+                                       w->name, (long long)w->latency_count);
         }
     }
     pthread_mutex_unlock(&ev->lock);

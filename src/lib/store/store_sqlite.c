@@ -113,16 +113,17 @@ static const char *const migrations[] = {
     " WITHOUT ROWID;",
     /* 8 -> 9: the outbox of instance events, written in the transaction of the change, with
      * the instance's row after it (store_events.h, docs/events.md); the receivers (webhooks,
-     * hub subscriptions) with their cursor; the events a receiver never took (dead letters). */
-    "CREATE TABLE outbox (id INTEGER PRIMARY KEY, time TEXT NOT NULL, type TEXT NOT NULL,"
+     * hub subscriptions) with their cursor; the events a receiver never took (dead letters).
+     * IF NOT EXISTS: a store a test turns back into an older version replays it. */
+    "CREATE TABLE IF NOT EXISTS outbox (id INTEGER PRIMARY KEY, time TEXT NOT NULL, type TEXT NOT NULL,"
     " instance_id TEXT NOT NULL, definition TEXT NOT NULL, key TEXT NOT NULL, fields TEXT, run_id INTEGER,"
     " actor TEXT, raw TEXT NOT NULL, field_values TEXT NOT NULL, status TEXT, removed INTEGER NOT NULL);"
-    "CREATE TABLE receiver (name TEXT PRIMARY KEY, kind TEXT NOT NULL, api TEXT, callback TEXT, query TEXT,"
+    "CREATE TABLE IF NOT EXISTS receiver (name TEXT PRIMARY KEY, kind TEXT NOT NULL, api TEXT, callback TEXT, query TEXT,"
     " created TEXT NOT NULL, cursor INTEGER NOT NULL DEFAULT 0, delivered INTEGER NOT NULL DEFAULT 0);"
-    "CREATE TABLE dead_letter (id INTEGER PRIMARY KEY, receiver TEXT NOT NULL, event_id INTEGER NOT NULL,"
+    "CREATE TABLE IF NOT EXISTS dead_letter (id INTEGER PRIMARY KEY, receiver TEXT NOT NULL, event_id INTEGER NOT NULL,"
     " state TEXT NOT NULL, tries INTEGER NOT NULL, error TEXT, first_try TEXT, last_try TEXT,"
     " UNIQUE (receiver, event_id));"
-    "CREATE INDEX dead_letter_by_event ON dead_letter (event_id);",
+    "CREATE INDEX IF NOT EXISTS dead_letter_by_event ON dead_letter (event_id);",
     /* 9 -> 10: impact's index of references (store_sqlite_graph.c): the fields it holds
      * (filled by the first impact, from the definitions), one row per value of them, and the
      * instances written since it was last brought up to date — noted by triggers, so that
