@@ -166,6 +166,53 @@ class TestImpact(TestCase):
         finally:
             self.assertEqual(serve.stop(), 0)
 
+    def test_impact__ses_keys_differ_from_the_ids_references_use(self):
+        """ses keys services and carriers by externalId while references carry TMF ids: each
+        name of an instance is looked for (down), each value resolved by key then TMF id (up);
+        a reference to an item whose externalId an earlier item took names nothing stored."""
+        sim = self.sim(seed=5, services=80, carriers=40, resources=120)
+        self.ws.ses_config(sim)
+        self.ws.run("sync", "--once", check=0)
+        services = sim.collection("/tmf638/service")
+        stored, seen = {}, set()  # TMF id -> (definition, key), under the ses rules
+        for item in services:
+            definition = "Carrier" if item.get("@type") == "element" else "Service"
+            key = (item.get("externalId") or "").strip()
+            if key and (definition, key) not in seen:
+                seen.add((definition, key))
+                stored[item["id"]] = (definition, key)
+        ids = {(d, k): i for d, k, i in sqlite3.connect(self.ws.db).execute(
+            "SELECT definition, key, id FROM instance")}
+        serve = self.serve()
+        dangling_seen = 0
+        try:
+            for item in services:
+                if stored.get(item["id"], ("", ""))[0] != "Service":
+                    continue
+                key = stored[item["id"]][1]
+                status, answer = get(serve.base, "/api/v1/instances/%s/impact?direction=up&depth=1"
+                                     % ids[("Service", key)])
+                self.assertEqual(status, 200)
+                carriers = [r["service"]["id"] for r in item["serviceRelationship"]]
+                want = {stored[c][1] for c in carriers if stored.get(c, ("",))[0] == "Carrier"}
+                self.assertEqual({h["key"] for h in answer["up"]["hits"] if h["definition"] == "Carrier"}, want, key)
+                lost = {c for c in carriers if c not in stored}
+                self.assertEqual({d["ref"] for d in answer["up"]["dangling"] if d["field"] == "serviceRelationship"},
+                                 lost, key)
+                dangling_seen += len(lost)
+            for tmf_id, (definition, key) in stored.items():
+                if definition != "Carrier":
+                    continue
+                status, answer = get(serve.base, "/api/v1/instances/%s/impact?direction=down&depth=1"
+                                     % ids[("Carrier", key)])
+                want = {stored[s["id"]][1] for s in services if stored.get(s["id"], ("",))[0] == "Service"
+                        and any(r["service"]["id"] == tmf_id for r in s["serviceRelationship"])}
+                got = {h["key"] for h in answer["down"]["hits"] if h["definition"] == "Service"}
+                self.assertEqual(got, want, key)
+        finally:
+            self.assertEqual(serve.stop(), 0)
+        self.assertGreater(dangling_seen, 0)  # the simulator's repeated externalIds make some
+
     def test_impact__cli_equals_api_and_directions(self):
         sim = self.sync_sim(services=40, carriers=20, resources=200)
         resources = sim.collection("/tmf639/resource")
