@@ -70,7 +70,11 @@ def main():
         for (uuid,) in con.execute("SELECT id FROM instance WHERE key = ?1 UNION SELECT id FROM instance"
                                    " WHERE json_extract(raw, '$.id') = ?1 LIMIT 1", (ref,)):
             worst.append((uuid, "named by %d field values" % count))
-    worst_rows = [row(*ask(base, uuid), what) for uuid, what in worst]
+    asked, worst_rows = set(), []
+    for uuid, what in worst:  # each once: a second request would come from the answer cache
+        if uuid not in asked:
+            asked.add(uuid)
+            worst_rows.append(row(*ask(base, uuid), what))
 
     times = sorted(r["ms"] for r in results)
 
