@@ -97,3 +97,24 @@ char *tmfinv_buf_steal(tmfinv_buf *b)
     tmfinv_buf_init(b, b->max);
     return p;
 }
+
+int tmfinv_buf_put_encoded(tmfinv_buf *b, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    int rc = 0;
+
+    for (; *s && rc == 0; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c)) {
+            char one = (char)c;
+
+            rc = tmfinv_buf_append(b, &one, 1);
+        } else {
+            char three[3] = {'%', hex[c >> 4], hex[c & 15]};
+
+            rc = tmfinv_buf_append(b, three, 3);
+        }
+    }
+    return rc;
+}

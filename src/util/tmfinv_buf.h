@@ -28,6 +28,10 @@ int tmfinv_buf_puts(tmfinv_buf *b, const char *s);
 /* Appends printf-style text. Same returns as tmfinv_buf_append(). */
 int tmfinv_buf_printf(tmfinv_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Appends `s` percent-encoded for a URI component: RFC 3986 unreserved characters as they
+ * are, every other byte as %XX. */
+int tmfinv_buf_put_encoded(tmfinv_buf *b, const char *s);
+
 /* Empties the buffer, keeping its memory. */
 void tmfinv_buf_reset(tmfinv_buf *b);
 

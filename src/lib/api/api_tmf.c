@@ -28,17 +28,6 @@ const api_tmf_collection api_tmf_resources = {"tmf639", "/tmf-api/resourceInvent
 
 /* ---- setup -------------------------------------------------------------------------- */
 
-/* 1 when every step of `p` is a plain member name (no selection in arrays). */
-int api_tmf_path_is_plain(const tmfinv_path *p)
-{
-    if (p->n_steps == 0)
-        return 0;
-    for (size_t i = 0; i < p->n_steps; i++)
-        if (p->steps[i].kind != STEP_PLAIN)
-            return 0;
-    return 1;
-}
-
 /* Holds the runtime and collects the collection's definitions and their common status
  * path: filters and sort keys on that path use the stored status (what items show,
  * preserved modem statuses included) rather than the status the source sent. */
@@ -61,7 +50,7 @@ void api_tmf_request_begin(api_tmf_request *t, tmfinv_http_request *req, tmfinv_
         if (strcmp(d->api, coll->api) != 0)
             continue;
         t->definitions[t->n_definitions++] = d->name;
-        if (sf->n_from != 1 || sf->is_list || !api_tmf_path_is_plain(&sf->from[0]) || strlen(sf->from[0].text) >= MAX_PATH)
+        if (sf->n_from != 1 || sf->is_list || !tmfinv_path_is_plain(&sf->from[0]) || strlen(sf->from[0].text) >= MAX_PATH)
             status_ok = 0;
         else if (!t->status_path[0])
             (void)snprintf(t->status_path, sizeof(t->status_path), "%s", sf->from[0].text);
@@ -374,60 +363,6 @@ static int parse_filters(api_tmf_request *t)
 
 /* ---- representation ------------------------------------------------------------------ */
 
-/* Writes `value` (copied; NULL: removes the member) at the plain path `p` of `item`,
- * creating objects on the way. A non-object on the way leaves the item as it is. */
-int api_tmf_write_path(cJSON *item, const tmfinv_path *p, const cJSON *value)
-{
-    cJSON *at = item, *copy;
-    const char *last = p->steps[p->n_steps - 1].name;
-
-    for (size_t i = 0; i + 1 < p->n_steps; i++) {
-        cJSON *next = cJSON_GetObjectItemCaseSensitive(at, p->steps[i].name);
-
-        if (!next) {
-            if (!value)
-                return 0;
-            if (!(next = cJSON_AddObjectToObject(at, p->steps[i].name)))
-                return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-        } else if (!cJSON_IsObject(next))
-            return 0;
-        at = next;
-    }
-    if (!value) {
-        cJSON_DeleteItemFromObjectCaseSensitive(at, last);
-        return 0;
-    }
-    if (!(copy = cJSON_Duplicate(value, 1)))
-        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    if (cJSON_GetObjectItemCaseSensitive(at, last))
-        cJSON_ReplaceItemInObjectCaseSensitive(at, last, copy);
-    else
-        cJSON_AddItemToObject(at, last, copy);
-    return 0;
-}
-
-/* Appends `s` percent-encoded (RFC 3986 unreserved characters kept). */
-static int put_encoded(tmfinv_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = 0;
-
-    for (; *s && rc == 0; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c)) {
-            char one = (char)c;
-
-            rc = tmfinv_buf_append(b, &one, 1);
-        } else {
-            char three[3] = {'%', hex[c >> 4], hex[c & 15]};
-
-            rc = tmfinv_buf_append(b, three, 3);
-        }
-    }
-    return rc;
-}
-
 /* The TMF representation of `inst` as a new object in *out: the entity as events carry it
  * (tmfinv_events_entity: the item as the source sent it, local and initial fields written at
  * their plain source path, `id`, `href` pointing at tmfinv), projected to id, href and the
@@ -493,8 +428,8 @@ static int add_link(tmfinv_buf *b, const api_tmf_request *t, int64_t offset, con
 
         if (strcmp(p->name, "offset") == 0 || strcmp(p->name, "limit") == 0)
             continue;
-        if ((rc = put_encoded(b, p->name)) == 0 && (rc = tmfinv_buf_puts(b, "=")) == 0 &&
-            (rc = put_encoded(b, p->value)) == 0)
+        if ((rc = tmfinv_buf_put_encoded(b, p->name)) == 0 && (rc = tmfinv_buf_puts(b, "=")) == 0 &&
+            (rc = tmfinv_buf_put_encoded(b, p->value)) == 0)
             rc = tmfinv_buf_puts(b, "&");
     }
     if (rc == 0)

@@ -73,12 +73,6 @@ int api_tmf_find(api_tmf_request *t, tmfinv_instance **out);
 /* The TMF representation of `inst` (new object in *out), as GET serves it. */
 int api_tmf_represent(const api_tmf_request *t, const tmfinv_instance *inst, cJSON **out);
 
-/* 1 when every step of `p` is a plain member name. */
-int api_tmf_path_is_plain(const tmfinv_path *p);
-
-/* Writes `value` (copied; NULL: removes the member) at the plain path `p` of `item`. */
-int api_tmf_write_path(cJSON *item, const tmfinv_path *p, const cJSON *value);
-
 /* The official specification of a collection (api_tmf_specs.c). */
 typedef struct api_tmf_spec_file {
     const char *file;           /* in the data folder's tmf/ */

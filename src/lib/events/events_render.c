@@ -13,68 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int path_is_plain(const tmfinv_path *p)
-{
-    if (p->n_steps == 0)
-        return 0;
-    for (size_t i = 0; i < p->n_steps; i++)
-        if (p->steps[i].kind != STEP_PLAIN)
-            return 0;
-    return 1;
-}
-
-/* Writes value (copied; NULL: removes) at plain path p of item, as the TMF API does. */
-static int write_path(cJSON *item, const tmfinv_path *p, const cJSON *value)
-{
-    cJSON *at = item, *copy;
-    const char *last = p->steps[p->n_steps - 1].name;
-
-    for (size_t i = 0; i + 1 < p->n_steps; i++) {
-        cJSON *next = cJSON_GetObjectItemCaseSensitive(at, p->steps[i].name);
-
-        if (!next) {
-            if (!value)
-                return 0;
-            if (!(next = cJSON_AddObjectToObject(at, p->steps[i].name)))
-                return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-        } else if (!cJSON_IsObject(next))
-            return 0;
-        at = next;
-    }
-    if (!value) {
-        cJSON_DeleteItemFromObjectCaseSensitive(at, last);
-        return 0;
-    }
-    if (!(copy = cJSON_Duplicate(value, 1)))
-        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    if (cJSON_GetObjectItemCaseSensitive(at, last))
-        cJSON_ReplaceItemInObjectCaseSensitive(at, last, copy);
-    else
-        cJSON_AddItemToObject(at, last, copy);
-    return 0;
-}
-
-static int put_encoded(tmfinv_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    int rc = 0;
-
-    for (; *s && rc == 0; s++) {
-        unsigned char c = (unsigned char)*s;
-
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || strchr("-._~", c)) {
-            char one = (char)c;
-
-            rc = tmfinv_buf_append(b, &one, 1);
-        } else {
-            char three[3] = {'%', hex[c >> 4], hex[c & 15]};
-
-            rc = tmfinv_buf_append(b, three, 3);
-        }
-    }
-    return rc;
-}
-
 static const char *collection_path(const char *api)
 {
     return api && strcmp(api, "tmf639") == 0 ? "/tmf-api/resourceInventoryManagement/v4/resource"
@@ -99,9 +37,9 @@ int tmfinv_events_entity(const tmfinv_model *m, const char *definition, const ch
     for (size_t i = 0; d && i < d->n_fields; i++) {
         const tmfinv_field *f = &d->fields[i];
 
-        if (f->n_from == 0 || !path_is_plain(&f->from[0]) || tmfinv_field_owner(f, values) == TMFINV_OWNER_SOURCE)
+        if (f->n_from == 0 || !tmfinv_path_is_plain(&f->from[0]) || tmfinv_field_owner(f, values) == TMFINV_OWNER_SOURCE)
             continue;
-        if ((rc = write_path(item, &f->from[0], cJSON_GetObjectItemCaseSensitive(values, f->name))) < 0)
+        if ((rc = tmfinv_path_write(item, &f->from[0], cJSON_GetObjectItemCaseSensitive(values, f->name))) < 0)
             goto out;
     }
     id = cJSON_GetObjectItemCaseSensitive(item, "id");
@@ -117,7 +55,7 @@ int tmfinv_events_entity(const tmfinv_model *m, const char *definition, const ch
         id_str = instance_id;
     }
     if (tmfinv_buf_puts(&href, base) < 0 || tmfinv_buf_puts(&href, collection_path(d ? d->api : NULL)) < 0 ||
-        tmfinv_buf_puts(&href, "/") < 0 || put_encoded(&href, id_str) < 0) {
+        tmfinv_buf_puts(&href, "/") < 0 || tmfinv_buf_put_encoded(&href, id_str) < 0) {
         rc = tmfinv_error_set(TMFINV_ENOMEM, "href too long");
         goto out;
     }

@@ -193,6 +193,14 @@ const tmfinv_definition *tmfinv_model_classify(const tmfinv_model *m, const char
 /* The first value at `path` in `item`, or NULL. Borrowed from `item`. */
 const cJSON *tmfinv_path_first(const tmfinv_path *path, const cJSON *item);
 
+/* 1 when every step of `path` is a plain member name (no selection in arrays). */
+int tmfinv_path_is_plain(const tmfinv_path *path);
+
+/* Writes `value` (copied; NULL: removes the member) at the plain path `path` of `item`,
+ * creating objects on the way; a non-object on the way leaves the item as it is. How a
+ * local or initial field's value is put back into the TMF entity (the TMF API, events). */
+int tmfinv_path_write(cJSON *item, const tmfinv_path *path, const cJSON *value);
+
 /* The item's key as a new string in *out (free() it), without the white space around
  * it; *out is NULL when the key is missing, empty or only white space. Numbers are
  * written in decimal. Returns 0, TMFINV_EINVALID when

@@ -239,3 +239,43 @@ const cJSON *model_field_first(const tmfinv_field *f, const cJSON *item)
         v = tmfinv_path_first(&f->from[i], item);
     return v;
 }
+
+int tmfinv_path_is_plain(const tmfinv_path *path)
+{
+    if (path->n_steps == 0)
+        return 0;
+    for (size_t i = 0; i < path->n_steps; i++)
+        if (path->steps[i].kind != STEP_PLAIN)
+            return 0;
+    return 1;
+}
+
+int tmfinv_path_write(cJSON *item, const tmfinv_path *path, const cJSON *value)
+{
+    cJSON *at = item, *copy;
+    const char *last = path->steps[path->n_steps - 1].name;
+
+    for (size_t i = 0; i + 1 < path->n_steps; i++) {
+        cJSON *next = cJSON_GetObjectItemCaseSensitive(at, path->steps[i].name);
+
+        if (!next) {
+            if (!value)
+                return 0;
+            if (!(next = cJSON_AddObjectToObject(at, path->steps[i].name)))
+                return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        } else if (!cJSON_IsObject(next))
+            return 0;
+        at = next;
+    }
+    if (!value) {
+        cJSON_DeleteItemFromObjectCaseSensitive(at, last);
+        return 0;
+    }
+    if (!(copy = cJSON_Duplicate(value, 1)))
+        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    if (cJSON_GetObjectItemCaseSensitive(at, last))
+        cJSON_ReplaceItemInObjectCaseSensitive(at, last, copy);
+    else
+        cJSON_AddItemToObject(at, last, copy);
+    return 0;
+}
