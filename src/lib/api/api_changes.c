@@ -51,15 +51,9 @@ static int changes_params(const tmfinv_http_request *req, const tmfinv_runtime *
     const tmfinv_definition *d = NULL;
     const char *v;
 
-    for (size_t i = 0; i < req->n_query; i++) {
-        size_t k;
-
-        for (k = 0; allowed[k] && strcmp(req->query[i].name, allowed[k]) != 0; k++)
-            ;
-        if (!allowed[k]) {
-            (void)snprintf(why, why_size, "unknown query parameter '%.100s'", req->query[i].name);
-            return TMFINV_EINVALID;
-        }
+    if (tmfinv_http_query_only(req, allowed) < 0) {
+        (void)snprintf(why, why_size, "%s", tmfinv_error_last());
+        return TMFINV_EINVALID;
     }
     q->limit = rt->cfg->http.default_limit;
     if ((v = tmfinv_http_query(req, "since")) && tmfinv_store_parse_time(v, since) < 0) {
@@ -199,12 +193,11 @@ int tmfinv_api_timeline(tmfinv_http_request *req, tmfinv_http_response *res)
     char why[300];
     int rc = 0, in_tx = 0;
 
-    for (size_t i = 0; i < req->n_query; i++)
-        if (strcmp(req->query[i].name, allowed[0]) != 0) {
-            (void)snprintf(why, sizeof(why), "unknown query parameter '%.100s'", req->query[i].name);
-            rc = bad_request(res, why);
-            goto out;
-        }
+    if (tmfinv_http_query_only(req, allowed) < 0) {
+        (void)snprintf(why, sizeof(why), "%s", tmfinv_error_last());
+        rc = bad_request(res, why);
+        goto out;
+    }
     if (req->n_path_params == 1)
         q.id = req->path_params[0];
     else if (!tmfinv_model_find(rt->model, req->path_params[0])) {

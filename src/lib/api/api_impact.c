@@ -24,15 +24,9 @@ static int impact_params(const tmfinv_http_request *req, int *directions, int64_
     static const char *const allowed[] = {"direction", "depth", NULL};
     const char *v;
 
-    for (size_t i = 0; i < req->n_query; i++) {
-        size_t k;
-
-        for (k = 0; allowed[k] && strcmp(req->query[i].name, allowed[k]) != 0; k++)
-            ;
-        if (!allowed[k]) {
-            (void)snprintf(why, size, "unknown query parameter '%.100s'", req->query[i].name);
-            return TMFINV_EINVALID;
-        }
+    if (tmfinv_http_query_only(req, allowed) < 0) {
+        (void)snprintf(why, size, "%s", tmfinv_error_last());
+        return TMFINV_EINVALID;
     }
     *directions = TMFINV_IMPACT_BOTH;
     if ((v = tmfinv_http_query(req, "direction"))) {

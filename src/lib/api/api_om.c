@@ -89,22 +89,6 @@ static int respond_page(tmfinv_http_response *res, cJSON *items, int64_t total, 
 
 /* ---- parameters --------------------------------------------------------------------- */
 
-/* 0 when every query parameter of req is in `allowed` (NULL-terminated), else
- * TMFINV_EINVALID naming the first other one. */
-static int only_params(const tmfinv_http_request *req, const char *const *allowed)
-{
-    for (size_t i = 0; i < req->n_query; i++) {
-        size_t k;
-
-        for (k = 0; allowed[k]; k++)
-            if (strcmp(req->query[i].name, allowed[k]) == 0)
-                break;
-        if (!allowed[k])
-            return tmfinv_error_set(TMFINV_EINVALID, "unknown query parameter '%.100s'", req->query[i].name);
-    }
-    return 0;
-}
-
 /* Reads offset (default 0) and limit (default [http] default_limit, at most max_limit;
  * 0 asks for the total only). 0 or TMFINV_EINVALID naming the parameter. */
 static int paging(const tmfinv_http_request *req, const tmfinv_config *cfg, int64_t *offset, int64_t *limit)
@@ -632,7 +616,7 @@ static int rejected_list(tmfinv_http_request *req, tmfinv_http_response *res)
     int64_t offset, limit;
     int rc = 0;
 
-    if (only_params(req, allowed) < 0 || paging(req, rt->cfg, &offset, &limit) < 0) {
+    if (tmfinv_http_query_only(req, allowed) < 0 || paging(req, rt->cfg, &offset, &limit) < 0) {
         rc = bad_request(res, "%s", tmfinv_error_last());
         goto out;
     }
@@ -659,7 +643,7 @@ static int runs_list(tmfinv_http_request *req, tmfinv_http_response *res)
     int64_t offset, limit;
     int rc = 0;
 
-    if (only_params(req, allowed) < 0 || paging(req, rt->cfg, &offset, &limit) < 0) {
+    if (tmfinv_http_query_only(req, allowed) < 0 || paging(req, rt->cfg, &offset, &limit) < 0) {
         rc = bad_request(res, "%s", tmfinv_error_last());
         goto out;
     }

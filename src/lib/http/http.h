@@ -159,6 +159,10 @@ int tmfinv_http_metrics(tmfinv_http_server *s, tmfinv_buf *out);
 /* The first value of query parameter `name`, or NULL. */
 const char *tmfinv_http_query(const tmfinv_http_request *req, const char *name);
 
+/* 0 when every query parameter of req is in `allowed` (NULL-terminated), else
+ * TMFINV_EINVALID with the message naming the first other one. */
+int tmfinv_http_query_only(const tmfinv_http_request *req, const char *const *allowed);
+
 /* Adds a response header (value copied). */
 int tmfinv_http_header_add(tmfinv_http_response *res, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -46,6 +46,20 @@ const char *tmfinv_http_query(const tmfinv_http_request *req, const char *name)
     return NULL;
 }
 
+int tmfinv_http_query_only(const tmfinv_http_request *req, const char *const *allowed)
+{
+    for (size_t i = 0; i < req->n_query; i++) {
+        size_t k;
+
+        for (k = 0; allowed[k]; k++)
+            if (strcmp(req->query[i].name, allowed[k]) == 0)
+                break;
+        if (!allowed[k])
+            return tmfinv_error_set(TMFINV_EINVALID, "unknown query parameter '%.100s'", req->query[i].name);
+    }
+    return 0;
+}
+
 int tmfinv_http_header_add(tmfinv_http_response *res, const char *name, const char *fmt, ...)
 {
     tmfinv_buf b;
