@@ -733,23 +733,31 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
     /* Whatever the sources' outcome, what was written is consistent with the store's services. */
     if (rc == 0)
         rc = sync_refs_finish(&c);
-    free(c.print);
-    for (size_t i = 0; i < c.n_unknown_seen; i++)
-        free(c.unknown_seen[i]);
-    free(c.unknown_seen);
     result->interrupted = c.interrupted;
     if (c.interrupted)
         result->complete = 0;
-    tmfinv_time_now(c.now, sizeof(c.now));
-    if (rc == 0) {
-        rc = tmfinv_store_run_end(store, c.run_id, c.now, result->complete);
-    } else {
-        /* A failed run is ended too (incomplete), so that runs and /api/v1/runs never show
-         * it as still going; the failure's own message is the one the caller reports. */
+    return sync_run_end(&c, rc, result->complete);
+}
+
+int sync_run_end(sync_ctx *c, int rc, int complete)
+{
+    free(c->print);
+    c->print = NULL;
+    for (size_t i = 0; i < c->n_unknown_seen; i++)
+        free(c->unknown_seen[i]);
+    free(c->unknown_seen);
+    c->unknown_seen = NULL;
+    c->n_unknown_seen = 0;
+    tmfinv_time_now(c->now, sizeof(c->now));
+    if (rc == 0)
+        return tmfinv_store_run_end(c->store, c->run_id, c->now, complete);
+    /* A failed run is ended too (incomplete), so that runs and /api/v1/runs never show it as
+     * still going; the failure's own message is the one the caller reports. */
+    {
         char message[512];
 
         (void)snprintf(message, sizeof(message), "%s", tmfinv_error_last());
-        (void)tmfinv_store_run_end(store, c.run_id, c.now, 0);
+        (void)tmfinv_store_run_end(c->store, c->run_id, c->now, 0);
         (void)tmfinv_error_set(rc, "%s", message);
     }
     return rc;

@@ -96,4 +96,8 @@ int sync_refs_note_unseen(sync_ctx *c, const char *source, const tmfinv_definiti
  * noted in this run; nothing when none was. */
 int sync_refs_finish(sync_ctx *c);
 
+/* Frees what the run's context holds and ends the run in the store: complete or not when rc
+ * is 0; a failed run (rc < 0) is ended incomplete and rc returned with its own message. */
+int sync_run_end(sync_ctx *c, int rc, int complete);
+
 #endif

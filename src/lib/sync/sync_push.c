@@ -142,20 +142,6 @@ int tmfinv_sync_apply_pushed(tmfinv_store *store, const tmfinv_model *model, con
                  (long long)c.rs.created, (long long)c.rs.updated, (long long)c.rs.unchanged, (long long)c.rs.removed,
                  (long long)c.rs.dropped, (long long)c.rs.excluded, (long long)c.rs.rejected);
     cJSON_Delete(c.rs.failed_pages);
-    free(c.print);
-    for (size_t i = 0; i < c.n_unknown_seen; i++)
-        free(c.unknown_seen[i]);
-    free(c.unknown_seen);
-    tmfinv_time_now(c.now, sizeof(c.now));
     result->complete = rc == 0;
-    if (rc == 0) {
-        rc = tmfinv_store_run_end(store, c.run_id, c.now, 1);
-    } else {
-        char message[512];
-
-        (void)snprintf(message, sizeof(message), "%s", tmfinv_error_last());
-        (void)tmfinv_store_run_end(store, c.run_id, c.now, 0);
-        (void)tmfinv_error_set(rc, "%s", message);
-    }
-    return rc;
+    return sync_run_end(&c, rc, 1);
 }
