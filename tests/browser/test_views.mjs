@@ -168,6 +168,14 @@ test('instance view: sections, owners, references as links, raw item, history', 
     await page.goBack();
     await page.waitForSelector(`text=${inst.key}`);
   }
+  // A list of references: each value a link, separated by commas (not the text of an array).
+  const refs = inst.sections.flatMap((s) => s.fields).find((f) => f.name === 'supportingService' && Array.isArray(f.value) && f.value.length);
+  assert.ok(refs, 'the first carrier (seed 7) has supporting services');
+  const cell = page.locator('tr[data-field="supportingService"] td.value .refs');
+  assert.equal(await cell.innerText(), refs.value.join(', '));
+  assert.deepEqual(await cell.locator('a').evaluateAll((as) => as.map((a) => a.textContent)), refs.value);
+  await page.waitForSelector('#impact[aria-busy="false"]');
+  await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, 'instance');
   const timeline = (await st.api(`/api/v1/instances/${inst.id}/timeline`)).body;
   assert.deepEqual(await page.locator('#timeline li').evaluateAll((li) => li.map((x) => x.dataset.value)),
@@ -175,6 +183,79 @@ test('instance view: sections, owners, references as links, raw item, history', 
   await page.locator('details summary').click();
   assert.deepEqual(JSON.parse(await page.locator('#raw').innerText()), inst.raw);
   await noProblems(page);
+});
+
+// The rows of one direction of the impact card, as the page shows them: id, definition,
+// key, status text (and its colour class), depth, path; then the cycles and dangling lines.
+async function shownImpact(page, dir) {
+  return page.evaluate((d) => ({
+    hits: [...document.querySelectorAll(`#impact-${d} tbody tr`)].map((tr) => {
+      const td = tr.querySelectorAll('td');
+      return { id: tr.dataset.id, depth: Number(td[0].textContent), definition: td[1].textContent,
+        key: td[2].textContent, href: td[2].querySelector('a')?.getAttribute('href'),
+        status: td[3].querySelector('.status').textContent, coloured: /status-\w/.test(td[3].querySelector('.status').className),
+        removed: td[3].querySelectorAll('.status').length > 1, path: td[4].textContent,
+        pathLinks: [...td[4].querySelectorAll('a')].map((a) => a.getAttribute('href')) };
+    }),
+    count: document.querySelector(`#impact-${d}-count`)?.textContent,
+    cycles: [...document.querySelectorAll(`#impact-${d}-cycles li`)].map((li) => li.textContent),
+    dangling: [...document.querySelectorAll(`#impact-${d}-dangling li`)].map((li) => li.textContent),
+  }), dir);
+}
+
+function pathText(path) {
+  return path.map((st, i) => (i ? ` ${st.fieldOf === st.id ? `<-${st.field}-` : `-${st.field}->`} ` : '') + st.key).join('');
+}
+
+function expectedImpact(dir) {
+  return {
+    hits: dir.hits.map((h) => ({ id: h.id, depth: h.depth, definition: h.definition, key: h.key,
+      href: `/ui/instances/${encodeURIComponent(h.id)}`, status: h.status ?? '(none)', coloured: true, removed: h.removed,
+      path: pathText(h.path), pathLinks: h.path.map((st) => `/ui/instances/${encodeURIComponent(st.id)}`) })),
+    count: `${dir.count} instance${dir.count === 1 ? '' : 's'}${dir.truncated ? ' (truncated: the first 5000)' : ''}`,
+    cycles: dir.cycles.map((c) => pathText(c.path)),
+    dangling: dir.dangling.map((x) => `${x.from.key} (${x.from.definition}) ${x.field} → ${x.ref} names no stored instance`),
+  };
+}
+
+test('instance view: impact down from a transponder and up from a service equal the API', async () => {
+  // A transponder: what a carrier's transponder field names.
+  const carriers = (await st.api('/api/v1/definitions/Carrier/instances?limit=100')).body.items;
+  const tkey = carriers.map((c) => c.fields.transponder).find((t) => typeof t === 'string' && t);
+  assert.ok(tkey, 'a carrier names a transponder');
+  const transponder = (await st.api(`/api/v1/definitions/Resource/instances/${encodeURIComponent(tkey)}`)).body;
+  // A service with something above it.
+  const services = (await st.api('/api/v1/definitions/Service/instances?limit=100')).body.items;
+  let service = null;
+  let serviceImpact = null;
+  for (const s of services) {
+    const r = (await st.api(`/api/v1/instances/${s.id}/impact`)).body;
+    if (r.up.count > 0) { service = s; serviceImpact = r; break; }
+  }
+  assert.ok(service, 'a service depends on something');
+  const cases = [[transponder, 'down', (await st.api(`/api/v1/instances/${transponder.id}/impact`)).body],
+    [service, 'up', serviceImpact]];
+  for (const [inst, dir, answer] of cases) {
+    assert.ok(answer[dir].count > 0, `${inst.key}: ${dir} is not empty`);
+    const page = await open(`/ui/instances/${inst.id}`);
+    await page.waitForSelector('#impact[aria-busy="false"]');
+    assert.equal(await page.locator('#impact .error').count(), 0);
+    for (const d of ['down', 'up']) {
+      assert.deepEqual(await shownImpact(page, d), expectedImpact(answer[d]), `${inst.key} ${d}`);
+    }
+    if (dir === 'down') {
+      await page.locator('#h-impact').scrollIntoViewIfNeeded();
+      await page.evaluate(() => document.querySelector('#h-impact').scrollIntoView());
+      await screenshot(page, 'instance-impact');
+      // A hit's key leads to its own view.
+      const first = answer.down.hits[0];
+      await page.locator(`#impact-down tr[data-id="${first.id}"] td:nth-child(3) a`).click();
+      await page.waitForFunction((id) => location.pathname === `/ui/instances/${id}`, first.id);
+      await page.waitForSelector('#impact[aria-busy="false"]');
+      assert.match(await page.locator('h1').innerText(), new RegExp(first.key));
+    }
+    await noProblems(page);
+  }
 });
 
 test('runs view shows each run and source with its figures', async () => {

@@ -1,15 +1,15 @@
 // instance.js: /ui/instances/{uuid} and /ui/definitions/{D}/{key} — one instance: its
 // fields by section with their owners, references as links, the item as the source sent
-// it, its history and status timeline. A token with the write role can edit the local
-// and initial fields through the TMF PATCH (the same rules and errors as any client);
-// a read token sees no edit control.
+// it, its history and status timeline, and its impact (what depends on it, what it depends
+// on). A token with the write role can edit the local and initial fields through the TMF
+// PATCH (the same rules and errors as any client); a read token sees no edit control.
 import { ApiError, api, badge, canWrite, clear, definition, el, errorBox, fmtTime, fmtValue, link, setTitle } from '../lib.js';
 
 function valueNode(field, value, def) {
   if (value === null || value === undefined) return el('span', { class: 'muted' }, '–');
   if (field && field.type === 'reference' && field.references) {
     const one = (v) => link(`/ui/definitions/${encodeURIComponent(field.references)}/${encodeURIComponent(v)}`, v);
-    if (Array.isArray(value)) return el('span', { class: 'refs' }, value.map((v, i) => [i ? ', ' : '', one(v)]));
+    if (Array.isArray(value)) return el('span', { class: 'refs' }, value.map((v, i) => [i ? ', ' : '', one(v)]).flat());
     return one(value);
   }
   if (def && field && field.name === def.status) return badge(value);
@@ -100,6 +100,51 @@ function timelineNode(timeline) {
     timeline.complete ? null : el('p', { class: 'muted small' }, 'Older changes were purged ([store] history_days).'));
 }
 
+// One path of the impact: the instance asked, then each step's key as a link, the reference
+// between two steps written as the CLI writes it (`A <-field- B` when B holds the field naming
+// A, `A -field-> B` when A holds it).
+function pathNode(path) {
+  return el('span', { class: 'path' }, path.map((st, i) => [
+    i ? ` ${st.fieldOf === st.id ? `<-${st.field}-` : `-${st.field}->`} ` : '',
+    link(`/ui/instances/${encodeURIComponent(st.id)}`, st.key)]).flat());
+}
+
+// One direction of GET /api/v1/instances/{id}/impact: its hits (definition, key, status,
+// depth, path), then its cycles and dangling references as the API lists them.
+function impactDirection(dir, name, title) {
+  const hits = dir.hits.length ? el('div', { class: 'scroll' }, el('table', { class: 'impact', id: `impact-${name}` },
+    el('caption', { class: 'sr-only' }, title),
+    el('thead', {}, el('tr', {}, ['Depth', 'Definition', 'Key', 'Status', 'Path'].map((h) => el('th', { scope: 'col' }, h)))),
+    el('tbody', {}, dir.hits.map((h) => el('tr', { 'data-id': h.id, 'data-depth': h.depth },
+      el('td', {}, String(h.depth)), el('td', {}, h.definition),
+      el('td', {}, link(`/ui/instances/${encodeURIComponent(h.id)}`, h.key)),
+      el('td', {}, badge(h.status), h.removed ? [' ', badge('removed', 'status-bad')] : null),
+      el('td', {}, pathNode(h.path)))))))
+    : el('p', { class: 'muted', id: `impact-${name}` }, 'None.');
+  const count = `${dir.count} instance${dir.count === 1 ? '' : 's'}${dir.truncated ? ' (truncated: the first 5000)' : ''}`;
+  const cycles = dir.cycleCount ? [el('h4', {}, `Cycles (${dir.cycleCount}${dir.cycles.length < dir.cycleCount ? `, the first ${dir.cycles.length}` : ''})`),
+    el('ul', { class: 'cycles', id: `impact-${name}-cycles` }, dir.cycles.map((c) => el('li', {}, pathNode(c.path))))] : null;
+  const dangling = dir.danglingCount ? [el('h4', {}, `Dangling references (${dir.danglingCount}${dir.dangling.length < dir.danglingCount ? `, the first ${dir.dangling.length}` : ''})`),
+    el('ul', { class: 'dangling', id: `impact-${name}-dangling` }, dir.dangling.map((d) => el('li', {},
+      link(`/ui/instances/${encodeURIComponent(d.from.id)}`, d.from.key), ` (${d.from.definition}) ${d.field} → `,
+      el('code', {}, d.ref), ' names no stored instance')))] : null;
+  return el('div', { class: 'impact-dir', 'data-direction': name },
+    el('h3', {}, title, ' ', el('span', { class: 'muted small', id: `impact-${name}-count` }, count)), hits, cycles, dangling);
+}
+
+// Filled when the answer comes: the store's first impact request builds its reference index
+// (about 2 s at 100k instances), which must not hold back the rest of the view.
+async function impactFill(node, inst) {
+  try {
+    const r = (await api(`/instances/${encodeURIComponent(inst.id)}/impact`)).data;
+    clear(node, impactDirection(r.down, 'down', 'What depends on it'), impactDirection(r.up, 'up', 'What it depends on'),
+      el('p', { class: 'muted small' }, `Up to ${r.depth} references away (docs/commands/impact.md).`));
+  } catch (err) {
+    clear(node, errorBox(err));
+  }
+  node.setAttribute('aria-busy', 'false');
+}
+
 export async function instanceView(main, where) {
   const path = where.id ? `/instances/${encodeURIComponent(where.id)}`
     : `/definitions/${encodeURIComponent(where.definition)}/instances/${encodeURIComponent(where.key)}`;
@@ -119,6 +164,8 @@ export async function instanceView(main, where) {
     setTitle(`${inst.definition} ${inst.key}`);
     const flags = [inst.removed ? badge(`removed: ${inst.removedReason || ''}`, 'status-bad') : null,
       inst.stale ? badge(`stale: ${inst.staleReason || ''}`, 'status-warn') : null];
+    const impactBody = el('div', { id: 'impact', 'aria-busy': 'true' }, el('p', { class: 'muted' }, 'Loading…'));
+    const impact = el('section', { class: 'card wide', 'aria-labelledby': 'h-impact' }, el('h2', { id: 'h-impact' }, 'Impact'), impactBody);
     clear(main,
       el('p', { class: 'crumbs' }, link(`/ui/definitions/${encodeURIComponent(inst.definition)}`, inst.definition), ' / ', inst.key),
       el('h1', {}, `${inst.definition} ${inst.key} `, badge(inst.status, 'big'), ...flags),
@@ -130,10 +177,12 @@ export async function instanceView(main, where) {
       el('div', { class: 'cards' }, sectionsNode(def, inst, rerender),
         el('section', { class: 'card', 'aria-labelledby': 'h-timeline' }, el('h2', { id: 'h-timeline' }, 'Status timeline'),
           timelineNode(timeline)),
+        impact,
         el('section', { class: 'card wide', 'aria-labelledby': 'h-history' }, el('h2', { id: 'h-history' }, 'History'),
           historyNode(history, def)),
         el('section', { class: 'card wide', 'aria-labelledby': 'h-raw' }, el('h2', { id: 'h-raw' }, 'Item as the source sent it'),
           el('details', {}, el('summary', {}, 'Show the JSON'), el('pre', { id: 'raw' }, JSON.stringify(inst.raw, null, 2))))));
+    await impactFill(impactBody, inst);
   };
   await rerender();
 }
