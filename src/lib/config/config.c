@@ -1,5 +1,6 @@
 /* config.c: reading and checking the INI configuration (see config.h). */
 #include "config.h"
+#include "config_int.h"
 
 #include "tmfinv_error.h"
 #include "tmfinv_file.h"
@@ -16,53 +17,12 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#define SECRET_MAX_BYTES 4096
-
-static void strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; v && i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-static void source_clear(tmfinv_source_config *s)
-{
-    free(s->name);
-    free(s->api);
-    free(s->url);
-    free(s->profile);
-    free(s->username);
-    if (s->password) {
-        /* Do not leave the secret in freed memory. */
-        memset(s->password, 0, strlen(s->password));
-        free(s->password);
-    }
-    free(s->params);
-    free(s->incremental_params);
-    free(s->token_url);
-    free(s->client_id);
-    if (s->token) {
-        memset(s->token, 0, strlen(s->token));
-        free(s->token);
-    }
-    if (s->client_secret) {
-        memset(s->client_secret, 0, strlen(s->client_secret));
-        free(s->client_secret);
-    }
-    strv_free(s->definitions, s->n_definitions);
-    strv_free(s->exclude_types, s->n_exclude_types);
-    strv_free(s->allowed_origins, s->n_allowed_origins);
-    free(s->ca_file);
-    free(s->proxy);
-    free(s->no_proxy);
-}
-
 void tmfinv_config_free(tmfinv_config *c)
 {
     if (!c)
         return;
     for (size_t i = 0; i < c->n_sources; i++)
-        source_clear(&c->sources[i]);
+        config_source_clear(&c->sources[i]);
     free(c->sources);
     for (size_t i = 0; i < c->n_webhooks; i++)
         tmfinv_config_webhook_clear(&c->webhooks[i]);
@@ -72,9 +32,9 @@ void tmfinv_config_free(tmfinv_config *c)
     free(c->http.tokens_file);
     free(c->http.tls_cert);
     free(c->http.tls_key);
-    strv_free(c->http.cors_origins, c->http.n_cors_origins);
+    config_strv_free(c->http.cors_origins, c->http.n_cors_origins);
     free(c->http.public_url);
-    strv_free(c->warnings, c->n_warnings);
+    config_strv_free(c->warnings, c->n_warnings);
     free(c->path);
     free(c);
 }
@@ -129,505 +89,6 @@ out:
     return rc;
 }
 
-/* Checks an http(s) URL value (a host is required; libcurl must be able to parse it). */
-static int url_value(const char *file, const char *section, const tmfinv_ini_entry *e)
-{
-    char origin[512], msg[256];
-    int rc = tmfinv_config_url_origin(e->value, origin, sizeof(origin));
-
-    if (rc == TMFINV_EINVALID || rc == TMFINV_ELIMIT) {
-        (void)snprintf(msg, sizeof(msg), "%s", tmfinv_error_last());
-        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s = '%s': %s", file, e->line, section, e->key,
-                                e->value, msg);
-    }
-    return rc;
-}
-
-/* Checks a source's proxy: empty (no proxy, not even the environment's), or
- * SCHEME://host[:port] with a scheme libcurl takes for a proxy. Proxy credentials in the
- * URL are refused, as they are in url: they would sit in a file that is not a secret. */
-static int proxy_value(const char *file, const char *section, const tmfinv_ini_entry *e)
-{
-    static const char *const schemes[] = {"http://", "https://", "socks4://", "socks4a://", "socks5://", "socks5h://",
-                                          NULL};
-    const char *v = e->value, *host = NULL, *why = NULL;
-    size_t i, n;
-
-    if (!v[0])
-        return 0;
-    for (i = 0; schemes[i] && !host; i++)
-        if (strncmp(v, schemes[i], strlen(schemes[i])) == 0)
-            host = v + strlen(schemes[i]);
-    if (!host)
-        why = "expected http://, https://, socks4://, socks4a://, socks5:// or socks5h:// and host[:port]";
-    else if ((n = strcspn(host, "/?#")), memchr(host, '@', n))
-        why = "credentials in the proxy URL are refused";
-    else if (n == 0 || host[0] == ':')
-        why = "no host";
-    else if (host[n] && strcmp(host + n, "/") != 0)
-        why = "a proxy URL is scheme://host[:port], without a path or query";
-    else {
-        const char *colon = memchr(host, ']', n) ? memchr(host, ']', n) : host;
-        const char *port = memchr(colon, ':', n - (size_t)(colon - host));
-
-        if (port) {
-            size_t digits = (size_t)(host + n - port - 1);
-
-            if (digits == 0 || digits > 5 || strspn(port + 1, "0123456789") < digits ||
-                strtol(port + 1, NULL, 10) < 1 || strtol(port + 1, NULL, 10) > 65535)
-                why = "the port must be a number from 1 to 65535";
-        }
-    }
-    if (why)
-        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s = '%s': %s", file, e->line, section, e->key,
-                                why[0] == 'c' ? "(hidden)" : v, why);
-    return 0;
-}
-
-static int dup_value(const tmfinv_ini_entry *e, char **out)
-{
-    *out = strdup(e->value);
-    return *out ? 0 : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-}
-
-static int int_value(const char *file, const char *section, const tmfinv_ini_entry *e, int64_t min, int64_t max,
-                     int *out)
-{
-    int64_t v;
-
-    if (tmfinv_parse_int64(e->value, min, max, &v) < 0)
-        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s = '%s': expected a whole number from %lld to %lld",
-                                file, e->line, section, e->key, e->value, (long long)min, (long long)max);
-    *out = (int)v;
-    return 0;
-}
-
-/* Splits a comma-separated list into trimmed non-empty strings. */
-static int split_list(const char *text, char ***out, size_t *n)
-{
-    char *copy = strdup(text), *p, *save = NULL;
-    char **v = NULL;
-    size_t count = 0;
-
-    if (!copy)
-        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    v = calloc(strlen(text) / 2 + 2, sizeof(*v));
-    if (!v) {
-        free(copy);
-        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    }
-    for (p = copy; p; p = save) {
-        char *end;
-
-        save = strchr(p, ',');
-        if (save)
-            *save++ = '\0';
-        while (*p == ' ' || *p == '\t')
-            p++;
-        end = p + strlen(p);
-        while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
-            *--end = '\0';
-        if (*p && !(v[count++] = strdup(p))) {
-            strv_free(v, count);
-            free(copy);
-            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-        }
-    }
-    free(copy);
-    *out = v;
-    *n = count;
-    return 0;
-}
-
-/* The path a file key names (new string in *out): `%credentials/NAME` is NAME in systemd's
- * $CREDENTIALS_DIRECTORY (LoadCredential=; docs/decisions.md), anything else a path relative to
- * the configuration file's folder `dir`. */
-static int file_key_path(const char *file, const char *dir, const tmfinv_ini_entry *e, const char *section,
-                         char **out)
-{
-    static const char prefix[] = "%credentials/";
-    const char *name = e->value + sizeof(prefix) - 1, *creds;
-
-    if (strncmp(e->value, prefix, sizeof(prefix) - 1) != 0)
-        return tmfinv_path_join(dir, e->value, out);
-    if (!*name || strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
-        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s = '%s': expected %%credentials/NAME, NAME a "
-                                "credential of LoadCredential= (no '/')", file, e->line, section, e->key, e->value);
-    creds = getenv("CREDENTIALS_DIRECTORY");
-    if (!creds || !*creds)
-        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s = '%s': $CREDENTIALS_DIRECTORY is not set (systemd "
-                                "sets it for a service with LoadCredential=)", file, e->line, section, e->key, e->value);
-    return tmfinv_path_join(creds, name, out);
-}
-
-static int read_secret(const char *file, const char *dir, const tmfinv_ini_entry *e, const char *section,
-                       char **out)
-{
-    char *path = NULL, *text = NULL;
-    size_t len;
-    int rc;
-
-    if ((rc = file_key_path(file, dir, e, section, &path)) < 0)
-        return rc;
-    rc = tmfinv_file_read(path, SECRET_MAX_BYTES, &text, &len);
-    if (rc < 0) {
-        char msg[512];
-
-        (void)snprintf(msg, sizeof(msg), "%s", tmfinv_error_last());
-        rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s: %s", file, e->line, section, e->key, msg);
-        goto out;
-    }
-    while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
-        text[--len] = '\0';
-    if (len == 0) {
-        rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s: %s is empty", file, e->line, section, e->key, path);
-        goto out;
-    }
-    *out = text;
-    text = NULL;
-out:
-    if (text) {
-        memset(text, 0, strlen(text));
-        free(text);
-    }
-    free(path);
-    return rc;
-}
-
-/* Reads a secret from KEY_file (a file) or KEY_env (an environment variable). */
-static int read_secret_key(const char *file, const char *dir, tmfinv_ini_section *sec, const char *key,
-                           char **out)
-{
-    char name[64];
-    tmfinv_ini_entry *f, *e;
-
-    (void)snprintf(name, sizeof(name), "%s_file", key);
-    f = tmfinv_ini_get(sec, name);
-    (void)snprintf(name, sizeof(name), "%s_env", key);
-    e = tmfinv_ini_get(sec, name);
-    if (f && e)
-        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] give %s_file or %s_env, not both", file, e->line,
-                                sec->name, key, key);
-    if (f)
-        return read_secret(file, dir, f, sec->name, out);
-    if (e) {
-        const char *v = getenv(e->value);
-
-        if (!v || !*v)
-            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s: environment variable '%s' is not set",
-                                    file, e->line, sec->name, e->key, e->value);
-        *out = strdup(v);
-        return *out ? 0 : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    }
-    return 0;
-}
-
-/* Reads a list of origins (allowed_origins, cors_origins): each value must be exactly an
- * origin, scheme://host[:port], normalised as tmfinv_config_url_origin() does; with
- * `browser`, the scheme's default port is left out again, as browsers write Origin, and
- * '*' is refused (docs/decisions.md: CORS only for listed origins). */
-static int origins_value(const char *file, const char *section, const tmfinv_ini_entry *e, char ***list,
-                         size_t *n_list, int browser)
-{
-    int rc;
-
-    if ((rc = split_list(e->value, list, n_list)) < 0)
-        return rc;
-    for (size_t i = 0; i < *n_list; i++) {
-        char *v = (*list)[i], origin[512], msg[256] = "";
-        const char *rest = strstr(v, "://");
-
-        rest = rest ? rest + 3 : v;
-        rest += strcspn(rest, "/?#@");
-        if (browser && strcmp(v, "*") == 0)
-            (void)snprintf(msg, sizeof(msg), "refused: list the exact origins (scheme://host[:port]) of the web applications");
-        else if (*rest && strcmp(rest, "/") != 0)
-            (void)snprintf(msg, sizeof(msg), "expected scheme://host[:port], without path, query or user");
-        else if ((rc = tmfinv_config_url_origin(v, origin, sizeof(origin))) == TMFINV_ENOMEM)
-            return rc;
-        else if (rc < 0)
-            (void)snprintf(msg, sizeof(msg), "%s", tmfinv_error_last());
-        if (msg[0])
-            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s: '%s': %s", file, e->line, section, e->key, v,
-                                    msg);
-        if (browser) {
-            size_t n = strlen(origin);
-
-            if (strncmp(origin, "https://", 8) == 0 && n > 4 && strcmp(origin + n - 4, ":443") == 0)
-                origin[n - 4] = '\0';
-            else if (strncmp(origin, "http://", 7) == 0 && n > 3 && strcmp(origin + n - 3, ":80") == 0)
-                origin[n - 3] = '\0';
-        }
-        free(v);
-        if (!((*list)[i] = strdup(origin)))
-            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    }
-    return 0;
-}
-
-/* Notes a warning when the secret file that `e` names is open to other users (any of the
- * mode's "other" bits). The rule of ssh for private keys, less the group: a group is how a
- * file is commonly given to a service account (root:tmfinv 0640), so it is not warned about.
- * A missing file is not a warning: whoever reads it says so. */
-static int warn_open_secret(tmfinv_config *c, const char *dir, const tmfinv_ini_section *sec,
-                            const tmfinv_ini_entry *e)
-{
-    struct stat st;
-    char *path = NULL, *line = NULL, **grown;
-    int rc, n;
-
-    if ((rc = file_key_path(c->path, dir, e, sec->name, &path)) < 0)
-        return rc;
-    if (stat(path, &st) != 0 || !(st.st_mode & S_IRWXO))
-        goto out;
-    n = snprintf(NULL, 0, "%s: [%s] %s: %s is open to other users (mode %04o); chmod o= it", c->path, sec->name,
-                 e->key, path, (unsigned)(st.st_mode & 07777));
-    if (n < 0 || !(line = malloc((size_t)n + 1)) ||
-        !(grown = realloc(c->warnings, (c->n_warnings + 1) * sizeof(*grown)))) {
-        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-        goto out;
-    }
-    (void)snprintf(line, (size_t)n + 1, "%s: [%s] %s: %s is open to other users (mode %04o); chmod o= it", c->path,
-                   sec->name, e->key, path, (unsigned)(st.st_mode & 07777));
-    c->warnings = grown;
-    c->warnings[c->n_warnings++] = line;
-    line = NULL;
-out:
-    free(line);
-    free(path);
-    return rc;
-}
-
-/* The secret files of a section (`keys`, NULL-terminated) that other users may read. */
-static int warn_open_secrets(tmfinv_config *c, const char *dir, tmfinv_ini_section *sec, const char *const *keys)
-{
-    tmfinv_ini_entry *e;
-    int rc = 0;
-
-    for (; *keys && rc == 0; keys++)
-        if ((e = tmfinv_ini_get(sec, *keys)))
-            rc = warn_open_secret(c, dir, sec, e);
-    return rc;
-}
-
-static int double_value(const char *file, const char *section, const tmfinv_ini_entry *e, double min, double max,
-                        double *out)
-{
-    double v;
-
-    if (tmfinv_parse_double(e->value, &v) < 0 || v < min || v > max)
-        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] %s = '%s': expected a number from %g to %g", file,
-                                e->line, section, e->key, e->value, min, max);
-    *out = v;
-    return 0;
-}
-
-static int load_source(const char *file, const char *dir, tmfinv_ini_section *sec, const char *name,
-                       tmfinv_source_config *s)
-{
-    tmfinv_ini_entry *e;
-    int rc = 0;
-
-    s->paging = TMFINV_PAGING_OFFSET;
-    s->page_size = 40;
-    s->timeout_ms = 30000;
-    s->retries = 6;
-    s->retry_delay_ms = 500;
-    s->retry_max_delay_ms = 30000;
-    s->concurrency = 4;
-    s->max_failed_pages = 3;
-    s->max_remove_fraction = -1; /* not set: [sync] max_remove_fraction, applied once all is read */
-    /* 100000 pages: 4 million items at the default page size, 40 times the largest inventory
-     * we mirror, yet it stops a source that makes up pages for ever within hours, not never. */
-    s->max_pages = 100000;
-    if (!(s->name = strdup(name)))
-        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    if (!(e = tmfinv_ini_get(sec, "api")))
-        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] needs 'api = tmf638' or 'api = tmf639'", file,
-                                sec->line, sec->name);
-    if (strcmp(e->value, "tmf638") != 0 && strcmp(e->value, "tmf639") != 0)
-        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] api = '%s': expected tmf638 or tmf639", file, e->line,
-                                sec->name, e->value);
-    if ((rc = dup_value(e, &s->api)) < 0)
-        return rc;
-    if (!(e = tmfinv_ini_get(sec, "url")))
-        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] needs 'url' (the collection URL)", file, sec->line,
-                                sec->name);
-    if ((rc = url_value(file, sec->name, e)) < 0)
-        return rc;
-    {
-        const char *host = strstr(e->value, "://") + 3;
-        size_t n = strcspn(host, "/?#");
-
-        if (memchr(host, '@', n))
-            return tmfinv_error_set(TMFINV_EINVALID,
-                                    "%s:%d: [%s] url: credentials in the URL are refused; use username and "
-                                    "password_file",
-                                    file, e->line, sec->name);
-    }
-    if ((rc = dup_value(e, &s->url)) < 0)
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "paging"))) {
-        if (strcmp(e->value, "offset") == 0)
-            s->paging = TMFINV_PAGING_OFFSET;
-        else if (strcmp(e->value, "page") == 0)
-            s->paging = TMFINV_PAGING_PAGE;
-        else if (strcmp(e->value, "link") == 0)
-            s->paging = TMFINV_PAGING_LINK;
-        else
-            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] paging = '%s': expected offset, page or link",
-                                    file, e->line, sec->name, e->value);
-    }
-    if ((e = tmfinv_ini_get(sec, "page_size")) && (rc = int_value(file, sec->name, e, 1, 10000, &s->page_size)) < 0)
-        return rc;
-    e = tmfinv_ini_get(sec, "profile");
-    s->profile_line = e ? e->line : sec->line;
-    if (!(s->profile = strdup(e ? e->value : "ses")))
-        return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    if (e && (strchr(e->value, '/') || strstr(e->value, ".json"))) {
-        char *joined = NULL;
-
-        if ((rc = tmfinv_path_join(dir, e->value, &joined)) < 0)
-            return rc;
-        free(s->profile);
-        s->profile = joined;
-    }
-    if ((e = tmfinv_ini_get(sec, "auth"))) {
-        if (strcmp(e->value, "none") == 0)
-            s->auth = TMFINV_AUTH_NONE;
-        else if (strcmp(e->value, "basic") == 0)
-            s->auth = TMFINV_AUTH_BASIC;
-        else if (strcmp(e->value, "bearer") == 0)
-            s->auth = TMFINV_AUTH_BEARER;
-        else if (strcmp(e->value, "oauth2") == 0)
-            s->auth = TMFINV_AUTH_OAUTH2;
-        else
-            return tmfinv_error_set(TMFINV_EINVALID,
-                                    "%s:%d: [%s] auth = '%s': expected none, basic, bearer or oauth2", file,
-                                    e->line, sec->name, e->value);
-    }
-    if ((e = tmfinv_ini_get(sec, "username")) && (rc = dup_value(e, &s->username)) < 0)
-        return rc;
-    if ((rc = read_secret_key(file, dir, sec, "password", &s->password)) < 0 ||
-        (rc = read_secret_key(file, dir, sec, "token", &s->token)) < 0 ||
-        (rc = read_secret_key(file, dir, sec, "client_secret", &s->client_secret)) < 0)
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "client_id")) && (rc = dup_value(e, &s->client_id)) < 0)
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "token_url"))) {
-        if ((rc = url_value(file, sec->name, e)) < 0)
-            return rc;
-        if ((rc = dup_value(e, &s->token_url)) < 0)
-            return rc;
-    }
-    if ((e = tmfinv_ini_get(sec, "grant"))) {
-        if (strcmp(e->value, "password") == 0)
-            s->grant = TMFINV_GRANT_PASSWORD;
-        else if (strcmp(e->value, "client_credentials") == 0)
-            s->grant = TMFINV_GRANT_CLIENT_CREDENTIALS;
-        else
-            return tmfinv_error_set(TMFINV_EINVALID,
-                                    "%s:%d: [%s] grant = '%s': expected password or client_credentials", file,
-                                    e->line, sec->name, e->value);
-    }
-    if (s->auth == TMFINV_AUTH_BASIC && (!s->username || !s->password))
-        return tmfinv_error_set(TMFINV_EINVALID,
-                                "%s:%d: [%s] auth = basic needs 'username' and 'password_file' (or 'password_env')",
-                                file, sec->line, sec->name);
-    if (s->auth == TMFINV_AUTH_BEARER && !s->token)
-        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] auth = bearer needs 'token_file' (or 'token_env')",
-                                file, sec->line, sec->name);
-    if (s->auth == TMFINV_AUTH_OAUTH2 &&
-        (!s->token_url || !s->client_id || !s->client_secret ||
-         (s->grant == TMFINV_GRANT_PASSWORD && (!s->username || !s->password))))
-        return tmfinv_error_set(TMFINV_EINVALID,
-                                "%s:%d: [%s] auth = oauth2 needs 'token_url', 'client_id', 'client_secret_file' "
-                                "and, for grant = password, 'username' and 'password_file'",
-                                file, sec->line, sec->name);
-    if ((e = tmfinv_ini_get(sec, "params"))) {
-        const char *p = e->value[0] == '?' ? e->value + 1 : e->value;
-
-        if (!(s->params = strdup(p)))
-            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    }
-    if ((e = tmfinv_ini_get(sec, "incremental_params"))) {
-        const char *p = e->value[0] == '?' ? e->value + 1 : e->value;
-
-        if (!(s->incremental_params = strdup(p)))
-            return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
-    }
-    if ((e = tmfinv_ini_get(sec, "concurrency")) && (rc = int_value(file, sec->name, e, 1, 64, &s->concurrency)) < 0)
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "rate_limit")) && (rc = double_value(file, sec->name, e, 0, 10000, &s->rate_limit)) < 0)
-        return rc;
-    /* A tiny positive rate would wait for ever between requests (or, below the timer's
-     * resolution, not at all): 0 says "no limit" explicitly; anything else is a real rate. */
-    if (e && s->rate_limit != 0 && s->rate_limit < 0.001)
-        return tmfinv_error_set(TMFINV_EINVALID,
-                                "%s:%d: [%s] rate_limit = '%s': expected 0 (no limit) or from 0.001 to 10000 "
-                                "requests per second",
-                                file, e->line, sec->name, e->value);
-    if ((e = tmfinv_ini_get(sec, "retry_max_delay_ms")) &&
-        (rc = int_value(file, sec->name, e, 0, 600000, &s->retry_max_delay_ms)) < 0)
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "insecure"))) {
-        if (strcmp(e->value, "true") == 0)
-            s->insecure = 1;
-        else if (strcmp(e->value, "false") != 0)
-            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] insecure = '%s': expected true or false", file,
-                                    e->line, sec->name, e->value);
-    }
-    if ((e = tmfinv_ini_get(sec, "hub"))) {
-        /* Push from the source's TMF hub (docs/configuration.md, `hub`). */
-        if (strcmp(e->value, "true") == 0 || strcmp(e->value, "false") == 0)
-            s->hub = strcmp(e->value, "true") == 0;
-        else
-            return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [%s] hub = '%s': expected true or false", file,
-                                    e->line, sec->name, e->value);
-        s->hub_line = e->line;
-    }
-    if ((e = tmfinv_ini_get(sec, "timeout"))) {
-        int seconds;
-
-        if ((rc = int_value(file, sec->name, e, 1, 3600, &seconds)) < 0)
-            return rc;
-        s->timeout_ms = seconds * 1000;
-    }
-    if ((e = tmfinv_ini_get(sec, "retries")) && (rc = int_value(file, sec->name, e, 0, 50, &s->retries)) < 0)
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "retry_delay_ms")) &&
-        (rc = int_value(file, sec->name, e, 0, 60000, &s->retry_delay_ms)) < 0)
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "max_failed_pages")) &&
-        (rc = int_value(file, sec->name, e, 1, 1000, &s->max_failed_pages)) < 0)
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "max_remove_fraction")) &&
-        (rc = double_value(file, sec->name, e, 0, 1, &s->max_remove_fraction)) < 0)
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "definitions")) &&
-        (rc = split_list(e->value, &s->definitions, &s->n_definitions)) < 0)
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "exclude_types"))) {
-        s->has_exclude_types = 1;
-        if ((rc = split_list(e->value, &s->exclude_types, &s->n_exclude_types)) < 0)
-            return rc;
-    }
-    if ((e = tmfinv_ini_get(sec, "ca_file")) && (rc = tmfinv_path_join(dir, e->value, &s->ca_file)) < 0)
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "allowed_origins")) &&
-        (rc = origins_value(file, sec->name, e, &s->allowed_origins, &s->n_allowed_origins, 0)) < 0)
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "proxy")) && ((rc = proxy_value(file, sec->name, e)) < 0 ||
-                                                (rc = dup_value(e, &s->proxy)) < 0))
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "no_proxy")) && (rc = dup_value(e, &s->no_proxy)) < 0)
-        return rc;
-    if ((e = tmfinv_ini_get(sec, "max_pages")) &&
-        (rc = int_value(file, sec->name, e, 1, 100000000, &s->max_pages)) < 0)
-        return rc;
-    return 0;
-}
-
 int tmfinv_config_load(const char *path, tmfinv_config **out)
 {
     tmfinv_ini *ini = NULL;
@@ -679,14 +140,14 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             if ((rc = tmfinv_path_join(dir, e->value, &c->store_path)) < 0)
                 goto out;
             if ((e = tmfinv_ini_get(sec, "busy_timeout")) &&
-                (rc = int_value(path, sec->name, e, 1, 3600, &c->store_busy_timeout_s)) < 0)
+                (rc = config_int_value(path, sec->name, e, 1, 3600, &c->store_busy_timeout_s)) < 0)
                 goto out;
             /* Retention, in days: at most 100 years, so that the cutoff stays a real date. */
             if ((e = tmfinv_ini_get(sec, "history_days")) &&
-                (rc = int_value(path, sec->name, e, 1, 36500, &c->store_history_days)) < 0)
+                (rc = config_int_value(path, sec->name, e, 1, 36500, &c->store_history_days)) < 0)
                 goto out;
             if ((e = tmfinv_ini_get(sec, "removed_days")) &&
-                (rc = int_value(path, sec->name, e, 1, 36500, &c->store_removed_days)) < 0)
+                (rc = config_int_value(path, sec->name, e, 1, 36500, &c->store_removed_days)) < 0)
                 goto out;
         } else if (strcmp(sec->name, "http") == 0) {
             tmfinv_ini_entry *e;
@@ -724,11 +185,11 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                 c->http.listen_line = e->line;
                 c->http.loopback = loopback;
             }
-            if ((e = tmfinv_ini_get(sec, "tokens_file")) && (rc = file_key_path(path, dir, e, "http", &c->http.tokens_file)) < 0)
+            if ((e = tmfinv_ini_get(sec, "tokens_file")) && (rc = config_file_key_path(path, dir, e, "http", &c->http.tokens_file)) < 0)
                 goto out;
-            if ((e = tmfinv_ini_get(sec, "tls_cert")) && (rc = file_key_path(path, dir, e, "http", &c->http.tls_cert)) < 0)
+            if ((e = tmfinv_ini_get(sec, "tls_cert")) && (rc = config_file_key_path(path, dir, e, "http", &c->http.tls_cert)) < 0)
                 goto out;
-            if ((e = tmfinv_ini_get(sec, "tls_key")) && (rc = file_key_path(path, dir, e, "http", &c->http.tls_key)) < 0)
+            if ((e = tmfinv_ini_get(sec, "tls_key")) && (rc = config_file_key_path(path, dir, e, "http", &c->http.tls_key)) < 0)
                 goto out;
             if ((e = tmfinv_ini_get(sec, "plaintext"))) {
                 if (strcmp(e->value, "true") == 0 || strcmp(e->value, "false") == 0)
@@ -740,7 +201,7 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                 }
             }
             if ((e = tmfinv_ini_get(sec, "cors_origins")) &&
-                (rc = origins_value(path, sec->name, e, &c->http.cors_origins, &c->http.n_cors_origins, 1)) < 0)
+                (rc = config_origins_value(path, sec->name, e, &c->http.cors_origins, &c->http.n_cors_origins, 1)) < 0)
                 goto out;
             if ((e = tmfinv_ini_get(sec, "public_url"))) {
                 size_t n = strlen(e->value);
@@ -748,7 +209,7 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
 
                 /* A base URL that sources call back (hub callbacks): an origin and an optional
                  * path prefix, nothing a callback path could not be appended to. */
-                if ((rc = url_value(path, sec->name, e)) < 0)
+                if ((rc = config_url_value(path, sec->name, e)) < 0)
                     goto out;
                 host = strstr(e->value, "://") + 3; /* url_value checked the scheme */
                 if (memchr(host, '@', strcspn(host, "/"))) {
@@ -773,7 +234,7 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             {
                 static const char *const secrets[] = {"tokens_file", "tls_key", NULL};
 
-                if ((rc = warn_open_secrets(c, dir, sec, secrets)) < 0)
+                if ((rc = config_warn_open_secrets(c, dir, sec, secrets)) < 0)
                     goto out;
             }
             if (!c->http.tls_cert != !c->http.tls_key) {
@@ -783,23 +244,23 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             }
             for (size_t k = 0; k < sizeof(ints) / sizeof(ints[0]); k++)
                 if ((e = tmfinv_ini_get(sec, ints[k].key)) &&
-                    (rc = int_value(path, sec->name, e, ints[k].min, ints[k].max,
+                    (rc = config_int_value(path, sec->name, e, ints[k].min, ints[k].max,
                                     (int *)((char *)c + ints[k].offset))) < 0)
                     goto out;
         } else if (strcmp(sec->name, "sync") == 0) {
             tmfinv_ini_entry *e;
 
             if ((e = tmfinv_ini_get(sec, "interval")) &&
-                (rc = int_value(path, sec->name, e, 1, 30 * 86400, &c->interval_s)) < 0)
+                (rc = config_int_value(path, sec->name, e, 1, 30 * 86400, &c->interval_s)) < 0)
                 goto out;
             if ((e = tmfinv_ini_get(sec, "full_interval")) &&
-                (rc = int_value(path, sec->name, e, 1, 365 * 86400, &c->full_interval_s)) < 0)
+                (rc = config_int_value(path, sec->name, e, 1, 365 * 86400, &c->full_interval_s)) < 0)
                 goto out;
             if ((e = tmfinv_ini_get(sec, "deadline")) &&
-                (rc = int_value(path, sec->name, e, 0, 7 * 86400, &c->deadline_s)) < 0)
+                (rc = config_int_value(path, sec->name, e, 0, 7 * 86400, &c->deadline_s)) < 0)
                 goto out;
             if ((e = tmfinv_ini_get(sec, "max_remove_fraction")) &&
-                (rc = double_value(path, sec->name, e, 0, 1, &c->max_remove_fraction)) < 0)
+                (rc = config_double_value(path, sec->name, e, 0, 1, &c->max_remove_fraction)) < 0)
                 goto out;
         } else if (strcmp(sec->name, "log") == 0) {
             tmfinv_ini_entry *e;
@@ -827,9 +288,9 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
                 }
             static const char *const secrets[] = {"password_file", "token_file", "client_secret_file", NULL};
 
-            rc = load_source(path, dir, sec, name, &c->sources[c->n_sources]);
+            rc = config_load_source(path, dir, sec, name, &c->sources[c->n_sources]);
             c->n_sources++;
-            if (rc < 0 || (rc = warn_open_secrets(c, dir, sec, secrets)) < 0)
+            if (rc < 0 || (rc = config_warn_open_secrets(c, dir, sec, secrets)) < 0)
                 goto out;
         } else if (strncmp(sec->name, "webhook ", 8) == 0) {
             /* Events to webhooks (config_webhook.c, docs/events.md). */
@@ -844,7 +305,7 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
 
             rc = tmfinv_config_webhook_load(path, dir, sec, sec->name + 8, &c->webhooks[c->n_webhooks]);
             c->n_webhooks++;
-            if (rc < 0 || (rc = warn_open_secrets(c, dir, sec, hook_secrets)) < 0)
+            if (rc < 0 || (rc = config_warn_open_secrets(c, dir, sec, hook_secrets)) < 0)
                 goto out;
         } else {
             rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: unknown section [%s] (expected [store], [sync], [http], [log], [source NAME] or [webhook NAME])",
