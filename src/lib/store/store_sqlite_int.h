@@ -144,4 +144,9 @@ extern const tmfinv_store_refs_ops store_sqlite_refs_ops; /* store_sqlite_refs.c
 extern const tmfinv_store_graph_ops store_sqlite_graph_ops; /* store_sqlite_graph.c */
 extern const tmfinv_store_outbox_ops store_sqlite_outbox_ops; /* store_sqlite_outbox.c */
 
+/* Brings the store to this tmfinv's schema version (store_sqlite_schema.c): the migrations
+ * not yet applied, in one write transaction; refused on a read-only connection and on a store
+ * of a newer version. */
+int store_sqlite_migrate(sqlite_store *s);
+
 #endif
