@@ -88,4 +88,10 @@ void sim_http_rate_limited(struct sim_http *server, struct sim_reply *reply);
 int sim_http_hub_route(struct sim_http *server, const char *url, const char *method, const char *body,
                size_t body_len, struct sim_reply *reply);
 
+/* Sleeps `ms` milliseconds (EINTR resumed). */
+void sim_http_sleep_ms(uint32_t ms);
+
+/* Queues `reply` on `conn` as its delivery says (sim_http_send.c); the body is freed. */
+enum MHD_Result sim_http_send(struct sim_http *server, struct MHD_Connection *conn, struct sim_reply *reply);
+
 #endif
