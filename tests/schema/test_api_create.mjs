@@ -22,13 +22,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import Ajv from "ajv-draft-04";
-import addFormats from "ajv-formats";
+import { BIN, SIM, SPEC_DIR, compile, spec, start, stop } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.TMFINV_BIN || path.join(here, "../../build/tmfinv");
-const SIM = process.env.TMFINV_SIM || path.join(here, "../../build/tmfinv-sim");
-const SPEC_DIR = process.env.TMFINV_SPECS || path.join(here, "../../data/tmf");
 const SPECS = {
   "638v4": "TMF638-ServiceInventory-v4.0.0.swagger.json",
   "639v4a": "TMF639-ResourceInventory-v4.0.0.swagger.json",
@@ -51,18 +47,6 @@ function ok(condition, message) {
 }
 
 const specs = {};
-function spec(file) {
-  if (!specs[file]) specs[file] = JSON.parse(readFileSync(path.join(SPEC_DIR, file), "utf8"));
-  return specs[file];
-}
-
-function compile(file, definition) {
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
-  addFormats(ajv);
-  ajv.addFormat("base64", /^[A-Za-z0-9+/]*={0,2}$/);
-  return ajv.compile({ $ref: "#/definitions/" + definition, definitions: spec(file).definitions });
-}
-
 function check(validate, name, body, label) {
   if (validate(body)) passed++;
   else fail(`${label} vs ${name}: ${JSON.stringify(validate.errors.slice(0, 3))}`);
@@ -122,38 +106,6 @@ function wrong(definitions, schema) {
 function plainMembers(create) {
   return Object.entries(create.properties).filter(([, s]) => !s.$ref && ["string", "boolean"].includes(s.type))
     .map(([name]) => name);
-}
-
-function start(bin, args, pattern) {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let text = "";
-    let errors = "";
-    const timer = setTimeout(() => reject(new Error(bin + " did not start")), 60000);
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`${bin} exited with ${code}: ${errors}`)));
-    child.stderr.on("data", (chunk) => {
-      if (errors.length < 4096) errors += chunk;
-    });
-    child.stdout.on("data", (chunk) => {
-      text += chunk;
-      const newline = text.indexOf("\n");
-      if (newline < 0) return;
-      clearTimeout(timer);
-      const match = pattern.exec(text.slice(0, newline));
-      if (!match) reject(new Error("unexpected first line: " + text.slice(0, newline)));
-      else resolvePromise({ child, match });
-    });
-  });
-}
-
-function stop(child) {
-  return new Promise((resolvePromise) => {
-    child.removeAllListeners("exit");
-    if (child.exitCode !== null) return resolvePromise(child.exitCode);
-    child.on("exit", (code) => resolvePromise(code));
-    child.kill("SIGTERM");
-  });
 }
 
 async function request(url, method, body) {

@@ -24,13 +24,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import Ajv from "ajv-draft-04";
-import addFormats from "ajv-formats";
+import { BIN, SIM, SPEC_DIR, compile, start, stop } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.TMFINV_BIN || path.join(here, "../../build/tmfinv");
-const SIM = process.env.TMFINV_SIM || path.join(here, "../../build/tmfinv-sim");
-const SPEC_DIR = process.env.TMFINV_SPECS || path.join(here, "../../data/tmf");
 const SPECS = {
   "638v4": "TMF638-ServiceInventory-v4.0.0.swagger.json",
   "639v4a": "TMF639-ResourceInventory-v4.0.0.swagger.json",
@@ -51,47 +47,6 @@ function fail(message) {
 function ok(condition, message) {
   if (condition) passed++;
   else fail(message);
-}
-
-function compile(file, definition) {
-  const spec = JSON.parse(readFileSync(path.join(SPEC_DIR, file), "utf8"));
-  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
-  addFormats(ajv);
-  ajv.addFormat("base64", /^[A-Za-z0-9+/]*={0,2}$/); // used by Attachment.content; ajv-formats lacks it
-  return ajv.compile({ $ref: "#/definitions/" + definition, definitions: spec.definitions });
-}
-
-/* Starts a program and resolves with the first line it prints and the child. */
-function start(bin, args, pattern) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let text = "";
-    let errors = "";
-    const timer = setTimeout(() => reject(new Error(bin + " did not start")), 60000);
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`${bin} exited with ${code}: ${errors}`)));
-    child.stderr.on("data", (chunk) => {
-      if (errors.length < 4096) errors += chunk;
-    });
-    child.stdout.on("data", (chunk) => {
-      text += chunk;
-      const newline = text.indexOf("\n");
-      if (newline < 0) return;
-      clearTimeout(timer);
-      const match = pattern.exec(text.slice(0, newline));
-      if (!match) reject(new Error("unexpected first line: " + text.slice(0, newline)));
-      else resolve({ child, match });
-    });
-  });
-}
-
-function stop(child) {
-  return new Promise((resolve) => {
-    child.removeAllListeners("exit");
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    child.on("exit", (code) => resolve(code));
-    child.kill("SIGTERM");
-  });
 }
 
 async function get(url, init) {

@@ -15,13 +15,9 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import Ajv from "ajv-draft-04";
-import addFormats from "ajv-formats";
+import { BIN, SIM, SPEC_DIR, start, stop, validator } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.TMFINV_BIN || path.join(here, "../../build/tmfinv");
-const SIM = process.env.TMFINV_SIM || path.join(here, "../../build/tmfinv-sim");
-const SPEC_DIR = process.env.TMFINV_SPECS || path.join(here, "../../data/tmf");
 const SPEC638 = "TMF638-ServiceInventory-v4.0.0.swagger.json";
 const SPEC639 = ["TMF639-ResourceInventory-v4.0.0.swagger.json",
   "TMF639_Resource_Inventory_Management_API_v4.0.0_swagger.json"];
@@ -37,20 +33,6 @@ function fail(message) {
 function ok(condition, message) {
   if (condition) passed++;
   else fail(message);
-}
-
-const validators = new Map();
-function validator(file, definition) {
-  const key = file + "#" + definition;
-  if (!validators.has(key)) {
-    const spec = JSON.parse(readFileSync(path.join(SPEC_DIR, file), "utf8"));
-    if (!spec.definitions[definition]) return null;
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
-    addFormats(ajv);
-    ajv.addFormat("base64", /^[A-Za-z0-9+/]*={0,2}$/);
-    validators.set(key, ajv.compile({ $ref: "#/definitions/" + definition, definitions: spec.definitions }));
-  }
-  return validators.get(key);
 }
 
 /* The specs an event type belongs to. */
@@ -75,38 +57,6 @@ function validate(body, label) {
   ok(entity && typeof entity.id === "string" && typeof entity.href === "string", `${label}: the entity has id and href`);
   if (type && type.endsWith("AttributeValueChangeEvent"))
     ok(typeof body.fieldPath === "string" && body.fieldPath.length > 0, `${label}: fieldPath`);
-}
-
-function start(bin, args, pattern) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let text = "";
-    let errors = "";
-    const timer = setTimeout(() => reject(new Error(bin + " did not start")), 60000);
-    child.on("error", reject);
-    child.on("exit", (code) => reject(new Error(`${bin} exited with ${code}: ${errors}`)));
-    child.stderr.on("data", (chunk) => {
-      if (errors.length < 4096) errors += chunk;
-    });
-    child.stdout.on("data", (chunk) => {
-      text += chunk;
-      const newline = text.indexOf("\n");
-      if (newline < 0) return;
-      clearTimeout(timer);
-      const match = pattern.exec(text.slice(0, newline));
-      if (!match) reject(new Error("unexpected first line: " + text.slice(0, newline)));
-      else resolve({ child, match });
-    });
-  });
-}
-
-function stop(child) {
-  return new Promise((resolve) => {
-    child.removeAllListeners("exit");
-    if (child.exitCode !== null) return resolve(child.exitCode);
-    child.on("exit", (code) => resolve(code));
-    child.kill("SIGTERM");
-  });
 }
 
 /* A receiver on 127.0.0.1:0 collecting every body POSTed to it. */

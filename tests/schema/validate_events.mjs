@@ -9,11 +9,9 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import Ajv from "ajv-draft-04";
-import addFormats from "ajv-formats";
+import { SPEC_DIR, validator } from "./lib.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const SPEC_DIR = process.env.TMFINV_SPECS || path.join(here, "../../data/tmf");
 const SPEC638 = "TMF638-ServiceInventory-v4.0.0.swagger.json";
 const SPEC639 = ["TMF639-ResourceInventory-v4.0.0.swagger.json",
   "TMF639_Resource_Inventory_Management_API_v4.0.0_swagger.json"];
@@ -25,20 +23,6 @@ let failed = 0;
 function fail(message) {
   failed++;
   if (failed <= 25) console.log("FAIL " + message);
-}
-
-const validators = new Map();
-function validator(file, definition) {
-  const key = file + "#" + definition;
-  if (!validators.has(key)) {
-    const spec = JSON.parse(readFileSync(path.join(SPEC_DIR, file), "utf8"));
-    if (!spec.definitions[definition]) return null;
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
-    addFormats(ajv);
-    ajv.addFormat("base64", /^[A-Za-z0-9+/]*={0,2}$/);
-    validators.set(key, ajv.compile({ $ref: "#/definitions/" + definition, definitions: spec.definitions }));
-  }
-  return validators.get(key);
 }
 
 /* True when body is a valid event of its type in every spec of its API. */
