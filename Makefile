@@ -34,12 +34,14 @@ demo: build
 	@scripts/demo.sh
 
 # The benchmarks of bench/README.md: sync against the Python and Node baselines
-# (scripts/bench.sh) and HTTP API against static nginx (scripts/bench_api.sh); 100k items,
+# (scripts/bench.sh), HTTP API against static nginx (scripts/bench_api.sh) and the
+# dashboard's table pages against 300 ms (scripts/bench_ui.sh); 100k items,
 # BENCH_ITEMS=1000000 for 1M. Not part of test. --bench installs the baselines' packages.
 bench: build
 	@scripts/install-deps.sh --bench
 	@scripts/bench.sh
 	@scripts/bench_api.sh
+	@scripts/bench_ui.sh
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang in build-fuzz/ and run one after
 # the other: FUZZ_TIME seconds each (default 60), FUZZ_TARGETS to pick some (names without
