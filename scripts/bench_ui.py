@@ -86,6 +86,15 @@ def plan(store, sql):
     return (r.stdout + r.stderr).strip()
 
 
+def sql_ms(store, sql):
+    """Wall time of sql run alone by the sqlite3 shell on the store (warm cache), in ms."""
+    if not shutil.which("sqlite3"):
+        return None
+    t = time.monotonic()
+    r = subprocess.run(["sqlite3", "-readonly", store, sql], capture_output=True, text=True)
+    return (time.monotonic() - t) * 1000.0 if r.returncode == 0 else None
+
+
 def main():
     base, log, store, result, items, repeat, commit, sync_s = sys.argv[1:9]
     repeat = int(repeat)
@@ -165,7 +174,11 @@ def main():
                "server_ms_median": statistics.median(server), "server_ms_max": max(server),
                "client_ms_median": statistics.median(x["client_ms"] for x in runs),
                "met": max(server) < TARGET_MS, "runs": runs,
-               "plan_count": plan(store, count_sql), "plan_page": plan(store, page_sql), "sql_page": page_sql}
+               "plan_count": plan(store, count_sql), "plan_page": plan(store, page_sql), "sql_page": page_sql,
+               # The count and the page run alone (sqlite3 shell, one process each): which of
+               # the two a slow page spends its time on.
+               "sqlite3_count_ms": sql_ms(store, count_sql),
+               "sqlite3_page_ms": sql_ms(store, page_sql.replace("SELECT *", "SELECT count(*) FROM (SELECT *", 1) + ")")}
         results.append(res)
         print("  %-34s total %8d  server ms median %8.1f max %8.1f  %s" % (
             page["name"], res["total"], res["server_ms_median"], res["server_ms_max"],
@@ -187,12 +200,16 @@ def main():
           "the `ms` of serve's request log; client: urllib on loopback." % repeat,
           "- tmfinv commit: %s; %s CPUs; load average after: %s." % (commit, machine["nproc"],
                                                                     machine.get("load_average_after", "?")),
-          "", "| page | matches | server ms median | server ms max | client ms median | < %d ms |" % TARGET_MS,
-          "|---|---|---|---|---|---|"]
+          "", "| page | matches | server ms median | server ms max | client ms median | < %d ms | "
+          "sqlite3: count ms | sqlite3: page ms |" % TARGET_MS,
+          "|---|---|---|---|---|---|---|---|"]
+    fmt = lambda v: "–" if v is None else "%.0f" % v
     for r in results:
-        md.append("| %s | %d | %.1f | %.1f | %.1f | %s |" % (r["page"], r["total"], r["server_ms_median"],
-                                                            r["server_ms_max"], r["client_ms_median"],
-                                                            "met" if r["met"] else "**NOT MET**"))
+        md.append("| %s | %d | %.1f | %.1f | %.1f | %s | %s | %s |" % (
+            r["page"], r["total"], r["server_ms_median"], r["server_ms_max"], r["client_ms_median"],
+            "met" if r["met"] else "**NOT MET**", fmt(r["sqlite3_count_ms"]), fmt(r["sqlite3_page_ms"])))
+    md += ["", "The last two columns: the page's count and its page query run alone by the `sqlite3` shell "
+           "(a process each, so ~5-10 ms of start-up included), to tell which of the two a slow page spends on."]
     md += ["", "**All pages under %d ms: %s.**" % (TARGET_MS, "met" if all_met else "NOT MET"), "",
            "## Requests and plans", ""]
     for r in results:
