@@ -133,7 +133,24 @@ export async function newPage(browser, { viewport = { width: 1366, height: 768 }
     if (m.type() === 'error' || m.type() === 'warning') page.problems.push(`console ${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => page.problems.push(`page error: ${e.message}`));
-  page.on('requestfailed', (r) => page.problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  // A request the browser cancels because the page went elsewhere (a link followed, a reload,
+  // another view) before it was answered is not a failure; any other failure is, and so is a
+  // cancellation on a page that stayed where it was.
+  let navigations = 0;
+  const startedAt = new WeakMap();
+  page.on('framenavigated', (f) => {
+    if (f === page.mainFrame()) navigations++;
+  });
+  page.on('request', (r) => {
+    // A new document is asked for before the old one's requests are cancelled.
+    if (r.isNavigationRequest() && r.frame() === page.mainFrame()) navigations++;
+    else startedAt.set(r, navigations);
+  });
+  page.on('requestfailed', (r) => {
+    const error = r.failure()?.errorText;
+    if (error === 'net::ERR_ABORTED' && startedAt.get(r) !== navigations) return;
+    page.problems.push(`request failed: ${r.url()} ${error}`);
+  });
   page.on('response', (r) => {
     if (r.status() >= 400) page.problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
   });
