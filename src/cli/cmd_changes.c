@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "store.h"
+#include "store_events.h"
 
 #include "tmfinv_error.h"
 #include "tmfinv_misc.h"
@@ -155,6 +156,7 @@ int cmd_purge(app *a, int argc, char **argv)
                                          {"json", no_argument, NULL, 'j'},
                                          {NULL, 0, NULL, 0}};
     tmfinv_purge p;
+    int64_t events = 0;
     int dry_run = 0, json = 0, c, rc, done = 0;
 
     optind = 0;
@@ -173,9 +175,12 @@ int cmd_purge(app *a, int argc, char **argv)
     tmfinv_store_purge_init(&p, a->cfg->store_history_days, a->cfg->store_removed_days);
     if (dry_run)
         rc = tmfinv_store_purge_count(a->store, &p);
-    else
+    else {
         while ((rc = tmfinv_store_purge_step(a->store, &p, &done)) == 0 && !done)
             ;
+        if (rc == 0)
+            rc = tmfinv_store_outbox_purge_all(a->store, p.history_before, NULL, &events);
+    }
     if (rc < 0) {
         /* What went before the failure stays gone: each batch is its own transaction. */
         cli_fail_line("purge");
@@ -193,6 +198,8 @@ int cmd_purge(app *a, int argc, char **argv)
         cJSON_AddStringToObject(o, "removedBefore", p.removed_before);
         cJSON_AddStringToObject(o, "historyBefore", p.history_before);
         cJSON_AddNumberToObject(o, "transactions", (double)p.transactions);
+        if (!dry_run)
+            cJSON_AddNumberToObject(o, "events", (double)events);
         cli_print_json(o);
         cJSON_Delete(o);
         return 0;
@@ -200,6 +207,8 @@ int cmd_purge(app *a, int argc, char **argv)
     printf("%s %lld removed instances (removed before %s, with %lld changes) and %lld changes older than %s\n",
            dry_run ? "would purge" : "purged", (long long)p.instances, p.removed_before,
            (long long)p.instance_changes, (long long)p.changes, p.history_before);
+    if (!dry_run && events > 0)
+        printf("purged %lld delivered events older than %s\n", (long long)events, p.history_before);
     return 0;
 }
 

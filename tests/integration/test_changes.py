@@ -473,6 +473,31 @@ class RetentionTest(TestCase):
         self.assertEqual((again["instances"], again["changes"]), (0, 0))
         self.assertIn("purged 0 removed instances", self.ws.run("purge", check=0).stdout)
 
+    def test_changes__purge_removes_delivered_events_of_that_age_only(self):
+        # `tmfinv purge` purges the outbox as serve's events thread does: an event older than
+        # history_days that every receiver is past and that no dead letter names goes; an
+        # undelivered one, a dead letter's and a recent one stay.
+        self.build()
+        a = self.sql("SELECT id FROM instance WHERE key = 'A'")[0][0]
+        old, new = self.days_ago(500), self.days_ago(1)
+        for eid, t in ((1, old), (2, old), (3, old), (4, new)):
+            self.sql("INSERT INTO outbox (id, time, type, instance_id, definition, key, raw, field_values, removed)"
+                     " VALUES (?, ?, 'ServiceStateChangeEvent', ?, 'Service', 'A', '{}', '{}', 0)", eid, t, a)
+        self.sql("INSERT INTO receiver (name, kind, created, cursor) VALUES ('r', 'webhook', ?, 3)", old)
+        self.sql("INSERT INTO dead_letter (receiver, event_id, state, tries) VALUES ('r', 1, 'dead', 5)")
+        self.sql("UPDATE receiver SET cursor = 2")
+        self.configure(store="history_days = 400")
+        dry = self.ws.json_lines("purge", "--dry-run", "--json")[0]
+        self.assertNotIn("events", dry)
+        self.assertEqual([r[0] for r in self.sql("SELECT id FROM outbox ORDER BY id")], [1, 2, 3, 4])
+        done = self.ws.json_lines("purge", "--json")[0]
+        self.assertEqual(done["events"], 1)
+        self.assertEqual([r[0] for r in self.sql("SELECT id FROM outbox ORDER BY id")], [1, 3, 4])
+        # The receiver moves past event 3: the next purge takes it, and says so.
+        self.sql("UPDATE receiver SET cursor = 4")
+        self.assertIn("purged 1 delivered events", self.ws.run("purge", check=0).stdout)
+        self.assertEqual([r[0] for r in self.sql("SELECT id FROM outbox ORDER BY id")], [1, 4])
+
     def test_changes__purge_runs_in_batches_of_1000_rows(self):
         self.build()
         a = self.sql("SELECT id FROM instance WHERE key = 'A'")[0][0]

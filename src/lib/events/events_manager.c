@@ -149,22 +149,11 @@ static int sync_receivers(tmfinv_events *ev, tmfinv_store *store)
 static void purge(tmfinv_events *ev, tmfinv_store *store)
 {
     tmfinv_purge p;
-    int64_t n = 0, total = 0;
-    int rc = 0;
+    int64_t total = 0;
+    int rc;
 
     tmfinv_store_purge_init(&p, ev->o.history_days, ev->o.history_days);
-    do {
-        n = 0;
-        if ((rc = tmfinv_store_begin(store)) < 0)
-            break;
-        if ((rc = tmfinv_store_outbox_purge(store, p.history_before, TMFINV_PURGE_BATCH, &n)) < 0) {
-            (void)tmfinv_store_rollback(store);
-            break;
-        }
-        if ((rc = tmfinv_store_commit(store)) < 0)
-            break;
-        total += n;
-    } while (n == TMFINV_PURGE_BATCH && !ev->stop);
+    rc = tmfinv_store_outbox_purge_all(store, p.history_before, &ev->stop, &total);
     if (rc < 0)
         events_say(ev, TMFINV_LOG_WARN, "events: purge: %s", tmfinv_error_last());
     else if (total > 0)

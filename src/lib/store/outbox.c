@@ -376,3 +376,23 @@ int tmfinv_store_outbox_purge(tmfinv_store *s, const char *before, int64_t batch
 {
     return s->ops->outbox->purge(s, before, batch, purged);
 }
+
+int tmfinv_store_outbox_purge_all(tmfinv_store *s, const char *before, const volatile int *stop, int64_t *purged)
+{
+    int64_t n;
+    int rc;
+
+    do {
+        n = 0;
+        if ((rc = tmfinv_store_begin(s)) < 0)
+            return rc;
+        if ((rc = tmfinv_store_outbox_purge(s, before, TMFINV_PURGE_BATCH, &n)) < 0) {
+            (void)tmfinv_store_rollback(s);
+            return rc;
+        }
+        if ((rc = tmfinv_store_commit(s)) < 0)
+            return rc;
+        *purged += n;
+    } while (n == TMFINV_PURGE_BATCH && !(stop && *stop));
+    return 0;
+}

@@ -117,6 +117,11 @@ int tmfinv_store_dead_failed(tmfinv_store *s, int64_t id, const char *error, con
  * is past and that are no dead letter: *purged of them. Undelivered events are kept. */
 int tmfinv_store_outbox_purge(tmfinv_store *s, const char *before, int64_t batch, int64_t *purged);
 
+/* The same, for every such event, in transactions of TMFINV_PURGE_BATCH rows each (so that a
+ * sync waits for one at most), until none is left or *stop (may be NULL) is set: *purged
+ * adds their number. What earlier transactions purged stays purged after a failure. */
+int tmfinv_store_outbox_purge_all(tmfinv_store *s, const char *before, const volatile int *stop, int64_t *purged);
+
 /* ---- for the dispatcher (store.c) ---- */
 
 /* Hooks of the dispatcher: after a history row, after a put, before a commit, at a
