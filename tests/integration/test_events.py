@@ -514,6 +514,41 @@ class EventsTest(TestCase):
         self.dump(hook.events())
         self.assertEqual(srv.stop(), 0)
 
+    def test_events__hub_callbacks_only_to_the_listed_origins(self):
+        # [http] hub_callback_origins: a subscription whose callback names another origin is
+        # refused (403, nothing stored); one of a listed origin is taken and gets its events.
+        sim = self.sim(services=5, carriers=5, resources=5)
+        hook = self.receiver()
+        self.setup_store(sim, [])
+        with open(self.ws.config) as f:
+            text = f.read()
+        with open(self.ws.config, "w") as f:
+            f.write(text.replace("listen = 127.0.0.1:0\n", "listen = 127.0.0.1:0\nhub_callback_origins = "
+                                 "https://noc.example, %s\n" % hook.base, 1))
+        self.ws.run("sync", "--once", check=0)
+        srv = self.serve()
+        hub = srv.base + "/tmf-api/serviceInventory/v4/hub"
+        for callback in ("http://10.0.0.1:8080/listen", "https://noc.example:8443/x",
+                         hook.base.replace("127.0.0.1", "localhost") + "/x"):
+            status, body, _ = post_json(hub, {"callback": callback})
+            self.assertEqual(status, 403, callback)
+            self.assertIn("hub_callback_origins", body["reason"] + body.get("message", ""))
+        self.assertEqual(get_json(srv.base + "/api/v1/events")["receivers"], [])
+        for callback in (hook.base + "/listen", "https://noc.example/tmf/listener"):
+            self.assertEqual(post_json(hub, {"callback": callback})[0], 201, callback)
+        self.assertEqual(sorted(r["callback"] for r in get_json(srv.base + "/api/v1/events")["receivers"]),
+                         sorted([hook.base + "/listen", "https://noc.example/tmf/listener"]))
+        # A bad origin in the list is a configuration error naming the file, line and key.
+        with open(self.ws.config) as f:
+            text = f.read()
+        with open(self.ws.config, "w") as f:
+            f.write(text.replace("https://noc.example,", "https://noc.example/path,", 1))
+        p = self.ws.run("check")
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("hub_callback_origins", p.stderr)
+        self.assertIn(self.ws.config + ":", p.stderr)
+        self.assertEqual(srv.stop(), 0)
+
     def test_events__config_errors_name_file_and_line(self):
         sim = self.sim(services=5, carriers=5, resources=5)
         for keys, message in (({}, "needs 'url"),

@@ -14,6 +14,19 @@
 #define HUB_CALLBACK_MAX 2000
 #define HUB_QUERY_MAX 1000
 
+/* 1 when a callback of this origin may be subscribed: any, unless [http]
+ * hub_callback_origins lists the only ones (read at each request: a SIGHUP may change it). */
+static int callback_allowed(tmfinv_http_request *req, const char *origin)
+{
+    tmfinv_runtime *rt = tmfinv_daemon_acquire(req->app);
+    int ok = rt->cfg->http.n_hub_callback_origins == 0;
+
+    for (size_t i = 0; !ok && i < rt->cfg->http.n_hub_callback_origins; i++)
+        ok = strcmp(rt->cfg->http.hub_callback_origins[i], origin) == 0;
+    tmfinv_daemon_release(req->app, rt);
+    return ok;
+}
+
 static int hub_create(tmfinv_http_request *req, tmfinv_http_response *res, const char *api, const char *base_path)
 {
     cJSON *body = NULL, *answer = NULL;
@@ -34,6 +47,11 @@ static int hub_create(tmfinv_http_request *req, tmfinv_http_response *res, const
         tmfinv_config_url_origin(callback->valuestring, origin, sizeof(origin)) < 0) {
         rc = tmfinv_http_error(res, 400, "21", "Bad Request", "callback: expected an http or https URL of at most %d "
                                "bytes", HUB_CALLBACK_MAX);
+        goto out;
+    }
+    if (!callback_allowed(req, origin)) {
+        rc = tmfinv_http_error(res, 403, "50", "Forbidden", "callback: origin %s is not in [http] hub_callback_origins",
+                               origin);
         goto out;
     }
     if (query && !cJSON_IsNull(query) &&

@@ -33,6 +33,7 @@ void tmfinv_config_free(tmfinv_config *c)
     free(c->http.tls_cert);
     free(c->http.tls_key);
     config_strv_free(c->http.cors_origins, c->http.n_cors_origins);
+    config_strv_free(c->http.hub_callback_origins, c->http.n_hub_callback_origins);
     free(c->http.public_url);
     config_strv_free(c->warnings, c->n_warnings);
     free(c->path);
@@ -202,6 +203,10 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
             }
             if ((e = tmfinv_ini_get(sec, "cors_origins")) &&
                 (rc = config_origins_value(path, sec->name, e, &c->http.cors_origins, &c->http.n_cors_origins, 1)) < 0)
+                goto out;
+            if ((e = tmfinv_ini_get(sec, "hub_callback_origins")) &&
+                (rc = config_origins_value(path, sec->name, e, &c->http.hub_callback_origins,
+                                           &c->http.n_hub_callback_origins, 0)) < 0)
                 goto out;
             if ((e = tmfinv_ini_get(sec, "public_url"))) {
                 size_t n = strlen(e->value);

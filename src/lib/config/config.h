@@ -113,6 +113,10 @@ typedef struct tmfinv_config {
         char **cors_origins;    /* [http] cors_origins: browser origins ("https://host[:port]", the
                                  * default port left out, as browsers send Origin); NULL: no CORS */
         size_t n_cors_origins;
+        char **hub_callback_origins; /* [http] hub_callback_origins: the only origins a hub
+                                 * subscription's callback may name ("scheme://host:port");
+                                 * NULL: any http(s) URL (the write role is trusted) */
+        size_t n_hub_callback_origins;
         char *public_url;       /* [http] public_url: how sources reach this server (hub callbacks),
                                  * "http(s)://host[:port][/prefix]" without a trailing '/'; NULL: none */
     } http;
