@@ -11,7 +11,9 @@ import hashlib
 import json
 import os
 import re
+import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -610,6 +612,162 @@ class TmfApiRolesTest(unittest.TestCase):
         r = request(base + SERVICE + "/" + sid, "PATCH", body, dict(ct, **auth("write-secret")))
         self.assertEqual(r.status, 200, r.raw)
         self.assertEqual(r.json["id"], sid)
+
+
+class TmfApiPagingTest(unittest.TestCase):
+    """Issue 11, point 4: pages far from the start (the key order remembered as rowids),
+    filtered pages and items written from the stored text, against the store itself read
+    here with sqlite3: the active instances in key order, each item the stored one with
+    the stored value of an initial field (a modem's status) and our href."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sim = Sim(seed=11, services=300, carriers=100, resources=2600)
+        cls.ws = Workspace()
+        TmfApiTest.write_config(cls.ws, cls.sim, "default_limit = 40\nmax_limit = 500\n")
+        cls.server = Server(cls.ws)
+        cls.server.wait_synced()
+        cls.base = cls.server.base
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.server.stop()
+        cls.sim.stop()
+        cls.ws.cleanup()
+        if rc != 0:
+            raise AssertionError("tmfinv serve exited %d after SIGTERM" % rc)
+
+    def stored(self):
+        """The active resources in key order as GET must serve them."""
+        db = sqlite3.connect("file:%s?mode=ro" % self.ws.db, uri=True)
+        try:
+            rows = db.execute("SELECT key, raw, fields FROM instance WHERE definition = 'Resource' AND removed = 0").fetchall()
+        finally:
+            db.close()
+        out = []
+        for key, raw, fields in sorted(rows, key=lambda r: r[0].encode()):
+            item, values = json.loads(raw), json.loads(fields)
+            if values.get("type") == "Modem" or values.get("category") == "Modem":
+                # status is an initial field for modems: the stored value is shown
+                if "status" in values:
+                    item["status"] = values["status"]
+                else:
+                    item.pop("status", None)
+            item["href"] = self.base + RESOURCE + "/" + urllib.parse.quote(item["id"], safe="")
+            out.append(item)
+        return out
+
+    def page(self, query, offset, limit=40):
+        r = request(self.base + RESOURCE + "?" + query + ("&" if query else "") + "offset=%d&limit=%d" % (offset, limit))
+        self.assertIn(r.status, (200, 206), r.raw)
+        return r
+
+    def check_offsets(self, expected, query="", offsets=()):
+        total = len(expected)
+        self.assertGreater(total, 50, query)
+        rng = random.Random(len(expected))
+        for offset in list(offsets) + [0, total - 1, total - 40] + [rng.randrange(total) for _ in range(12)]:
+            if offset < 0 or offset >= total:
+                continue
+            r = self.page(query, offset)
+            self.assertEqual(r.header("X-Total-Count"), str(total), (query, offset))
+            self.assertEqual(r.json, expected[offset:offset + 40], (query, offset))
+        self.assert_error_416(query, total)
+
+    def assert_error_416(self, query, total):
+        r = request(self.base + RESOURCE + "?" + query + ("&" if query else "") + "offset=%d&limit=40" % total)
+        self.assertEqual(r.status, 416, r.raw)
+        self.assertEqual(r.header("Content-Range"), "items */%d" % total)
+
+    def test_offsets_across_a_store_change(self):
+        before = self.stored()
+        self.assertGreater(len(before), 1200)  # deep offsets (>= 1000) take the remembered order
+        offsets = (999, 1000, 1001, 1039, len(before) // 2, len(before) - 41)
+        self.check_offsets(before, offsets=offsets)
+        # another process changes the store: the order remembered by serve's connections
+        # (and the answers it cached) must not be used any more
+        for _ in range(3):
+            self.sim.post("/_sim/epoch")
+            self.ws.run("sync", "--once", check=0)
+            after = self.stored()
+            if [i["id"] for i in after] != [i["id"] for i in before]:
+                break
+        self.assertNotEqual([i["id"] for i in after], [i["id"] for i in before], "the epoch changed no resource")
+        self.check_offsets(after, offsets=offsets)
+
+    def test_filters_by_status_and_type(self):
+        items = self.stored()
+        statuses = sorted({i.get("status") for i in items if isinstance(i.get("status"), str)})
+        types = sorted({i.get("@type") for i in items if isinstance(i.get("@type"), str)})
+        self.assertGreater(len(statuses), 1)
+        self.assertGreater(len(types), 1)
+        for status in statuses[:3]:
+            expected = [i for i in items if i.get("status") == status]
+            if len(expected) > 50:
+                self.check_offsets(expected, "status=" + urllib.parse.quote(status))
+            r = self.page("status=" + urllib.parse.quote(status), 0, 500)
+            self.assertEqual(r.header("X-Total-Count"), str(len(expected)))
+            self.assertEqual(r.json, expected[:500])
+        for t in types:
+            expected = [i for i in items if i.get("@type") == t]
+            query = "%40type=" + urllib.parse.quote(t)
+            if len(expected) > 50:
+                self.check_offsets(expected, query)
+            r = self.page(query, 0, 500)
+            self.assertEqual(r.header("X-Total-Count"), str(len(expected)), t)
+            self.assertEqual(r.json, expected[:500], t)
+        # both at once, and two values of one
+        two = statuses[:2]
+        expected = [i for i in items if i.get("status") in two and i.get("@type") == types[0]]
+        r = self.page("status=%s&%%40type=%s" % (",".join(map(urllib.parse.quote, two)), urllib.parse.quote(types[0])),
+                      0, 500)
+        self.assertEqual((r.header("X-Total-Count"), r.json), (str(len(expected)), expected[:500]))
+
+    def test_items_from_the_stored_text_equal_the_parsed_ones(self):
+        items = self.stored()
+        modems = [i for i in items if i.get("@type") == "Modem" and i.get("status") != "Maintenance"]
+        self.assertTrue(modems)
+        rid = modems[len(modems) // 2]["id"]
+        # PATCH answers through cJSON (parse, overlay, print); GET writes the stored text
+        patched = request(self.base + RESOURCE + "/" + rid, method="PATCH",
+                          body=json.dumps({"status": "Maintenance"}).encode(),
+                          headers={"Content-Type": "application/merge-patch+json"})
+        self.assertEqual(patched.status, 200, patched.raw)
+        self.assertEqual(patched.json["status"], "Maintenance")
+        got = request(self.base + RESOURCE + "/" + rid)
+        self.assertEqual(got.status, 200)
+        self.assertEqual(got.json, patched.json)
+        self.assertEqual(got.header("Content-Type"), JSON_TYPE)
+        items = self.stored()
+        at = [i["id"] for i in items].index(rid)
+        self.assertEqual(items[at]["status"], "Maintenance")
+        r = self.page("", at, 1)
+        self.assertEqual(r.json, [patched.json])
+        # every item: a source href replaced by ours, each member as stored
+        for offset in range(0, len(items), 500):
+            r = self.page("", offset, 500)
+            self.assertEqual(r.json, items[offset:offset + 500])
+        self.assertTrue(all(i["href"].startswith(self.base) for i in r.json))
+        # by TMF id and by instance UUID, the same item
+        for item in items[:3] + items[-3:] + [items[at]]:
+            self.assertEqual(request(self.base + RESOURCE + "/" + item["id"]).json, item)
+
+    def test_projection(self):
+        items = self.stored()
+        names = ("name", "status", "nothing", "href")
+        expected = [{k: v for k, v in i.items() if k in names or k == "id"} for i in items]
+        self.check_offsets(expected, "fields=" + ",".join(names), offsets=(1000, len(items) - 100))
+        r = self.page("fields=none", 1000, 5)
+        self.assertEqual(r.json, [{"id": i["id"], "href": i["href"]} for i in items[1000:1005]])
+        rid = items[1200]["id"]
+        r = request(self.base + RESOURCE + "/" + rid + "?fields=name")
+        self.assertEqual(r.json, {"id": rid, "href": items[1200]["href"], "name": items[1200]["name"]})
+
+    def test_unknown_id_is_404(self):
+        r = request(self.base + RESOURCE + "/no-such-resource")
+        self.assertEqual(r.status, 404)
+        r = request(self.base + SERVICE + "/no-such-service")
+        self.assertEqual(r.status, 404)
 
 
 if __name__ == "__main__":

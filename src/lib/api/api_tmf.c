@@ -69,7 +69,6 @@ void api_tmf_request_end(api_tmf_request *t)
         free(t->paths[i]);
     for (size_t i = 0; i < t->n_values; i++)
         free(t->values[i]);
-    cJSON_Delete(t->items);
     if (t->rt)
         tmfinv_daemon_release(t->req->app, t->rt);
 }
@@ -405,16 +404,47 @@ out:
 
 /* ---- GET the collection --------------------------------------------------------------- */
 
+/* Appends the representation of `inst` to `out`: from the stored text when it can
+ * (api_tmf_render.c), else parsed, overlaid and printed again. */
+static int append_item(const api_tmf_request *t, const tmfinv_instance *inst, tmfinv_buf *out)
+{
+    cJSON *item = NULL;
+    char *text = NULL;
+    int rc = api_tmf_render_fast(t, inst, out);
+
+    if (rc != 0)
+        return rc < 0 ? rc : 0;
+    if ((rc = api_tmf_represent(t, inst, &item)) < 0)
+        goto out;
+    if (!(text = cJSON_PrintUnformatted(item)))
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    else if (tmfinv_buf_puts(out, text) < 0)
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "answer too long");
+out:
+    free(text);
+    cJSON_Delete(item);
+    return rc;
+}
+
 static int add_item(const tmfinv_instance *inst, void *ctx)
 {
     api_tmf_request *t = ctx;
-    cJSON *item = NULL;
-    int rc = api_tmf_represent(t, inst, &item);
+    int rc;
 
-    if (rc < 0)
+    if (t->n_items > 0 && tmfinv_buf_puts(t->page, ",") < 0)
+        return tmfinv_error_set(TMFINV_ENOMEM, "answer too long");
+    if ((rc = append_item(t, inst, t->page)) < 0)
         return rc;
-    cJSON_AddItemToArray(t->items, item);
+    t->n_items++;
     return 0;
+}
+
+/* Marks the JSON text already in res->body as the answer, with `status` and the
+ * Content-Type tmfinv_http_json() gives. */
+static void send_json_text(tmfinv_http_response *res, int status)
+{
+    res->status = status;
+    (void)snprintf(res->content_type, sizeof(res->content_type), "application/json;charset=utf-8");
 }
 
 /* Appends `<URL>; rel="REL"` for the page at `offset`, with the request's other
@@ -471,7 +501,10 @@ static int list(tmfinv_http_request *req, tmfinv_http_response *res, const api_t
     q.include_removed = t.include_removed;
     q.offset = t.offset;
     q.limit = t.limit;
-    if (!(t.items = cJSON_CreateArray())) {
+    /* The page is written straight into the answer's body. */
+    t.page = &res->body;
+    tmfinv_buf_reset(t.page);
+    if (tmfinv_buf_puts(t.page, "[") < 0) {
         rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
         goto out;
     }
@@ -496,7 +529,11 @@ static int list(tmfinv_http_request *req, tmfinv_http_response *res, const api_t
     in_tx = 0;
     if (rc < 0)
         goto out;
-    returned = cJSON_GetArraySize(t.items);
+    returned = t.n_items;
+    if (tmfinv_buf_puts(t.page, "]") < 0) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "answer too long");
+        goto out;
+    }
     {
         int64_t last = total > t.offset ? t.offset + (total - 1 - t.offset) / t.limit * t.limit : t.offset;
 
@@ -508,8 +545,8 @@ static int list(tmfinv_http_request *req, tmfinv_http_response *res, const api_t
             goto out;
         }
     }
-    if ((rc = tmfinv_http_json(res, t.offset + returned < total ? 206 : 200, t.items)) < 0 ||
-        (rc = tmfinv_http_header_add(res, "X-Total-Count", "%lld", (long long)total)) < 0 ||
+    send_json_text(res, t.offset + returned < total ? 206 : 200);
+    if ((rc = tmfinv_http_header_add(res, "X-Total-Count", "%lld", (long long)total)) < 0 ||
         (rc = tmfinv_http_header_add(res, "X-Result-Count", "%lld", (long long)returned)) < 0 ||
         (rc = tmfinv_http_header_add(res, "Link", "%s", links.data)) < 0)
         goto out;
@@ -543,7 +580,6 @@ static int retrieve(tmfinv_http_request *req, tmfinv_http_response *res, const a
 {
     api_tmf_request t;
     tmfinv_instance *inst = NULL;
-    cJSON *item = NULL;
     int rc;
 
     api_tmf_request_begin(&t, req, res, coll);
@@ -556,11 +592,11 @@ static int retrieve(tmfinv_http_request *req, tmfinv_http_response *res, const a
             rc = 0;
         goto out;
     }
-    if ((rc = api_tmf_represent(&t, inst, &item)) < 0)
+    tmfinv_buf_reset(&res->body);
+    if ((rc = append_item(&t, inst, &res->body)) < 0)
         goto out;
-    rc = tmfinv_http_json(res, 200, item);
+    send_json_text(res, 200);
 out:
-    cJSON_Delete(item);
     tmfinv_instance_free(inst);
     api_tmf_request_end(&t);
     return rc;

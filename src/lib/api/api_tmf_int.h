@@ -6,6 +6,7 @@
 #include "daemon.h"
 #include "http.h"
 #include "store.h"
+#include "tmfinv_buf.h"
 
 #include <stdint.h>
 
@@ -51,7 +52,8 @@ typedef struct api_tmf_request {
     size_t n_filters;
     tmfinv_tmf_sort sort[MAX_SORT];
     size_t n_sort;
-    cJSON *items;                           /* list: the page being built */
+    tmfinv_buf *page;                       /* list: the page's JSON text being built (borrowed) */
+    int64_t n_items;                        /* list: items in it */
 } api_tmf_request;
 
 /* Holds the runtime and collects the collection's definitions (see api_tmf.c). */
@@ -72,6 +74,11 @@ int api_tmf_find(api_tmf_request *t, tmfinv_instance **out);
 
 /* The TMF representation of `inst` (new object in *out), as GET serves it. */
 int api_tmf_represent(const api_tmf_request *t, const tmfinv_instance *inst, cJSON **out);
+
+/* Appends the TMF representation of `inst` to `out` as api_tmf_represent() would print it,
+ * straight from the stored text (api_tmf_render.c): 1 when written, 0 when the item needs
+ * the cJSON path (nothing appended), TMFINV_ENOMEM when `out` is full. */
+int api_tmf_render_fast(const api_tmf_request *t, const tmfinv_instance *inst, tmfinv_buf *out);
 
 /* The official specification of a collection (api_tmf_specs.c). */
 typedef struct api_tmf_spec_file {
