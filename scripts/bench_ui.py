@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """bench_ui.py: the timing and the report of scripts/bench_ui.sh (standard library only).
 
-Usage: bench_ui.py BASE_URL SERVE_LOG STORE RESULT_BASE ITEMS REPEAT COMMIT SYNC_S
+Usage: bench_ui.py BASE_URL SERVE_LOG STORE RESULT_BASE ITEMS REPEAT COMMIT SYNC_S [SERVE_START_S [COPIED_FROM]]
+
+SYNC_S -1: the store was copied from COPIED_FROM (bench_ui.sh --store), not synced.
 
 Asks the dashboard table's pages of /api/v1/definitions/{D}/instances, one request at a time,
 each at its own offset (so the answer cache misses), reads each request's server time (`ms`)
@@ -54,29 +56,34 @@ def log_ms(log, target, seen):
 
 
 def sql_of(d, page):
-    """The page's SELECT as store_sqlite_om.c writes it (for EXPLAIN QUERY PLAN)."""
-    where = ["definition = '%s'" % d]
+    """The page's count and its rowid query as store_sqlite_om.c writes them (for EXPLAIN QUERY
+    PLAN); the page's rows are then read by rowid, 50 lookups."""
+    lit = lambda v: v if isinstance(v, (int, float)) else "'%s'" % str(v).replace("'", "''")
+    where = ["definition = %s" % lit(d)]
     if page.get("search"):
         p = page["search"]
-        where.append("key >= '%s' AND key < '%s'" % (p, p[:-1] + chr(ord(p[-1]) + 1)))
+        where.append("key >= %s AND key < %s" % (lit(p), lit(p[:-1] + chr(ord(p[-1]) + 1))))
     where.append("removed = 0")
     if page.get("status"):
-        where.append("status = '%s'" % page["status"])
+        where.append("status = %s" % lit(page["status"]))
+    # The definition again as a literal (the partial indexes of the table's columns need it).
+    where.append("definition = %s" % lit(d))
     for f, v in page.get("filters", []):
-        lit = v if isinstance(v, (int, float)) else "'%s'" % str(v).replace("'", "''")
-        where.append("json_extract(fields, '$.\"%s\"') = %s" % (f, lit))
+        where.append("json_extract(fields, '$.\"%s\"') = %s" % (f, lit(v)))
     order = []
+    last = "ASC"
     for s in filter(None, page.get("sort", "").split(",")):
         desc = s.startswith("-")
         name = s.lstrip("+-")
         col = name if name in ("key", "status", "created", "modified", "id", "source", "definition") \
             else "json_extract(fields, '$.\"%s\"')" % name
-        order.append("%s %s" % (col, "DESC" if desc else "ASC"))
-    order.append("definition, key")
+        last = "DESC" if desc else "ASC"
+        order.append("%s %s" % (col, last))
+    order.append("definition %s, key %s" % (last, last))
     w = " AND ".join(where)
     return ("SELECT count(*) FROM instance WHERE %s" % w,
-            "SELECT * FROM instance WHERE %s ORDER BY %s LIMIT %d OFFSET %d" % (w, ", ".join(order), LIMIT,
-                                                                              page["offset"]))
+            "SELECT rowid FROM instance WHERE %s ORDER BY %s LIMIT %d OFFSET %d" % (w, ", ".join(order), LIMIT,
+                                                                                  page["offset"]))
 
 
 def plan(store, sql):
@@ -97,6 +104,8 @@ def sql_ms(store, sql):
 
 def main():
     base, log, store, result, items, repeat, commit, sync_s = sys.argv[1:9]
+    serve_start_s = float(sys.argv[9]) if len(sys.argv) > 9 else None
+    copied_from = sys.argv[10] if len(sys.argv) > 10 and sys.argv[10] else None
     repeat = int(repeat)
     summary = data(get(base, "/api/v1/summary")[0])
     counts = {}
@@ -178,7 +187,7 @@ def main():
                # The count and the page run alone (sqlite3 shell, one process each): which of
                # the two a slow page spends its time on.
                "sqlite3_count_ms": sql_ms(store, count_sql),
-               "sqlite3_page_ms": sql_ms(store, page_sql.replace("SELECT *", "SELECT count(*) FROM (SELECT *", 1) + ")")}
+               "sqlite3_page_ms": sql_ms(store, page_sql.replace("SELECT rowid", "SELECT count(*) FROM (SELECT rowid", 1) + ")")}
         results.append(res)
         print("  %-34s total %8d  server ms median %8.1f max %8.1f  %s" % (
             page["name"], res["total"], res["server_ms_median"], res["server_ms_max"],
@@ -194,8 +203,12 @@ def main():
     all_met = all(r["met"] for r in results)
     md = ["# tmfinv dashboard table pages, %s on %s" % (machine["date"], machine["host"]), "",
           "Produced by `make bench` (`scripts/bench_ui.sh`). See `bench/README.md` for what is measured.", "",
-          "- Store: %s items simulated (`tmfinv-sim --seed 42`), synced once in %s s; the table of **%s**: "
-          "%d active instances." % (items, sync_s, d, total),
+          ("- Store: %s items simulated (`tmfinv-sim --seed 42`), synced once in %s s; the table of **%s**: "
+           "%d active instances." % (items, sync_s, d, total) if not copied_from else
+           "- Store: a copy of `%s` (%s items simulated, `tmfinv-sim --seed 42`; `bench_ui.sh --store`); the "
+           "table of **%s**: %d active instances." % (copied_from, items, d, total)),
+          "- `tmfinv serve` started (store opened and migrated, the table's indexes built when missing) in "
+          "%s s." % ("?" if serve_start_s is None else "%.1f" % serve_start_s),
           "- %d requests a page, one at a time, each at its own offset (the answer cache misses); server time: "
           "the `ms` of serve's request log; client: urllib on loopback." % repeat,
           "- tmfinv commit: %s; %s CPUs; load average after: %s." % (commit, machine["nproc"],
@@ -219,7 +232,8 @@ def main():
         f.write("\n".join(md))
     with open(result + ".json", "w") as f:
         json.dump({"machine": machine, "items": int(items), "definition": d, "active": total, "repeat": repeat,
-                   "sync_s": int(sync_s), "target_ms": TARGET_MS, "met": all_met, "pages": results}, f, indent=2)
+                   "sync_s": int(sync_s), "copied_from": copied_from, "serve_start_s": serve_start_s,
+                   "target_ms": TARGET_MS, "met": all_met, "pages": results}, f, indent=2)
         f.write("\n")
     print("wrote %s.md and %s.json" % (result, result), file=sys.stderr)
 

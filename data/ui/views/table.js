@@ -46,13 +46,21 @@ function apiQuery(s) {
   return `?${p}`;
 }
 
-// The columns: key, status, up to four more scalar fields of the first section, modified.
-function columnsOf(def) {
+// The fields the server made table columns (`tableFields`: each has an index, so sorting and
+// filtering on it stay fast at 1M instances; docs/dashboard.md). An older server without
+// them: the first scalar fields.
+function tableFieldsOf(def) {
+  const all = fieldsOf(def);
+  if (Array.isArray(def.tableFields)) return def.tableFields.map((n) => all.find((f) => f.name === n)).filter(Boolean);
   const skip = new Set([def.key, def.status]);
-  const extra = fieldsOf(def).filter((f) => !skip.has(f.name) && !f.list && f.type !== 'characteristic' &&
-    ['string', 'enum', 'double', 'integer', 'reference', 'boolean'].includes(f.type)).slice(0, 4);
+  return all.filter((f) => !skip.has(f.name) && !f.list && f.type !== 'characteristic' &&
+    ['string', 'enum', 'double', 'integer', 'reference', 'boolean'].includes(f.type)).slice(0, 3);
+}
+
+// The columns, each sortable: key, status, the table fields, modified.
+function columnsOf(def) {
   return [{ name: 'key', label: def.key }, { name: 'status', label: 'status' },
-    ...extra.map((f) => ({ name: f.name, label: f.name, field: f })), { name: 'modified', label: 'modified' }];
+    ...tableFieldsOf(def).map((f) => ({ name: f.name, label: f.name, field: f })), { name: 'modified', label: 'modified' }];
 }
 
 function cell(inst, col) {
@@ -76,7 +84,9 @@ export async function definitionTable(main, name) {
   const go = (next) => document.dispatchEvent(new CustomEvent('tmfinv:navigate',
     { detail: `/ui/definitions/${encodeURIComponent(def.name)}${uiQuery(next)}` }));
   const columns = columnsOf(def);
-  const scalar = fieldsOf(def).filter((f) => f.type !== 'characteristic');
+  // Filters are offered on the table fields (an index answers them); a bookmarked filter on
+  // another field still applies (its total may then be capped).
+  const scalar = tableFieldsOf(def);
 
   const search = el('input', { id: 'f-search', type: 'search', value: s.search, placeholder: 'key starts with' });
   const status = el('select', { id: 'f-status' }, el('option', { value: '' }, 'any'),
@@ -135,10 +145,14 @@ export async function definitionTable(main, name) {
   const items = page.data.items;
   clear(body, items.length ? items.map((inst) => el('tr', { 'data-id': inst.id, 'data-key': inst.key },
     columns.map((c) => el('td', {}, cell(inst, c))))) : el('tr', {}, el('td', { colspan: columns.length, class: 'muted' }, 'No instance matches.')));
-  const total = page.data.total;
+  // A total no index answers is counted up to a cap: `totalCapped` says "more than total".
+  const total = Number(page.data.total) || 0;
+  const capped = page.data.totalCapped === true;
   const from = items.length ? s.offset + 1 : 0;
+  const more = capped ? items.length === s.limit : s.offset + s.limit < total;
+  const of = capped ? `more than ${total.toLocaleString('en')}` : String(total);
   clear(pager,
     el('button', { type: 'button', disabled: s.offset === 0, onclick: () => go({ ...s, offset: Math.max(0, s.offset - s.limit) }) }, '← Previous'),
-    el('span', { id: 'range', 'data-total': total }, `${from}–${s.offset + items.length} of ${total}`),
-    el('button', { type: 'button', disabled: s.offset + s.limit >= total, onclick: () => go({ ...s, offset: s.offset + s.limit }) }, 'Next →'));
+    el('span', { id: 'range', 'data-total': total, 'data-capped': String(capped) }, `${from}–${s.offset + items.length} of ${of}`),
+    el('button', { type: 'button', disabled: !more, onclick: () => go({ ...s, offset: s.offset + s.limit }) }, 'Next →'));
 }

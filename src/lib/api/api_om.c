@@ -67,8 +67,11 @@ static int respond(tmfinv_http_response *res, int status, cJSON *json)
     return rc;
 }
 
-/* A page envelope {items, total, offset, limit} (items taken) with X-Total-Count. */
-static int respond_page(tmfinv_http_response *res, cJSON *items, int64_t total, int64_t offset, int64_t limit)
+/* A page envelope {items, total, offset, limit} (items taken) with X-Total-Count. With
+ * capped >= 0 (instances) also totalCapped: when 1, total is a lower bound ("more than
+ * total"), and X-Total-Count, an exact count for its readers, is left out. */
+static int respond_page(tmfinv_http_response *res, cJSON *items, int64_t total, int64_t offset, int64_t limit,
+                        int capped)
 {
     cJSON *o = cJSON_CreateObject();
 
@@ -80,7 +83,9 @@ static int respond_page(tmfinv_http_response *res, cJSON *items, int64_t total, 
     cJSON_AddNumberToObject(o, "total", (double)total);
     cJSON_AddNumberToObject(o, "offset", (double)offset);
     cJSON_AddNumberToObject(o, "limit", (double)limit);
-    if (tmfinv_http_header_add(res, "X-Total-Count", "%lld", (long long)total) < 0) {
+    if (capped >= 0)
+        cJSON_AddBoolToObject(o, "totalCapped", capped);
+    if (capped <= 0 && tmfinv_http_header_add(res, "X-Total-Count", "%lld", (long long)total) < 0) {
         cJSON_Delete(o);
         return TMFINV_ENOMEM;
     }
@@ -106,113 +111,7 @@ static int paging(const tmfinv_http_request *req, const tmfinv_config *cfg, int6
     return 0;
 }
 
-/* ---- definitions ------------------------------------------------------------------------ */
-
-static cJSON *string_or_null(const char *s)
-{
-    return s ? cJSON_CreateString(s) : cJSON_CreateNull();
-}
-
-static cJSON *strings(char *const *v, size_t n)
-{
-    cJSON *a = cJSON_CreateArray();
-
-    for (size_t i = 0; a && i < n; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
-    return a;
-}
-
-static cJSON *paths(const tmfinv_path *p, size_t n)
-{
-    cJSON *a = cJSON_CreateArray();
-
-    for (size_t i = 0; a && i < n; i++)
-        cJSON_AddItemToArray(a, cJSON_CreateString(p[i].text));
-    return a;
-}
-
-static cJSON *field_json(const tmfinv_field *f)
-{
-    cJSON *o = cJSON_CreateObject(), *rules = cJSON_CreateArray();
-
-    if (!o || !rules) {
-        cJSON_Delete(o);
-        cJSON_Delete(rules);
-        return NULL;
-    }
-    cJSON_AddStringToObject(o, "name", f->name);
-    cJSON_AddStringToObject(o, "type", tmfinv_type_name(f->type));
-    cJSON_AddBoolToObject(o, "list", f->is_list);
-    cJSON_AddBoolToObject(o, "required", f->required);
-    cJSON_AddStringToObject(o, "owner", tmfinv_owner_name(f->owner));
-    for (size_t i = 0; i < f->n_owner_rules; i++) {
-        cJSON *r = cJSON_CreateObject();
-
-        cJSON_AddStringToObject(r, "field", f->owner_rules[i].field);
-        cJSON_AddStringToObject(r, "equals", f->owner_rules[i].equals);
-        cJSON_AddStringToObject(r, "owner", tmfinv_owner_name(f->owner_rules[i].owner));
-        cJSON_AddItemToArray(rules, r);
-    }
-    cJSON_AddItemToObject(o, "ownerWhen", rules);
-    cJSON_AddItemToObject(o, "from", paths(f->from, f->n_from));
-    cJSON_AddItemToObject(o, "format", string_or_null(f->format));
-    cJSON_AddItemToObject(o, "values", strings(f->values, f->n_values));
-    cJSON_AddItemToObject(o, "references", string_or_null(f->references));
-    return o;
-}
-
-/* A definition as the API shows it (docs/api-v1.md); NULL when out of memory. */
-static cJSON *definition_json(const tmfinv_definition *d)
-{
-    cJSON *o = cJSON_CreateObject(), *sections = cJSON_CreateArray();
-
-    if (!o || !sections) {
-        cJSON_Delete(o);
-        cJSON_Delete(sections);
-        return NULL;
-    }
-    cJSON_AddStringToObject(o, "name", d->name);
-    cJSON_AddStringToObject(o, "profile", d->profile);
-    cJSON_AddStringToObject(o, "api", d->api);
-    cJSON_AddStringToObject(o, "key", d->fields[d->key_field].name);
-    cJSON_AddStringToObject(o, "status", d->fields[d->status_field].name);
-    cJSON_AddItemToObject(o, "statuses", strings(d->statuses, d->n_statuses));
-    cJSON_AddItemToObject(o, "keepStatuses", d->keep ? strings(d->keep, d->n_keep) : cJSON_CreateNull());
-    cJSON_AddItemToObject(o, "dropStatuses", d->drop ? strings(d->drop, d->n_drop) : cJSON_CreateNull());
-    if (d->unknown_status == TMFINV_UNKNOWN_RULES)
-        cJSON_AddNullToObject(o, "unknownStatus");
-    else
-        cJSON_AddStringToObject(o, "unknownStatus", d->unknown_status == TMFINV_UNKNOWN_KEEP ? "keep" : "drop");
-    if (d->match) {
-        cJSON *m = cJSON_CreateObject();
-
-        cJSON_AddStringToObject(m, "path", d->match->path.text);
-        cJSON_AddItemToObject(m, "values", strings(d->match->values, d->match->n_values));
-        cJSON_AddBoolToObject(m, "negate", d->match->negate);
-        cJSON_AddItemToObject(o, "match", m);
-    } else
-        cJSON_AddNullToObject(o, "match");
-    if (d->type_path) {
-        cJSON *x = cJSON_CreateObject();
-
-        cJSON_AddStringToObject(x, "path", d->type_path->text);
-        cJSON_AddItemToObject(x, "types", strings(d->exclude_types, d->n_exclude_types));
-        cJSON_AddItemToObject(o, "exclude", x);
-    } else
-        cJSON_AddNullToObject(o, "exclude");
-    for (size_t s = 0; s < d->n_sections; s++) {
-        cJSON *sec = cJSON_CreateObject(), *fields = cJSON_CreateArray();
-
-        cJSON_AddStringToObject(sec, "name", d->sections[s]);
-        for (size_t k = 0; k < d->n_fields; k++)
-            if (strcmp(d->fields[k].section, d->sections[s]) == 0)
-                cJSON_AddItemToArray(fields, field_json(&d->fields[k]));
-        cJSON_AddItemToObject(sec, "fields", fields);
-        cJSON_AddItemToArray(sections, sec);
-    }
-    cJSON_AddItemToObject(o, "sections", sections);
-    return o;
-}
+/* ---- definitions (as JSON: api_om_definitions.c) ---------------------------------------- */
 
 static int definitions_list(tmfinv_http_request *req, tmfinv_http_response *res)
 {
@@ -220,7 +119,7 @@ static int definitions_list(tmfinv_http_request *req, tmfinv_http_response *res)
     cJSON *a = cJSON_CreateArray();
 
     for (size_t i = 0; a && i < rt->model->n_definitions; i++)
-        cJSON_AddItemToArray(a, definition_json(rt->model->definitions[i]));
+        cJSON_AddItemToArray(a, tmfinv_api_definition_json(rt->model->definitions[i]));
     tmfinv_daemon_release(req->app, rt);
     return respond(res, 200, a);
 }
@@ -243,7 +142,7 @@ static int definition_get(tmfinv_http_request *req, tmfinv_http_response *res)
     int rc = 0;
 
     if ((d = definition_of(req, rt, res, &rc)))
-        rc = respond(res, 200, definition_json(d));
+        rc = respond(res, 200, tmfinv_api_definition_json(d));
     tmfinv_daemon_release(req->app, rt);
     return rc;
 }
@@ -373,7 +272,7 @@ static int instances_list(tmfinv_http_request *req, tmfinv_http_response *res)
     const tmfinv_definition *d;
     int64_t total = 0, offset, limit;
     size_t n_where = 0;
-    int rc = 0, in_tx = 0;
+    int rc = 0, in_tx = 0, capped = 0;
 
     if (!where || !values) {
         rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
@@ -434,6 +333,8 @@ static int instances_list(tmfinv_http_request *req, tmfinv_http_response *res)
     pq.q.definition = d->name;
     pq.q.where = where;
     pq.q.n_where = n_where;
+    /* Counted exactly when an index answers the count; otherwise up to a cap (decision 78). */
+    pq.count_cap = tmfinv_api_table_count_cap(d, where, n_where, pq.removed);
     /* limit 0 asks for the total only: a page past every row. */
     pq.q.offset = limit ? offset : INT64_MAX / 2;
     pq.q.limit = limit ? limit : 1;
@@ -447,10 +348,11 @@ static int instances_list(tmfinv_http_request *req, tmfinv_http_response *res)
     in_tx = 1;
     if ((rc = tmfinv_store_instances_page(req->store, &pq, &total, add_instance, items)) < 0)
         goto out;
+    capped = pq.count_cap > 0 && total > pq.count_cap;
     in_tx = 0;
     if ((rc = tmfinv_store_commit(req->store)) < 0)
         goto out;
-    rc = respond_page(res, items, total, offset, limit);
+    rc = respond_page(res, items, capped ? pq.count_cap : total, offset, limit, capped);
     items = NULL;
 out:
     if (in_tx)
@@ -599,7 +501,7 @@ static int respond_listing(tmfinv_http_request *req, tmfinv_http_response *res, 
     in_tx = 0;
     if ((rc = tmfinv_store_commit(req->store)) < 0)
         goto out;
-    rc = respond_page(res, items, total, offset, limit);
+    rc = respond_page(res, items, total, offset, limit, -1);
     items = NULL;
 out:
     if (in_tx)

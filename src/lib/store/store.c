@@ -207,6 +207,20 @@ int tmfinv_store_instances_page(tmfinv_store *s, const tmfinv_instances_page_que
     return ops ? ops->instances_page(s, pq, total, fn, ctx) : TMFINV_ERROR;
 }
 
+int tmfinv_store_table_indexes(tmfinv_store *s, const tmfinv_store_column *cols, size_t n, int *created,
+                               int *dropped)
+{
+    const tmfinv_store_om_ops *ops = om_ops(s);
+
+    if (created)
+        *created = 0;
+    if (dropped)
+        *dropped = 0;
+    if (!ops)
+        return TMFINV_ERROR;
+    return ops->table_indexes ? ops->table_indexes(s, cols, n, created, dropped) : 0;
+}
+
 int tmfinv_store_reports_page(tmfinv_store *s, const char *kind, int64_t offset, int64_t limit, int64_t *total,
                               int (*fn)(const cJSON *, void *), void *ctx)
 {

@@ -309,14 +309,31 @@ typedef struct tmfinv_instances_page_query {
     int removed;                        /* TMFINV_REMOVED_* */
     const tmfinv_instances_sort *sort;  /* borrowed */
     size_t n_sort;
+    int64_t count_cap;                  /* > 0: count at most count_cap + 1 matches */
 } tmfinv_instances_page_query;
 
 /* Counts the instances matching pq (ignoring offset and limit) into *total, then calls
  * fn for each instance of the page, in order; fn returns non-zero to stop (that value
  * is returned). The instance is borrowed. A bad sort field fails with TMFINV_EINVALID.
- * Run it inside a transaction so that the count and the page agree. */
+ * With pq->count_cap > 0 the count stops at count_cap + 1 (*total > count_cap: more than
+ * count_cap match). Ties of the sort keys are ordered by definition and key in the
+ * direction of the last sort key (so that one index serves "-modified"). Run it inside a
+ * transaction so that the count and the page agree. */
 int tmfinv_store_instances_page(tmfinv_store *s, const tmfinv_instances_page_query *pq, int64_t *total,
                                 int (*fn)(const tmfinv_instance *inst, void *ctx), void *ctx);
+
+/* A field of a definition the dashboard's table sorts and filters on (a column). */
+typedef struct tmfinv_store_column {
+    const char *definition;
+    const char *field;              /* letters, digits and '_' only */
+} tmfinv_store_column;
+
+/* Makes the store's indexes of table columns exactly `cols`: creates the missing ones and
+ * drops those of columns no longer listed, in one write transaction (at 1M instances a new
+ * index takes seconds: it reads every row). *created and *dropped (either may be NULL) get
+ * how many. A backend without such indexes does nothing. */
+int tmfinv_store_table_indexes(tmfinv_store *s, const tmfinv_store_column *cols, size_t n, int *created,
+                               int *dropped);
 
 /* Reports of `kind` (NULL: all kinds), oldest first: the count into *total, then fn for
  * each of the page [offset, offset + limit) (limit 0: no limit), as tmfinv_store_reports(). */

@@ -17,6 +17,8 @@ typedef struct tmfinv_store_om_ops {
                      int (*fn)(const cJSON *, void *), void *ctx);
     int (*source_totals)(tmfinv_store *s, tmfinv_source_totals **out, size_t *n);
     int (*last_complete)(tmfinv_store *s, double *unix_seconds);
+    int (*table_indexes)(tmfinv_store *s, const tmfinv_store_column *cols, size_t n, int *created,
+                         int *dropped);     /* NULL: none to make */
 } tmfinv_store_om_ops;
 
 

@@ -11,17 +11,51 @@
 
 /* ---- object-model API queries (api_om.c) ---- */
 
-/* Appends " ORDER BY …" for pq: its sort keys, then definition and key (unique), so
- * that paging is stable. Field names are written into the SQL, hence the strict check. */
+/* Pages of instances are built so that SQLite can answer the dashboard's table from an
+ * index at any size (bench/README.md, "Dashboard table pages"; decision 78):
+ * - the definition is written into the SQL as a literal besides its bound parameter, so
+ *   that the partial indexes of the table's columns (tmfinv_store_table_indexes: ON
+ *   instance (removed, json_extract(fields, '$."F"'), key) WHERE definition = 'D') apply;
+ * - a filter or a sort on a field with a plain name writes json_extract(fields, '$."F"')
+ *   literally, the very expression of those indexes (a path built from a parameter never
+ *   matches an index);
+ * - ties are ordered by definition and key in the direction of the last sort key, so that
+ *   an index ending with the key serves "-modified" or "-F" read backwards;
+ * - the page is chosen as rowids first (the sorter, when one is needed, carries the sort
+ *   key and the rowid, not whole rows), then its rows are read by rowid. */
+
+/* Bound parameters of the field filters om writes itself, above those of
+ * store_sqlite_query_where (at most 4 + 3 per filter; requests have at most 256). */
+#define OM_PARAM_BASE 1000
+
+/* 1 when `name` may be written into SQL as it is: 1 to 128 letters, digits or '_'. */
+static int om_plain_name(const char *name)
+{
+    size_t n = strlen(name);
+
+    return n > 0 && n <= 128 &&
+           strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
+}
+
+/* 1 when om writes the filter w itself: one scalar field with a plain name. */
+static int om_own_filter(const tmfinv_where *w)
+{
+    return !w->is_list && !cJSON_IsObject(w->value) && strcmp(w->field, "status") != 0 && om_plain_name(w->field);
+}
+
+/* Appends " ORDER BY …" for pq: its sort keys, then definition and key (unique) in the
+ * direction of the last sort key, so that paging is stable. Field names are written into
+ * the SQL, hence the strict check. */
 static int om_order_by(const tmfinv_instances_page_query *pq, tmfinv_buf *sql)
 {
     static const char *const columns[] = {"key", "status", "created", "modified", "id", "source", "definition"};
+    const char *last = pq->n_sort && pq->sort[pq->n_sort - 1].descending ? "DESC" : "ASC";
 
     if (tmfinv_buf_puts(sql, " ORDER BY ") < 0)
         return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
     for (size_t i = 0; i < pq->n_sort; i++) {
         const char *f = pq->sort[i].field, *dir = pq->sort[i].descending ? "DESC" : "ASC";
-        size_t c, n = strlen(f);
+        size_t c;
         int rc = 0;
 
         for (c = 0; c < sizeof(columns) / sizeof(columns[0]); c++)
@@ -29,38 +63,87 @@ static int om_order_by(const tmfinv_instances_page_query *pq, tmfinv_buf *sql)
                 break;
         if (c < sizeof(columns) / sizeof(columns[0]))
             rc = tmfinv_buf_printf(sql, "%s %s, ", columns[c], dir);
-        else if (n == 0 || n > 128 ||
-                 strspn(f, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != n)
+        else if (!om_plain_name(f))
             return tmfinv_error_set(TMFINV_EINVALID, "cannot sort on '%.128s'", f);
         else
             rc = tmfinv_buf_printf(sql, "json_extract(fields, '$.\"%s\"') %s, ", f, dir);
         if (rc < 0)
             return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
     }
-    if (tmfinv_buf_puts(sql, "definition, key") < 0)
+    if (tmfinv_buf_printf(sql, "definition %s, key %s", last, last) < 0)
         return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
     return 0;
 }
 
-/* Prepares `select` + the WHERE clause of pq (+ ORDER BY and LIMIT when `paged`) into *out. */
-static int om_prepare(sqlite_store *s, const tmfinv_instances_page_query *pq, const char *select, int paged,
-                      sqlite3_stmt **out)
+/* Binds the value of an own filter (om_own_filter) to parameter n. */
+static void om_bind_value(sqlite3_stmt *st, int n, const cJSON *v)
+{
+    if (cJSON_IsString(v))
+        store_sqlite_bind_text(st, n, v->valuestring);
+    else if (cJSON_IsNumber(v))
+        sqlite3_bind_double(st, n, v->valuedouble);
+    else if (cJSON_IsBool(v))
+        sqlite3_bind_int(st, n, cJSON_IsTrue(v));
+    else
+        sqlite3_bind_null(st, n);
+}
+
+typedef enum om_shape {
+    OM_COUNT,           /* SELECT count(*) of every match */
+    OM_COUNT_CAPPED,    /* count(*) of at most pq->count_cap + 1 matches */
+    OM_ROWIDS           /* the page's rowids, in order */
+} om_shape;
+
+/* Prepares the statement of `shape` for pq into *out. */
+static int om_prepare(sqlite_store *s, const tmfinv_instances_page_query *pq, om_shape shape, sqlite3_stmt **out)
 {
     tmfinv_query q = pq->q;
+    tmfinv_where *rest = NULL;
     tmfinv_buf sql;
+    char *literal = NULL;
+    size_t n_rest = 0;
     int rc = 0;
 
     for (size_t i = 0; i < q.n_where; i++)
         if (strchr(q.where[i].field, '"'))
             return tmfinv_error_set(TMFINV_EINVALID, "bad field name '%s'", q.where[i].field);
-    q.include_removed = pq->removed != TMFINV_REMOVED_NO;
     tmfinv_buf_init(&sql, 1 << 20);
-    if (tmfinv_buf_puts(&sql, select) < 0 || store_sqlite_query_where(&q, &sql, NULL) < 0 ||
+    if (q.n_where && !(rest = calloc(q.n_where, sizeof(*rest)))) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* The filters om does not write itself go to the CLI's WHERE builder. */
+    for (size_t i = 0; i < q.n_where; i++)
+        if (!om_own_filter(&q.where[i]))
+            rest[n_rest++] = q.where[i];
+    q.where = rest;
+    q.n_where = n_rest;
+    q.include_removed = pq->removed != TMFINV_REMOVED_NO;
+    if (pq->q.definition && !(literal = sqlite3_mprintf(" AND definition = %Q", pq->q.definition))) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (tmfinv_buf_puts(&sql, shape == OM_ROWIDS ? "SELECT rowid FROM instance"
+                              : shape == OM_COUNT ? "SELECT count(*) FROM instance"
+                                                  : "SELECT count(*) FROM (SELECT 1 FROM instance") < 0 ||
+        store_sqlite_query_where(&q, &sql, NULL) < 0 || (literal && tmfinv_buf_puts(&sql, literal) < 0) ||
         (pq->removed == TMFINV_REMOVED_ONLY && tmfinv_buf_puts(&sql, " AND removed = 1") < 0)) {
         rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
         goto out;
     }
-    if (paged) {
+    for (size_t i = 0; i < pq->q.n_where; i++)
+        if (om_own_filter(&pq->q.where[i]) &&
+            tmfinv_buf_printf(&sql, " AND json_extract(fields, '$.\"%s\"') = ?%d", pq->q.where[i].field,
+                              OM_PARAM_BASE + (int)i) < 0) {
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            goto out;
+        }
+    if (shape == OM_COUNT_CAPPED &&
+        tmfinv_buf_printf(&sql, " LIMIT %lld)", (long long)(pq->count_cap > 0 ? pq->count_cap + 1 : -1)) < 0) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (shape == OM_ROWIDS) {
         if ((rc = om_order_by(pq, &sql)) < 0)
             goto out;
         if (tmfinv_buf_printf(&sql, " LIMIT %lld OFFSET %lld", q.limit > 0 ? (long long)q.limit : -1LL,
@@ -74,9 +157,51 @@ static int om_prepare(sqlite_store *s, const tmfinv_instances_page_query *pq, co
         goto out;
     }
     (void)store_sqlite_query_where(&q, NULL, *out);
+    for (size_t i = 0; i < pq->q.n_where; i++)
+        if (om_own_filter(&pq->q.where[i]))
+            om_bind_value(*out, OM_PARAM_BASE + (int)i, pq->q.where[i].value);
 out:
+    sqlite3_free(literal);
+    free(rest);
     tmfinv_buf_free(&sql);
     return rc;
+}
+
+/* The rowids of pq's page, in order, into a new array *ids of *n (free() it). */
+static int om_page_rowids(sqlite_store *s, const tmfinv_instances_page_query *pq, int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *st = NULL;
+    int64_t *list = NULL;
+    size_t count = 0, cap = 0;
+    int rc, step;
+
+    if ((rc = om_prepare(s, pq, OM_ROWIDS, &st)) < 0)
+        return rc;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (count == cap) {
+            size_t grown_cap = cap ? 2 * cap : 64;
+            int64_t *grown = realloc(list, grown_cap * sizeof(*grown));
+
+            if (!grown) {
+                rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+                goto out;
+            }
+            list = grown;
+            cap = grown_cap;
+        }
+        list[count++] = sqlite3_column_int64(st, 0);
+    }
+    if (step != SQLITE_DONE)
+        rc = store_sqlite_fail(s, "querying");
+out:
+    sqlite3_finalize(st);
+    if (rc < 0) {
+        free(list);
+        return rc;
+    }
+    *ids = list;
+    *n = count;
+    return 0;
 }
 
 static int sqlite_instances_page(tmfinv_store *base, const tmfinv_instances_page_query *pq, int64_t *total,
@@ -84,10 +209,11 @@ static int sqlite_instances_page(tmfinv_store *base, const tmfinv_instances_page
 {
     sqlite_store *s = (sqlite_store *)base;
     sqlite3_stmt *st = NULL;
-    int64_t count = 0;
+    int64_t count = 0, *ids = NULL;
+    size_t n_ids = 0;
     int rc;
 
-    if ((rc = om_prepare(s, pq, "SELECT count(*) FROM instance", 0, &st)) < 0)
+    if ((rc = om_prepare(s, pq, pq->count_cap > 0 ? OM_COUNT_CAPPED : OM_COUNT, &st)) < 0)
         return rc;
     if (sqlite3_step(st) == SQLITE_ROW)
         count = sqlite3_column_int64(st, 0);
@@ -98,11 +224,26 @@ static int sqlite_instances_page(tmfinv_store *base, const tmfinv_instances_page
     if (rc < 0)
         return rc;
     *total = count;
-    if ((rc = om_prepare(s, pq, "SELECT id, definition, key, source, status, removed, removed_reason, created,"
-                                " modified, run_id, content_hash, fields, raw, stale FROM instance", 1, &st)) < 0)
+    /* An exact count at or below the offset: no row to look for (limit 0 asks for the
+     * total with an offset past every row, which SQLite would otherwise step through). */
+    if (pq->count_cap <= 0 && pq->q.offset >= count)
+        return 0;
+    if ((rc = om_page_rowids(s, pq, &ids, &n_ids)) < 0)
         return rc;
-    rc = store_sqlite_each_instance(s, st, fn, ctx);
+    if (n_ids && sqlite3_prepare_v2(s->db, "SELECT id, definition, key, source, status, removed, removed_reason,"
+                                           " created, modified, run_id, content_hash, fields, raw, stale"
+                                           " FROM instance WHERE rowid = ?1", -1, &st, NULL) != SQLITE_OK) {
+        rc = store_sqlite_fail(s, "querying");
+        goto out;
+    }
+    for (size_t i = 0; rc == 0 && i < n_ids; i++) {
+        sqlite3_reset(st);
+        sqlite3_bind_int64(st, 1, ids[i]);
+        rc = store_sqlite_each_instance(s, st, fn, ctx);
+    }
+out:
     sqlite3_finalize(st);
+    free(ids);
     return rc;
 }
 
@@ -364,12 +505,140 @@ static int sqlite_last_complete(tmfinv_store *base, double *unix_seconds)
     return rc;
 }
 
+/* ---- indexes of the table's columns ---- */
+
+#define OM_COLUMN_INDEX_PREFIX "instance_col:"
+
+/* The name of the index of column c ("instance_col:D:F"), from sqlite3_mprintf. */
+static char *om_column_index_name(const tmfinv_store_column *c)
+{
+    return sqlite3_mprintf(OM_COLUMN_INDEX_PREFIX "%s:%s", c->definition, c->field);
+}
+
+/* Index names are compared as SQLite compares them: ASCII letters case-insensitively. */
+static int om_listed(char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (sqlite3_stricmp(names[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int sqlite_table_indexes(tmfinv_store *base, const tmfinv_store_column *cols, size_t n, int *created,
+                                int *dropped)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    char **wanted = NULL, **existing = NULL, *sql = NULL;
+    size_t n_existing = 0, cap = 0;
+    int rc = 0, step, in_tx = 0, made = 0, gone = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (!om_plain_name(cols[i].field))
+            return tmfinv_error_set(TMFINV_EINVALID, "cannot index field '%.128s' of %.128s", cols[i].field,
+                                    cols[i].definition);
+    if (n && !(wanted = calloc(n, sizeof(*wanted)))) {
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!(wanted[i] = om_column_index_name(&cols[i]))) {
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            goto out;
+        }
+    if ((rc = store_sqlite_exec(s, "BEGIN IMMEDIATE")) < 0)
+        goto out;
+    in_tx = 1;
+    if (sqlite3_prepare_v2(s->db, "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'instance'"
+                                  " AND substr(name, 1, 13) = '" OM_COLUMN_INDEX_PREFIX "'", -1, &st,
+                           NULL) != SQLITE_OK) {
+        rc = store_sqlite_fail(s, "reading the table's indexes");
+        goto out;
+    }
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (n_existing == cap) {
+            size_t grown_cap = cap ? 2 * cap : 16;
+            char **grown = realloc(existing, grown_cap * sizeof(*grown));
+
+            if (!grown) {
+                rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+                goto out;
+            }
+            existing = grown;
+            cap = grown_cap;
+        }
+        if (!(existing[n_existing] = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(st, 0)))) {
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            goto out;
+        }
+        n_existing++;
+    }
+    if (step != SQLITE_DONE) {
+        rc = store_sqlite_fail(s, "reading the table's indexes");
+        goto out;
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    for (size_t i = 0; i < n_existing; i++) {
+        if (om_listed(wanted, n, existing[i]))
+            continue;
+        if (!(sql = sqlite3_mprintf("DROP INDEX \"%w\"", existing[i]))) {
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            goto out;
+        }
+        if ((rc = store_sqlite_exec(s, sql)) < 0)
+            goto out;
+        sqlite3_free(sql);
+        sql = NULL;
+        gone++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        /* The same column listed twice is made once. */
+        if (om_listed(existing, n_existing, wanted[i]) || om_listed(wanted, i, wanted[i]))
+            continue;
+        /* (removed, value, key): an equality filter on the value is a range in key order, a
+         * sort on it (then by key, either way) a walk; partial, so that only the rows of
+         * the definition pay for it. */
+        if (!(sql = sqlite3_mprintf("CREATE INDEX \"%w\" ON instance (removed, json_extract(fields, '$.\"%s\"'), key)"
+                                    " WHERE definition = %Q", wanted[i], cols[i].field, cols[i].definition))) {
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+            goto out;
+        }
+        if ((rc = store_sqlite_exec(s, sql)) < 0)
+            goto out;
+        sqlite3_free(sql);
+        sql = NULL;
+        made++;
+    }
+    in_tx = 0;
+    rc = store_sqlite_exec(s, "COMMIT");
+out:
+    if (in_tx)
+        (void)store_sqlite_exec(s, "ROLLBACK");
+    sqlite3_finalize(st);
+    sqlite3_free(sql);
+    for (size_t i = 0; wanted && i < n; i++)
+        sqlite3_free(wanted[i]);
+    for (size_t i = 0; i < n_existing; i++)
+        sqlite3_free(existing[i]);
+    free(wanted);
+    free(existing);
+    if (rc == 0) {
+        if (created)
+            *created = made;
+        if (dropped)
+            *dropped = gone;
+    }
+    return rc;
+}
+
 const tmfinv_store_om_ops store_sqlite_om_ops = {
     .instances_page = sqlite_instances_page,
     .reports_page = sqlite_reports_page,
     .runs_page = store_sqlite_runs_page,
     .source_totals = sqlite_source_totals,
     .last_complete = sqlite_last_complete,
+    .table_indexes = sqlite_table_indexes,
 };
 
 
