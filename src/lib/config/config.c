@@ -10,12 +10,45 @@
 #include "tmfinv_net.h"
 
 #include <curl/curl.h>
+#include <libpq-fe.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+
+/* [store] url: a libpq connection URI (postgresql:// or postgres://) without a password, which
+ * never belongs in the INI file: libpq reads it from PGPASSFILE, ~/.pgpass or PGPASSWORD
+ * (docs/postgresql.md). The other parameters (sslmode, sslrootcert, ...) pass through. */
+static int store_url_value(const char *path, const tmfinv_ini_entry *e, char **out)
+{
+    PQconninfoOption *opts = NULL;
+    char *err = NULL;
+    int rc = 0;
+
+    if (strncmp(e->value, "postgresql://", 13) != 0 && strncmp(e->value, "postgres://", 11) != 0)
+        return tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [store] url must be a PostgreSQL URI"
+                                " (postgresql://USER@HOST:PORT/DATABASE?sslmode=...)", path, e->line);
+    if (!(opts = PQconninfoParse(e->value, &err))) {
+        size_t n = err ? strcspn(err, "\n") : 0;
+
+        rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [store] url: %.*s", path, e->line, (int)n,
+                              err ? err : "out of memory");
+        PQfreemem(err);
+        return rc;
+    }
+    for (PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, "password") == 0 && o->val) {
+            rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [store] url holds a password: remove it, and give it"
+                                  " in a password file (PGPASSFILE or ~/.pgpass) or PGPASSWORD", path, e->line);
+            break;
+        }
+    PQconninfoFree(opts);
+    if (rc == 0 && !(*out = strdup(e->value)))
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    return rc;
+}
 
 void tmfinv_config_free(tmfinv_config *c)
 {
@@ -132,13 +165,21 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
         tmfinv_ini_section *sec = &ini->sections[i];
 
         if (strcmp(sec->name, "store") == 0) {
-            tmfinv_ini_entry *e = tmfinv_ini_get(sec, "path");
+            tmfinv_ini_entry *e = tmfinv_ini_get(sec, "path"), *u = tmfinv_ini_get(sec, "url");
 
-            if (!e || !*e->value) {
-                rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [store] needs 'path = FILE'", path, sec->line);
+            if (e && u) {
+                rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [store] has both 'path' (SQLite) and 'url'"
+                                      " (PostgreSQL): give one", path, u->line);
                 goto out;
             }
-            if ((rc = tmfinv_path_join(dir, e->value, &c->store_path)) < 0)
+            if (u) {
+                if ((rc = store_url_value(path, u, &c->store_path)) < 0)
+                    goto out;
+            } else if (!e || !*e->value) {
+                rc = tmfinv_error_set(TMFINV_EINVALID, "%s:%d: [store] needs 'path = FILE' or"
+                                      " 'url = postgresql://...'", path, sec->line);
+                goto out;
+            } else if ((rc = tmfinv_path_join(dir, e->value, &c->store_path)) < 0)
                 goto out;
             if ((e = tmfinv_ini_get(sec, "busy_timeout")) &&
                 (rc = config_int_value(path, sec->name, e, 1, 3600, &c->store_busy_timeout_s)) < 0)
@@ -367,7 +408,8 @@ int tmfinv_config_load(const char *path, tmfinv_config **out)
     if (!c->http.ready_max_age_s)
         c->http.ready_max_age_s = 2 * c->full_interval_s;
     if (!c->store_path) {
-        rc = tmfinv_error_set(TMFINV_EINVALID, "%s: missing [store] section with 'path = FILE'", path);
+        rc = tmfinv_error_set(TMFINV_EINVALID, "%s: missing [store] section with 'path = FILE' or"
+                              " 'url = postgresql://...'", path);
         goto out;
     }
     *out = c;

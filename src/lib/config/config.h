@@ -81,7 +81,7 @@ void tmfinv_config_webhook_clear(tmfinv_webhook_config *w);
 
 typedef struct tmfinv_config {
     char *path;
-    char *store_path;
+    char *store_path;       /* [store] path (SQLite file), or [store] url (postgresql://...) */
     int store_busy_timeout_s; /* [store] busy_timeout: longest wait for another writer's lock */
     int store_history_days; /* [store] history_days: history rows kept this long (docs/decisions.md) */
     int store_removed_days; /* [store] removed_days: removed instances kept this long, then purged */

@@ -1,6 +1,7 @@
 /* store.c: dispatch of the store interface (store.h) to the chosen backend. */
 #include "store_events.h"
 #include "store_int.h"
+#include "pg/store_pg.h"
 
 #include <stdlib.h>
 
@@ -10,7 +11,9 @@ int tmfinv_store_open_with(const char *location, const tmfinv_store_options *opt
 
     if (opt && opt->busy_timeout_ms > 0)
         o.busy_timeout_ms = opt->busy_timeout_ms;
-    /* Only SQLite for now; a "postgresql://" location will select libpq here. */
+    /* A libpq URI selects PostgreSQL ([store] url, docs/postgresql.md); anything else is a file. */
+    if (tmfinv_store_pg_location(location))
+        return tmfinv_store_pg_open(location, &o, out);
     return tmfinv_store_sqlite_open(location, &o, out);
 }
 
