@@ -20,15 +20,33 @@ build-asan: deps
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DTMFINV_SANITIZE=ON >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 
-# Every test, in the normal build and under the sanitizers.
+# Every test, in the normal build and under the sanitizers. A throwaway PostgreSQL server
+# (scripts/pg-test-server.sh: its own folder and port, run as a non-root user) is started
+# first, its URL and password file exported for the tests of the PostgreSQL store
+# (docs/postgresql.md), and stopped at the end, also when a test fails or make is interrupted.
+# Its folder is a new one under $TMPDIR: the server's user must reach it, which a clone under a
+# home folder (/root is 0700) would not allow.
+ifndef PG_TEST_DIR
+PG_TEST_DIR := $(shell mktemp -u "$${TMPDIR:-/tmp}/tmfinv-pg-test.XXXXXXXX")
+endif
 test: test-deps build build-asan
-	@cd build && ctest --output-on-failure -j $(JOBS)
-	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	    ctest --output-on-failure -j $(JOBS)
+	@scripts/pg-test-server.sh stop $(PG_TEST_DIR); \
+	trap 'scripts/pg-test-server.sh stop $(PG_TEST_DIR)' EXIT INT TERM; \
+	scripts/pg-test-server.sh start $(PG_TEST_DIR) >/dev/null || exit 1; \
+	export TMFINV_TEST_PG_URL=$$(scripts/pg-test-server.sh url $(PG_TEST_DIR)); \
+	export PGPASSFILE=$$(scripts/pg-test-server.sh passfile $(PG_TEST_DIR)); \
+	(cd build && ctest --output-on-failure -j $(JOBS)) && \
+	(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	    ctest --output-on-failure -j $(JOBS))
 
-# Only the normal build, for quick iterations.
+# Only the normal build, for quick iterations (with its own PostgreSQL server, as test).
 test-fast: test-deps build
-	@cd build && ctest --output-on-failure -j $(JOBS)
+	@scripts/pg-test-server.sh stop $(PG_TEST_DIR); \
+	trap 'scripts/pg-test-server.sh stop $(PG_TEST_DIR)' EXIT INT TERM; \
+	scripts/pg-test-server.sh start $(PG_TEST_DIR) >/dev/null || exit 1; \
+	export TMFINV_TEST_PG_URL=$$(scripts/pg-test-server.sh url $(PG_TEST_DIR)); \
+	export PGPASSFILE=$$(scripts/pg-test-server.sh passfile $(PG_TEST_DIR)); \
+	cd build && ctest --output-on-failure -j $(JOBS)
 
 demo: build
 	@scripts/demo.sh

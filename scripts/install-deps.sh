@@ -7,15 +7,16 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 
 # Debian packages: build tools, the libraries tmfinv links (libsystemd: sd_notify for the
-# service), and what the tests run (openssl: throwaway certificates for the HTTPS tests;
+# service; libpq: the PostgreSQL store), and what the tests run (openssl: throwaway certificates for the HTTPS tests;
 # make deb and tests/integration/test_install.py use cpack, dpkg-deb and systemd-analyze).
 debs="build-essential cmake pkg-config libcurl4-openssl-dev libcjson-dev libsqlite3-dev
-libmicrohttpd-dev libssl-dev libsystemd-dev libcmocka-dev python3 nodejs npm sqlite3 openssl"
+libmicrohttpd-dev libssl-dev libsystemd-dev libcmocka-dev libpq-dev python3 nodejs npm sqlite3 openssl"
 # The tests also check the unit with systemd-analyze (package systemd), and run the Python
 # baseline of make bench (requests: python3-requests) against tmfinv's store, and drive the
-# dashboard in Debian's chromium (tests/browser).
+# dashboard in Debian's chromium (tests/browser); the PostgreSQL store's tests start a server of
+# their own from Debian's postgresql (scripts/pg-test-server.sh, run as a non-root user).
 if [ "${1:-}" = "--test" ]; then
-    debs="$debs systemd python3-requests chromium"
+    debs="$debs systemd python3-requests chromium postgresql"
 fi
 # make bench only (--bench): the Python baseline (python3-requests), GNU time for peak RSS,
 # wrk and nginx for the API figures, and the Node baseline's better-sqlite3 (below).

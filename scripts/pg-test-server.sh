@@ -6,7 +6,8 @@
 #   scripts/pg-test-server.sh passfile DIR  the password file libpq reads (PGPASSFILE)
 #   scripts/pg-test-server.sh stop DIR      stops the server and removes DIR
 #
-# DIR must not exist before start (a folder of its own, e.g. under the build tree or $TMPDIR).
+# DIR must not exist before start (a folder of its own, under $TMPDIR for instance: the server's
+# user must be able to reach it, which a folder inside /root would not allow).
 # The server listens on 127.0.0.1 only, on a free port, with its socket in DIR; it runs as the
 # calling user, or, when that is root (CI), as the system user tmfinv-test (created when
 # missing), since PostgreSQL refuses to run as root. Connections need the superuser `tmfinv`'s
@@ -53,7 +54,7 @@ start() {
     if [ "$(id -u)" -eq 0 ] && ! id "$TEST_USER" >/dev/null 2>&1; then
         useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$TEST_USER"
     fi
-    mkdir -p "$dir"
+    mkdir "$dir"
     dir=$(cd "$dir" && pwd)
     chmod 0755 "$dir"
     mkdir "$dir/data" "$dir/run"

@@ -75,17 +75,68 @@ class Sim:
         self.stop()
 
 
-class Workspace:
-    """A temporary folder with a config file and a store."""
+# The store the Workspaces use: SQLite (default), or PostgreSQL with TMFINV_TEST_STORE=pg and
+# the server of TMFINV_TEST_PG_URL (make test starts one: scripts/pg-test-server.sh; libpq
+# reads the password from PGPASSFILE). docs/postgresql.md, docs/testing.md.
+STORE = os.environ.get("TMFINV_TEST_STORE", "sqlite")
+PG_URL = os.environ.get("TMFINV_TEST_PG_URL", "")
 
-    def __init__(self):
+
+def psql(url, sql):
+    """Runs SQL with psql on url; its output (unaligned, no headers) as text."""
+    p = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql],
+                       capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        raise RuntimeError("psql failed: %s" % p.stderr.strip())
+    return p.stdout
+
+
+def pg_database_url(url, name):
+    """url with its database replaced by name (the query, e.g. sslmode, kept)."""
+    u = urlparse(url)
+    return u._replace(path="/" + name).geturl()
+
+
+class Workspace:
+    """A temporary folder with a config file and a store: a SQLite file, or with
+    backend="pg" (the default under TMFINV_TEST_STORE=pg) a database of its own,
+    CREATE DATABASE t_<random> on TMFINV_TEST_PG_URL's server, dropped by cleanup()."""
+
+    def __init__(self, backend=None):
+        self.backend = backend or STORE
         self.dir = tempfile.mkdtemp(prefix="tmfinv-it-")
         self.config = os.path.join(self.dir, "tmfinv.ini")
-        self.db = os.path.join(self.dir, "tmfinv.db")
+        self._db = os.path.join(self.dir, "tmfinv.db")
+        self.pg_url = None
+        if self.backend == "pg":
+            if not PG_URL:
+                shutil.rmtree(self.dir, ignore_errors=True)
+                raise unittest.SkipTest("TMFINV_TEST_STORE=pg needs TMFINV_TEST_PG_URL (make test starts a server)")
+            name = "t_" + os.urandom(8).hex()
+            psql(PG_URL, "CREATE DATABASE %s" % name)
+            self.pg_db = name
+            self.pg_url = pg_database_url(PG_URL, name)
+
+    @property
+    def db(self):
+        """The SQLite file. A test that reads or writes it directly cannot run on the
+        PostgreSQL store: there it is skipped, with the reason."""
+        if self.backend == "pg":
+            raise unittest.SkipTest("reads the SQLite store file directly: not on the PostgreSQL store")
+        return self._db
+
+    @property
+    def location(self):
+        """The store as the configuration names it: the file, or the PostgreSQL URL."""
+        return self.pg_url if self.backend == "pg" else self._db
+
+    def store_line(self):
+        """The [store] line that selects this Workspace's store."""
+        return "url = %s" % self.pg_url if self.backend == "pg" else "path = %s" % self._db
 
     def write_config(self, sources, extra=""):
         """sources: list of (name, dict of keys)."""
-        lines = ["[store]", "path = %s" % self.db, ""]
+        lines = ["[store]", self.store_line(), ""]
         for name, keys in sources:
             lines.append("[source %s]" % name)
             lines.extend("%s = %s" % kv for kv in keys.items())
@@ -122,6 +173,11 @@ class Workspace:
 
     def dump(self):
         """The instance table as rows, for comparing stores."""
+        if self.backend == "pg":
+            out = psql(self.pg_url, "SELECT coalesce(json_agg(json_build_array(definition, key, status, removed,"
+                                    " fields, raw, content_hash, modified) ORDER BY definition, key), '[]')"
+                                    " FROM instance")
+            return [tuple(row) for row in json.loads(out)]
         con = sqlite3.connect(self.db)
         try:
             return con.execute("SELECT definition, key, status, removed, fields, raw, content_hash, modified"
@@ -131,6 +187,12 @@ class Workspace:
 
     def cleanup(self):
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.pg_url:
+            try:
+                psql(PG_URL, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % self.pg_db)
+            except (RuntimeError, OSError, subprocess.TimeoutExpired):
+                pass
+            self.pg_url = None
 
 
 class TestCase(unittest.TestCase):

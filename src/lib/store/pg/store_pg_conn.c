@@ -382,7 +382,8 @@ static int schema_version(pg_store *s, int *version)
 
 /* The table that holds the schema version (and whose lock is the store's write lock). Two
  * processes creating it at the same moment can both pass IF NOT EXISTS, and one then fails on
- * the catalog's unique index (23505) or finds the table made (42P07): it is there, try again. */
+ * the catalog's unique index (23505), finds the table (42P07) or its row type (42710) made: it
+ * is there, try again. */
 static int ensure_schema_table(pg_store *s)
 {
     int rc = 0;
@@ -395,7 +396,7 @@ static int ensure_schema_table(pg_store *s)
             PQclear(r);
             return 0;
         }
-        if (!state || (strcmp(state, "23505") != 0 && strcmp(state, "42P07") != 0)) {
+        if (!state || (strcmp(state, "23505") != 0 && strcmp(state, "42P07") != 0 && strcmp(state, "42710") != 0)) {
             rc = store_pg_fail(s, r, "creating the schema");
             PQclear(r);
             return rc;
