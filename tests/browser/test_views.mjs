@@ -145,6 +145,38 @@ test('definition table: the API page, sort, status and field filters, paging, ke
   await noProblems(page);
 });
 
+test('definition table: the columns are tableFields, a capped total reads "more than" and Next still works', async () => {
+  const def = (await st.api('/api/v1/definitions/Carrier')).body;
+  assert.ok(Array.isArray(def.tableFields) && def.tableFields.length > 0);
+  const page = await open('/ui/definitions/Carrier?limit=25');
+  await page.waitForSelector('#instances tbody tr[data-id]');
+  const heads = await page.locator('#instances th button.sort').evaluateAll((b) => b.map((x) => x.textContent.trim()));
+  assert.deepEqual(heads, [def.key, 'status', ...def.tableFields, 'modified']);
+  const offered = await page.locator('#f-field option').evaluateAll((o) => o.map((x) => x.value));
+  assert.deepEqual(offered, def.tableFields);
+  // A list whose total no index answers (a store past 10,000 matches): the API says
+  // totalCapped; the page answered here is the real one with that flag set.
+  await page.route('**/api/v1/definitions/Carrier/instances?*', async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    await route.fulfill({ response, json: { ...body, total: 10000, totalCapped: true } });
+  });
+  await page.goto(`${st.base}/ui/definitions/Carrier?status=Active&f.polarisation=H&limit=25`);
+  await page.waitForSelector('#range');
+  const rows = await page.locator('#instances tbody tr[data-id]').count();
+  const range = page.locator('#range');
+  assert.equal(await range.getAttribute('data-capped'), 'true');
+  assert.equal(await range.innerText(), `${rows ? 1 : 0}–${rows} of more than 10,000`);
+  assert.equal(await page.getByRole('button', { name: 'Next →' }).isDisabled(), rows < 25);
+  await page.goto(`${st.base}/ui/definitions/Carrier?limit=25`);
+  await page.waitForSelector('#instances tbody tr[data-id]');
+  assert.equal(await range.innerText(), '1–25 of more than 10,000');
+  await page.getByRole('button', { name: 'Next →' }).click();
+  await until(async () => (await page.url()).includes('offset=25'), 10000, 'next page of a capped list');
+  await page.waitForFunction(() => /^26–\d+ of more than 10,000$/.test(document.querySelector('#range')?.textContent));
+  await noProblems(page);
+});
+
 test('instance view: sections, owners, references as links, raw item, history', async () => {
   const list = (await st.api('/api/v1/definitions/Carrier/instances?limit=1')).body.items[0];
   const inst = (await st.api(`/api/v1/instances/${list.id}`)).body;

@@ -204,6 +204,75 @@ out:
     return 0;
 }
 
+/* The memo key of pq's count: its SQL and its values (NULL, and 0, when too long to keep). */
+static int om_memo_key(const char *sql, const tmfinv_instances_page_query *pq, char **key)
+{
+    const char *texts[] = {pq->q.definition, pq->q.key, pq->q.key_prefix, pq->q.id};
+    tmfinv_buf k;
+
+    *key = NULL;
+    tmfinv_buf_init(&k, 64 * 1024);
+    if (tmfinv_buf_puts(&k, sql) < 0)
+        goto too_long;
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+        if ((texts[i] ? tmfinv_buf_printf(&k, "\037t%zu:%s", strlen(texts[i]), texts[i])
+                      : tmfinv_buf_puts(&k, "\037n")) < 0)
+            goto too_long;
+    for (size_t i = 0; i < pq->q.n_where; i++) {
+        char *v = cJSON_PrintUnformatted(pq->q.where[i].value);
+        int rc = v ? tmfinv_buf_printf(&k, "\037w%zu:%s=%s", strlen(pq->q.where[i].field), pq->q.where[i].field, v)
+                   : -1;
+
+        cJSON_free(v);
+        if (rc < 0)
+            goto too_long;
+    }
+    *key = tmfinv_buf_steal(&k);
+    return *key ? 0 : tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+too_long:
+    tmfinv_buf_free(&k);
+    return 0;
+}
+
+/* pq's count into *count. Paging through a table asks the same count again and again:
+ * it is remembered (with the TMF API's, s->counts) while the store has not changed. */
+static int om_count_matches(sqlite_store *s, const tmfinv_instances_page_query *pq, int64_t *count)
+{
+    sqlite3_stmt *st = NULL;
+    uint64_t version[2];
+    char *key = NULL;
+    int rc;
+
+    if ((rc = om_prepare(s, pq, pq->count_cap > 0 ? OM_COUNT_CAPPED : OM_COUNT, &st)) < 0)
+        return rc;
+    if ((rc = s->base.ops->version(&s->base, version)) < 0 || (rc = om_memo_key(sqlite3_sql(st), pq, &key)) < 0)
+        goto out;
+    for (int i = 0; key && i < COUNT_CACHE; i++)
+        if (s->counts[i].key && strcmp(s->counts[i].key, key) == 0 && s->counts[i].version[0] == version[0] &&
+            s->counts[i].version[1] == version[1]) {
+            *count = s->counts[i].count;
+            goto out;
+        }
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *count = sqlite3_column_int64(st, 0);
+        if (key) {
+            count_memo *m = &s->counts[s->next_count++ % COUNT_CACHE];
+
+            free(m->key);
+            m->key = key;
+            key = NULL;
+            m->version[0] = version[0];
+            m->version[1] = version[1];
+            m->count = *count;
+        }
+    } else
+        rc = store_sqlite_fail(s, "counting");
+out:
+    free(key);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int sqlite_instances_page(tmfinv_store *base, const tmfinv_instances_page_query *pq, int64_t *total,
                                  int (*fn)(const tmfinv_instance *, void *), void *ctx)
 {
@@ -213,15 +282,7 @@ static int sqlite_instances_page(tmfinv_store *base, const tmfinv_instances_page
     size_t n_ids = 0;
     int rc;
 
-    if ((rc = om_prepare(s, pq, pq->count_cap > 0 ? OM_COUNT_CAPPED : OM_COUNT, &st)) < 0)
-        return rc;
-    if (sqlite3_step(st) == SQLITE_ROW)
-        count = sqlite3_column_int64(st, 0);
-    else
-        rc = store_sqlite_fail(s, "counting");
-    sqlite3_finalize(st);
-    st = NULL;
-    if (rc < 0)
+    if ((rc = om_count_matches(s, pq, &count)) < 0)
         return rc;
     *total = count;
     /* An exact count at or below the offset: no row to look for (limit 0 asks for the
