@@ -47,6 +47,16 @@ void store_pg_args_text(pg_args *a, const char *v)
     args_push(a, v, NULL);
 }
 
+void store_pg_args_copy(pg_args *a, const char *v)
+{
+    char *copy = v ? strdup(v) : NULL;
+
+    if (v && !copy)
+        a->failed = 1;
+    else
+        args_push(a, copy, copy);
+}
+
 void store_pg_args_int(pg_args *a, int64_t v)
 {
     char buf[32], *copy;

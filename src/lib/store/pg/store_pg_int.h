@@ -46,6 +46,7 @@ typedef struct pg_args {
 } pg_args;
 
 void store_pg_args_text(pg_args *a, const char *v);
+void store_pg_args_copy(pg_args *a, const char *v); /* a copy the list owns */
 void store_pg_args_int(pg_args *a, int64_t v);
 void store_pg_args_double(pg_args *a, double v);
 void store_pg_args_free(pg_args *a);

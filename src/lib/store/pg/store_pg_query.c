@@ -25,6 +25,69 @@ static void number_text(double v, char *buf, size_t size)
         (void)snprintf(buf, size, "%.15g", v);
 }
 
+/* The UTF-8 encoding of code point c into out (4 bytes at least); its length. */
+static size_t utf8_put(unsigned c, char *out)
+{
+    if (c < 0x80) {
+        out[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = (char)(0xC0 | (c >> 6));
+        out[1] = (char)(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = (char)(0xE0 | (c >> 12));
+        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (c >> 18));
+    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (c & 0x3F));
+    return 4;
+}
+
+/* The smallest string above every string that begins with `prefix` (valid UTF-8): the prefix
+ * with its last code point raised by one (past the surrogates), after dropping the trailing
+ * U+10FFFF it cannot raise. NULL when nothing is left (no upper bound) or out of memory. */
+static char *prefix_upper(const char *prefix)
+{
+    size_t len = strlen(prefix);
+    char *out = malloc(len + 5);
+
+    if (!out)
+        return NULL;
+    memcpy(out, prefix, len + 1);
+    while (len > 0) {
+        size_t start = len - 1;
+        unsigned c;
+
+        while (start > 0 && ((unsigned char)out[start] & 0xC0) == 0x80)
+            start--;
+        c = (unsigned char)out[start];
+        if (c >= 0xF0)
+            c &= 0x07;
+        else if (c >= 0xE0)
+            c &= 0x0F;
+        else if (c >= 0xC0)
+            c &= 0x1F;
+        for (size_t i = start + 1; i < len; i++)
+            c = (c << 6) | ((unsigned char)out[i] & 0x3F);
+        if (c < 0x10FFFF) {
+            c = c + 1 == 0xD800 ? 0xE000 : c + 1;
+            len = start + utf8_put(c, out + start);
+            out[len] = '\0';
+            return out;
+        }
+        len = start;
+    }
+    free(out);
+    return NULL;
+}
+
 /* Appends the WHERE clause of q to sql with its values in a: the SQLite backend's
  * store_sqlite_query_where(), condition for condition. */
 static int query_where(const tmfinv_query *q, tmfinv_buf *sql, pg_args *a)
@@ -40,22 +103,19 @@ static int query_where(const tmfinv_query *q, tmfinv_buf *sql, pg_args *a)
         rc = tmfinv_buf_printf(sql, " AND key = $%d", a->n);
     }
     if (rc == 0 && q->key_prefix && *q->key_prefix) {
-        /* A range of the key index, as on SQLite: the prefix with its last byte one higher. */
-        size_t len = strlen(q->key_prefix);
-        char *upper = malloc(len + 1);
+        /* A range of the key index, as on SQLite: key >= prefix and below the next string
+         * after every key the prefix begins. SQLite raises the last byte; PostgreSQL takes
+         * only valid UTF-8, so here the last code point is raised (UTF-8 orders as code
+         * points), and one that cannot be is dropped first. No upper bound when none is left. */
+        char *upper = prefix_upper(q->key_prefix);
 
-        if (!upper)
-            return TMFINV_ENOMEM;
-        memcpy(upper, q->key_prefix, len + 1);
-        upper[len - 1] = (char)((unsigned char)upper[len - 1] + 1);
         store_pg_args_text(a, q->key_prefix);
-        rc = tmfinv_buf_printf(sql, " AND key >= $%d AND key < $%d", a->n, a->n + 1);
-        /* The upper bound must live as long as the list: it owns a copy. */
-        store_pg_args_text(a, upper);
-        if (!a->failed)
-            a->owned[a->n - 1] = upper;
-        else
-            free(upper);
+        rc = tmfinv_buf_printf(sql, " AND key >= $%d", a->n);
+        if (rc == 0 && upper) {
+            store_pg_args_copy(a, upper);
+            rc = tmfinv_buf_printf(sql, " AND key < $%d", a->n);
+        }
+        free(upper);
     }
     if (rc == 0 && q->id) {
         store_pg_args_text(a, q->id);
@@ -83,7 +143,7 @@ static int query_where(const tmfinv_query *q, tmfinv_buf *sql, pg_args *a)
             /* SQLite compares a bound number or boolean with the column as text. */
             if (cJSON_IsNumber(w->value))
                 number_text(w->value->valuedouble, num, sizeof(num));
-            store_pg_args_text(a, cJSON_IsString(w->value)   ? w->value->valuestring
+            store_pg_args_copy(a, cJSON_IsString(w->value)   ? w->value->valuestring
                                   : cJSON_IsNumber(w->value) ? num
                                   : cJSON_IsTrue(w->value)   ? "1"
                                                              : "0");
@@ -108,7 +168,7 @@ static int query_where(const tmfinv_query *q, tmfinv_buf *sql, pg_args *a)
 
             if (cJSON_IsNumber(w->value))
                 number_text(w->value->valuedouble, num, sizeof(num));
-            store_pg_args_text(a, cJSON_IsString(w->value)   ? w->value->valuestring
+            store_pg_args_copy(a, cJSON_IsString(w->value)   ? w->value->valuestring
                                   : cJSON_IsNumber(w->value) ? num
                                   : cJSON_IsTrue(w->value)   ? "true"
                                                              : "false");
@@ -275,6 +335,7 @@ int store_pg_summary(tmfinv_store *base, int (*fn)(const cJSON *, void *), void 
 static int om_order_by(const tmfinv_instances_page_query *pq, tmfinv_buf *sql)
 {
     static const char *const columns[] = {"key", "status", "created", "modified", "id", "source", "definition"};
+    const char *last = pq->n_sort && pq->sort[pq->n_sort - 1].descending ? "DESC" : "ASC";
 
     if (tmfinv_buf_puts(sql, " ORDER BY ") < 0)
         return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
@@ -305,7 +366,8 @@ static int om_order_by(const tmfinv_instances_page_query *pq, tmfinv_buf *sql)
         if (rc < 0)
             return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
     }
-    if (tmfinv_buf_puts(sql, "definition, key") < 0)
+    /* Ties by definition and key in the direction of the last sort key (store.h). */
+    if (tmfinv_buf_printf(sql, "definition %s, key %s", last, last) < 0)
         return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
     return 0;
 }
@@ -341,7 +403,15 @@ static int pg_instances_page(tmfinv_store *base, const tmfinv_instances_page_que
     pg_args a = {0};
     int rc;
 
-    if ((rc = om_build(pq, "SELECT count(*) FROM instance", 0, &sql, &a)) == 0)
+    /* With a cap, the count stops at cap + 1 matches (store.h: "more than cap"). */
+    if (pq->count_cap > 0)
+        rc = om_build(pq, "SELECT count(*) FROM (SELECT 1 FROM instance", 0, &sql, &a);
+    else
+        rc = om_build(pq, "SELECT count(*) FROM instance", 0, &sql, &a);
+    if (rc == 0 && pq->count_cap > 0 &&
+        tmfinv_buf_printf(&sql, " LIMIT %lld) capped", (long long)pq->count_cap + 1) < 0)
+        rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    if (rc == 0)
         rc = run_count(s, sql.data, &a, total);
     tmfinv_buf_free(&sql);
     store_pg_args_free(&a);
