@@ -20,6 +20,9 @@
 # bench/results/RESULTS-IMPACT-<date>-<host>.{md,json}.
 #
 # Usage: scripts/bench_api.sh [--items N] [--duration S] [--connections C] [--threads T] [--out DIR]
+#                             [--store PATH]
+#   --store PATH                measure a copy of that store (and its -wal) instead of syncing one;
+#                               it must hold the simulator's inventory for --items (seed 42)
 #   BENCH_ITEMS=N               inventory size (default 100000)
 #   BENCH_API_DURATION=S        seconds of each wrk measurement (default 10; plus a 2 s warm-up)
 #   BENCH_API_CONNECTIONS=C     wrk connections (default 32)
@@ -39,6 +42,7 @@ WRK_THREADS=${BENCH_API_THREADS:-2}
 SEED=42
 OFFSET=1000
 LIMIT=40
+STORE=
 
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -50,9 +54,11 @@ while [ $# -gt 0 ]; do
     --connections=*) CONNECTIONS=${1#--connections=} ;;
     --threads) WRK_THREADS=$2; shift ;;
     --threads=*) WRK_THREADS=${1#--threads=} ;;
+    --store) STORE=$2; shift ;;
+    --store=*) STORE=${1#--store=} ;;
     --out) OUT=$2; shift ;;
     --out=*) OUT=${1#--out=} ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "bench_api.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
     esac
     shift
@@ -126,7 +132,14 @@ free_port() {
 
 echo "tmfinv API bench: $ITEMS items, wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s, $SERVE_THREADS server threads" >&2
 
-# 1. The store: one full sync from the simulator (services 40%, carriers 20%, resources 40%).
+# 1. The store: one full sync from the simulator (services 40%, carriers 20%, resources 40%),
+# or a copy of the store given by --store (its -wal too), left as it was.
+if [ -n "$STORE" ]; then
+    echo "  copying the store $STORE ..." >&2
+    cp "$STORE" "$WORK/tmfinv.db"
+    [ -f "$STORE-wal" ] && cp "$STORE-wal" "$WORK/tmfinv.db-wal"
+    printf '[store]\npath = %s\n' "$WORK/tmfinv.db" >"$WORK/sync.ini"
+else
 "$SIM" --listen 127.0.0.1:0 --seed "$SEED" --services $((ITEMS * 2 / 5)) --carriers $((ITEMS / 5)) \
     --resources $((ITEMS - ITEMS * 2 / 5 - ITEMS / 5)) >"$WORK/sim.out" 2>"$WORK/sim.out.err" &
 SIM_PID=$!
@@ -154,6 +167,7 @@ echo "  syncing $ITEMS items into a fresh store ..." >&2
     { echo "bench_api.sh: sync failed:" >&2; cat "$WORK/sync.err" >&2; exit 1; }
 stop_pid "$SIM_PID"
 SIM_PID=
+fi
 # Instances stored and not removed (what the TMF lists serve).
 STORED=$("$BIN" -c "$WORK/sync.ini" summary --json | python3 -c '
 import json, sys
@@ -340,11 +354,11 @@ fi
 [ -n "${TMFINV_BIN:-}" ] && COMMIT="$COMMIT; binary given by TMFINV_BIN: $BIN"
 python3 - "$RESULTS" "$BASE" "$COMMIT" "$ITEMS" "$STORED" "$DURATION" "$CONNECTIONS" "$WRK_THREADS" \
     "$SERVE_THREADS" "$PAGE_PATH" "$PAGE_BYTES" "$ITEM_BYTES" "$CONTENT_TYPE" "$(wrk --version 2>&1 | head -n 1)" \
-    "$("$NGINX" -v 2>&1 | head -n 1)" "$WORK/random.txt" "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)" <<'EOF'
+    "$("$NGINX" -v 2>&1 | head -n 1)" "$WORK/random.txt" "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)" "$STORE" <<'EOF'
 import datetime, json, os, platform, re, sys
 
 (results, base, commit, items, stored, duration, connections, wrk_threads, serve_threads, page_path, page_bytes,
- item_bytes, content_type, wrk_version, nginx_version, random_txt, load) = sys.argv[1:18]
+ item_bytes, content_type, wrk_version, nginx_version, random_txt, load, store) = sys.argv[1:19]
 random_sets = {}
 for line in open(random_txt):
     name, total, query = (line.rstrip("\n").split(" ", 2) + [""])[:3]
@@ -470,7 +484,8 @@ for k, label in (("host", "host"), ("nproc", "CPUs (nproc)"), ("cpu", "CPU model
     md.append("| %s | %s |" % (label, machine[k]))
 md += ["", "## Setup", "",
        "- Store: %s items simulated (`tmfinv-sim --seed 42`: services 40%%, carriers 20%%, resources 40%%), "
-       "synced once with `tmfinv sync --once`; %s instances stored." % (items, stored),
+       "%s; %s instances stored." % (items, "synced once with `tmfinv sync --once`" if not store else
+                                     "a copy of the store `%s` (`--store`)" % store, stored),
        "- `tmfinv serve` on that store with no source (no sync during the measurement), `[http] threads = %s`; "
        "nginx with `worker_processes %s`, no access log, serving the body tmfinv returned for `%s` as a static "
        "file with the same Content-Type (`%s`)." % (serve_threads, serve_threads, page_path, content_type),
