@@ -20,6 +20,7 @@ static void pg_close(tmfinv_store *base)
     pg_store *s = (pg_store *)base;
 
     (void)store_pg_end_open_run(s);
+    store_pg_batch_free(s);
     if (s->conn)
         PQfinish(s->conn);
     free(s->url);
@@ -114,6 +115,31 @@ void store_pg_add_json(cJSON *o, const char *name, const PGresult *r, int row, i
 
 /* ---- instances --------------------------------------------------------------------------- */
 
+/* Runs prepared statement `which` of `a` (definition and key first) that reads or writes
+ * nothing of the batched rows but the instance (definition, key): the batch is written first
+ * only when that instance is in it. */
+int store_pg_keyed(pg_store *s, const char *sql, int which, const pg_args *a, int by_ref, const char *what,
+                   PGresult **out)
+{
+    int rc = 0, pending;
+
+    if (a->n < 2 || !a->v[0] || !a->v[1])
+        pending = 1;
+    else
+        pending = by_ref ? store_pg_batch_pending_ref(s, a->v[0], a->v[1]) : store_pg_batch_pending(s, a->v[0], a->v[1]);
+    if (pending && (rc = store_pg_batch_flush(s)) < 0)
+        return rc;
+    s->batch_hold = 1;
+    rc = store_pg_query(s, sql, which, a, what, out);
+    s->batch_hold = 0;
+    return rc;
+}
+
+static int keyed(pg_store *s, int which, const pg_args *a, const char *what, PGresult **out)
+{
+    return store_pg_keyed(s, NULL, which, a, 0, what, out);
+}
+
 /* Runs prepared statement `which` with (definition, key); *out gets the result. */
 static int by_key(pg_store *s, int which, const char *definition, const char *key, const char *what, PGresult **out)
 {
@@ -122,7 +148,7 @@ static int by_key(pg_store *s, int which, const char *definition, const char *ke
 
     store_pg_args_text(&a, definition);
     store_pg_args_text(&a, key);
-    rc = store_pg_query(s, NULL, which, &a, what, out);
+    rc = keyed(s, which, &a, what, out);
     store_pg_args_free(&a);
     return rc;
 }
@@ -183,6 +209,21 @@ static int pg_put(tmfinv_store *base, const tmfinv_instance *inst)
         free(fields);
         return store_pg_refuse(s, "write an instance");
     }
+    if (s->in_write) {
+        /* A sync's page: written with the others of the batch (store_pg_batch.c). */
+        char removed[8], run_id[24];
+        const char *values[14];
+
+        (void)snprintf(removed, sizeof(removed), "%d", inst->removed);
+        (void)snprintf(run_id, sizeof(run_id), "%lld", (long long)inst->run_id);
+        values[0] = inst->id, values[1] = inst->definition, values[2] = inst->key, values[3] = inst->source;
+        values[4] = inst->status, values[5] = removed, values[6] = inst->removed_reason;
+        values[7] = inst->created, values[8] = inst->modified, values[9] = run_id;
+        values[10] = inst->content_hash, values[11] = fields, values[12] = inst->raw, values[13] = inst->stale;
+        rc = store_pg_batch_put(s, values);
+        free(fields);
+        return rc;
+    }
     store_pg_args_text(&a, inst->id);
     store_pg_args_text(&a, inst->definition);
     store_pg_args_text(&a, inst->key);
@@ -212,6 +253,13 @@ static int pg_history_add(tmfinv_store *base, const char *instance_id, int64_t r
     pg_args a = {0};
     int rc;
 
+    if (s->in_write) {
+        char run[24];
+        const char *values[7] = {instance_id, run, time, field, before, after, actor};
+
+        (void)snprintf(run, sizeof(run), "%lld", (long long)run_id);
+        return store_pg_batch_history(s, values);
+    }
     store_pg_args_text(&a, instance_id);
     store_pg_args_int(&a, run_id);
     store_pg_args_text(&a, time);
@@ -272,11 +320,19 @@ static int pg_seen_mark(tmfinv_store *base, const char *definition, const char *
 {
     pg_store *s = (pg_store *)base;
     PGresult *r = NULL;
+    pg_args a = {0};
     int rc;
 
     if (s->read_only)
         return store_pg_refuse(s, "record the keys seen");
-    if ((rc = by_key(s, PG_SEEN_MARK, definition, key, "marking a key seen", &r)) < 0)
+    /* The seen keys are no instance: the batch may wait. */
+    store_pg_args_text(&a, definition);
+    store_pg_args_text(&a, key);
+    s->batch_hold = 1;
+    rc = store_pg_query(s, NULL, PG_SEEN_MARK, &a, "marking a key seen", &r);
+    s->batch_hold = 0;
+    store_pg_args_free(&a);
+    if (rc < 0)
         return rc;
     *first = strcmp(PQcmdTuples(r), "1") == 0;
     PQclear(r);
@@ -351,7 +407,7 @@ static int pg_written_by(tmfinv_store *base, const char *definition, const char 
     store_pg_args_text(&a, key);
     if (tmf_id)
         store_pg_args_text(&a, tmf_id);
-    rc = store_pg_query(s, NULL, tmf_id ? PG_WRITTEN_BY_ID : PG_WRITTEN_BY_NO_ID, &a, "reading an instance", &r);
+    rc = keyed(s, tmf_id ? PG_WRITTEN_BY_ID : PG_WRITTEN_BY_NO_ID, &a, "reading an instance", &r);
     store_pg_args_free(&a);
     if (rc < 0)
         return rc;
@@ -505,7 +561,9 @@ static int pg_report_add(tmfinv_store *base, const tmfinv_report *rep, const cha
     store_pg_args_text(&a, rep->field);
     store_pg_args_text(&a, rep->reason);
     store_pg_args_text(&a, time);
+    s->batch_hold = 1; /* reports are no instance nor history: the batch may wait */
     rc = store_pg_query(s, NULL, PG_REPORT_ADD, &a, "recording a report", &r);
+    s->batch_hold = 0;
     store_pg_args_free(&a);
     if (rc < 0)
         return rc;

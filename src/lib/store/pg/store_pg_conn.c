@@ -145,6 +145,13 @@ int store_pg_query(pg_store *s, const char *sql, int which, const pg_args *a, co
 
     if (a && a->failed)
         return tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+    /* The batched rows go first, so that this statement sees them (store_pg_batch.c). */
+    if (s->batch && !s->batch_hold) {
+        int rc = store_pg_batch_flush(s);
+
+        if (rc < 0)
+            return rc;
+    }
     if (sql && !a) {
         /* The simple protocol: several statements at once (migrations, transactions). */
         r = PQexec(s->conn, sql);
@@ -212,10 +219,19 @@ int store_pg_tx(tmfinv_store *base, tmfinv_store_tx what)
             return rc;
         if ((rc = store_pg_exec(s, "LOCK TABLE tmfinv_schema IN EXCLUSIVE MODE", "starting a write transaction")) < 0)
             (void)store_pg_exec(s, "ROLLBACK", NULL);
+        else
+            s->in_write = 1;
         return rc;
     case TMFINV_TX_COMMIT:
-        return store_pg_exec(s, "COMMIT", "committing");
+        s->in_write = 0;
+        /* The batch first (store_pg_query does); when it fails, nothing of the transaction
+         * stays. */
+        if ((rc = store_pg_exec(s, "COMMIT", "committing")) < 0 && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+            (void)store_pg_exec(s, "ROLLBACK", NULL);
+        return rc;
     case TMFINV_TX_ROLLBACK:
+        s->in_write = 0;
+        store_pg_batch_forget(s);
         return store_pg_exec(s, "ROLLBACK", "rolling back");
     }
     return tmfinv_error_set(TMFINV_ERROR, "store %s: unknown transaction request", s->url);
@@ -236,8 +252,11 @@ int store_pg_end_open_run(pg_store *s)
         return 0;
     /* A run is never left "not ended": whoever began it failed before ending it. */
     tmfinv_time_now(now, sizeof(now));
-    if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+    if (PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
+        s->in_write = 0;
+        store_pg_batch_forget(s);
         (void)store_pg_exec(s, "ROLLBACK", NULL);
+    }
     store_pg_args_int(&a, s->open_run);
     store_pg_args_text(&a, now);
     rc = store_pg_query(s, "UPDATE run SET ended = $2, complete = 0 WHERE id = $1 AND ended IS NULL", 0, &a,

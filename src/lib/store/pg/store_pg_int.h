@@ -35,6 +35,9 @@ typedef struct pg_store {
     int64_t busy_timeout_ms;    /* lock_timeout: longest wait for another writer's lock */
     int64_t open_run;           /* a run begun on this handle and not ended yet, 0: none */
     uint64_t writes;            /* statements that wrote through this handle (version()) */
+    int in_write;               /* inside a write transaction: puts and history rows are batched */
+    int batch_hold;             /* a statement that must not write the batch first (see below) */
+    struct pg_batch *batch;     /* the pending rows (store_pg_batch.c) */
 } pg_store;
 
 /* Parameters of one statement, as text (libpq's text format; NULL: SQL NULL). */
@@ -69,6 +72,24 @@ int store_pg_not_yet(const char *what);
 
 /* Sets and returns TMFINV_EREFUSED for a write on a read-only (standby) server. */
 int store_pg_refuse(pg_store *s, const char *what);
+
+/* Batched writes (store_pg_batch.c). Every statement through store_pg_query() first writes
+ * the pending rows, unless batch_hold is set: the reads by (definition, key) set it once
+ * store_pg_batch_pending() said none of the pending rows is theirs (or after a flush). */
+int store_pg_batch_put(pg_store *s, const char *const values[14]);
+int store_pg_batch_history(pg_store *s, const char *const values[7]);
+int store_pg_batch_pending(pg_store *s, const char *definition, const char *key);
+int store_pg_batch_pending_ref(pg_store *s, const char *definition, const char *ref); /* by key or TMF id */
+/* 1 when the instance (definition, key) is pending, its item's TMF id into *tmf_id (NULL: none). */
+int store_pg_batch_tmf_id(pg_store *s, const char *definition, const char *key, const char **tmf_id);
+/* Runs sql (or prepared statement `which` when sql is NULL) whose parameters begin with
+ * (definition, key) and which reads nothing batched but that instance: the batch is written
+ * first only when it holds that instance (by key, or by TMF id when by_ref). */
+int store_pg_keyed(pg_store *s, const char *sql, int which, const pg_args *a, int by_ref, const char *what,
+                   PGresult **out);
+int store_pg_batch_flush(pg_store *s);
+void store_pg_batch_forget(pg_store *s);
+void store_pg_batch_free(pg_store *s);
 
 /* Brings the database to this tmfinv's schema version (store_pg_conn.c). */
 int store_pg_migrate(pg_store *s);

@@ -661,7 +661,7 @@ static int pg_ref_active(tmfinv_store *base, const char *definition, const char 
 
     store_pg_args_text(&a, definition);
     store_pg_args_text(&a, ref);
-    rc = store_pg_query(s, NULL, PG_REF_ACTIVE, &a, "looking up a reference", &r);
+    rc = store_pg_keyed(s, NULL, PG_REF_ACTIVE, &a, 1, "looking up a reference", &r);
     store_pg_args_free(&a);
     if (rc == 0) {
         *active = store_pg_int(r, 0, 0) != 0;
@@ -679,15 +679,28 @@ static int pg_ref_reset(tmfinv_store *base)
 static int pg_ref_note(tmfinv_store *base, const char *definition, const char *key)
 {
     pg_store *s = (pg_store *)base;
+    const char *tmf_id = NULL;
     pg_args a = {0};
     int rc;
 
     store_pg_args_text(&a, definition);
     store_pg_args_text(&a, key);
-    rc = store_pg_query(s, "INSERT INTO ref_pending (definition, ref) SELECT $1, $2 UNION SELECT definition,"
+    if (store_pg_batch_tmf_id(s, definition, key, &tmf_id)) {
+        /* The instance is in the batch (written just now): its TMF id from there, so that
+         * the batch may wait. */
+        store_pg_args_copy(&a, tmf_id);
+        s->batch_hold = 1;
+        rc = store_pg_query(s, "INSERT INTO ref_pending (definition, ref) SELECT $1, $2 UNION SELECT $1, $3"
+                               " WHERE $3::text IS NOT NULL ON CONFLICT DO NOTHING",
+                            0, &a, "noting a changed reference", NULL);
+        s->batch_hold = 0;
+        store_pg_args_free(&a);
+        return rc;
+    }
+    rc = store_pg_keyed(s, "INSERT INTO ref_pending (definition, ref) SELECT $1, $2 UNION SELECT definition,"
                            " (raw::jsonb) ->> 'id' FROM instance WHERE definition = $1 AND key = $2"
                            " AND jsonb_typeof((raw::jsonb) -> 'id') = 'string' ON CONFLICT DO NOTHING",
-                        0, &a, "noting a changed reference", NULL);
+                        0, &a, 0, "noting a changed reference", NULL);
     store_pg_args_free(&a);
     return rc;
 }
