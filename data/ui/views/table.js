@@ -57,9 +57,10 @@ function tableFieldsOf(def) {
     ['string', 'enum', 'double', 'integer', 'reference', 'boolean'].includes(f.type)).slice(0, 3);
 }
 
-// The columns, each sortable: key, status, the table fields, modified.
+// The columns: key, status, the table fields, modified. Each sorts from an index but the
+// status (filtered, not sorted: no index orders a definition by status then key).
 function columnsOf(def) {
-  return [{ name: 'key', label: def.key }, { name: 'status', label: 'status' },
+  return [{ name: 'key', label: def.key }, { name: 'status', label: 'status', unsorted: true },
     ...tableFieldsOf(def).map((f) => ({ name: f.name, label: f.name, field: f })), { name: 'modified', label: 'modified' }];
 }
 
@@ -125,6 +126,7 @@ export async function definitionTable(main, name) {
   const head = el('tr', {}, columns.map((c) => {
     const active = sortKey === c.name;
     const nextSort = active && !desc ? `-${c.name}` : c.name;
+    if (c.unsorted && !active) return el('th', { scope: 'col' }, c.label);
     return el('th', { scope: 'col', 'aria-sort': active ? (desc ? 'descending' : 'ascending') : 'none' },
       el('button', { type: 'button', class: 'sort', onclick: () => go({ ...s, sort: nextSort, offset: 0 }) },
         c.label, active ? (desc ? ' ▼' : ' ▲') : ''));

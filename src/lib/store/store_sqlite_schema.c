@@ -140,14 +140,20 @@ static const char *const migrations[] = {
     "CREATE TRIGGER IF NOT EXISTS edge_on_delete AFTER DELETE ON instance"
     " WHEN EXISTS (SELECT 1 FROM edge_field) AND NOT EXISTS (SELECT 1 FROM edge_dirty WHERE id = old.id)"
     " BEGIN INSERT INTO edge_dirty (id) VALUES (old.id); END;",
-    /* 10 -> 11: the dashboard's table sorted by modified (newest first) or by status is a
-     * walk of an index ending with the key (the tie-breaker), not a sort of every instance
-     * of the definition (bench/README.md, "Dashboard table pages"; decision 78). The
-     * indexes of the table's field columns are made by `serve` from the definitions
-     * (tmfinv_store_table_indexes). */
-    "CREATE INDEX IF NOT EXISTS instance_by_modified ON instance (definition, removed, modified, key);"
-    "DROP INDEX IF EXISTS instance_by_status;"
-    "CREATE INDEX instance_by_status ON instance (definition, removed, status, key);",
+    /* 10 -> 11: nothing now. Its first form (indexes (definition, removed, modified, key) and
+     * (definition, removed, status, key), never released) drew SQLite's planner away from
+     * instance_by_tmf_id in the sync's reference lookup (definition = ? AND json_extract(raw,
+     * '$.id') = ? AND removed = 0: a scan of the definition per reference); 11 -> 12 replaces
+     * its instance_by_modified (a store that took it keeps its wider instance_by_status). */
+    "SELECT 1;",
+    /* 11 -> 12: the dashboard's table sorted by modified (newest first or oldest) is a walk
+     * of an index ending with the key (the tie-breaker) and `removed` (checked in the index),
+     * not a sort of every instance of the definition (bench/README.md, "Dashboard table
+     * pages"; decision 78). `removed` last, not second: with one equality column usable
+     * (definition) it never outranks instance_by_tmf_id. The indexes of the table's field
+     * columns are made by `serve` from the definitions (tmfinv_store_table_indexes). */
+    "DROP INDEX IF EXISTS instance_by_modified;"
+    "CREATE INDEX instance_by_modified ON instance (definition, modified, key, removed);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
