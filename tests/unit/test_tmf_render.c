@@ -28,6 +28,13 @@ static const char profile[] =
     "{\"name\": \"label\", \"type\": \"string\", \"from\": \"label\", \"owner\": \"initial\"},"
     "{\"name\": \"deep\", \"type\": \"string\", \"from\": \"a.b\","
     " \"owner_when\": [{\"field\": \"type\", \"equals\": \"Deep\", \"owner\": \"initial\"}]}"
+    "]}]},"
+    /* two initial fields at one place: the second's value wins, an unset one removes it */
+    "{\"name\": \"T\", \"api\": \"tmf639\", \"key\": \"id\", \"sections\": [{\"name\": \"s\", \"fields\": ["
+    "{\"name\": \"id\", \"type\": \"string\", \"from\": \"id\", \"required\": true},"
+    "{\"name\": \"status\", \"type\": \"string\", \"from\": \"status\"},"
+    "{\"name\": \"one\", \"type\": \"string\", \"from\": \"twin\", \"owner\": \"initial\"},"
+    "{\"name\": \"two\", \"type\": \"string\", \"from\": \"twin\", \"owner\": \"initial\"}"
     "]}]}]}";
 
 typedef struct fixture {
@@ -60,6 +67,8 @@ static int teardown(void **state)
 
 /* Renders `raw` with stored field values `fields` both ways; `fast` says whether the text
  * path must take it (1) or leave it to cJSON (0). With fields= when `names` is not NULL. */
+static const char *definition = "R"; /* of the instances check() renders */
+
 static void check(fixture *f, const char *raw, const char *fields, int fast, const char *const *names)
 {
     api_tmf_request t;
@@ -79,7 +88,7 @@ static void check(fixture *f, const char *raw, const char *fields, int fast, con
     t.has_fields = names != NULL;
     memset(&inst, 0, sizeof(inst));
     (void)snprintf(inst.id, sizeof(inst.id), "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
-    inst.definition = "R";
+    inst.definition = (char *)definition;
     inst.raw = (char *)raw;
     inst.fields = cJSON_Parse(fields);
     assert_non_null(inst.fields);
@@ -140,6 +149,14 @@ static void test_tmf_render__same_meaning_as_cjson(void **state)
     check(f, "{\"name\":\"n\",\"id\":\"p2\",\"other\":1}", "{}", 1, none);
     check(f, "{\"id\":\"p3\",\"@type\":\"Modem\",\"status\":\"up\",\"arr\":[]}", "{\"type\":\"Modem\",\"label\":\"L\"}",
           1, several);
+    /* two fields at one place */
+    definition = "T";
+    check(f, "{\"id\":\"t1\",\"twin\":\"sent\"}", "{\"one\":\"a\",\"two\":\"b\"}", 1, NULL);
+    check(f, "{\"id\":\"t2\",\"twin\":\"sent\"}", "{\"one\":\"a\"}", 1, NULL);
+    check(f, "{\"id\":\"t3\"}", "{\"one\":\"a\",\"two\":\"b\"}", 0, NULL);
+    check(f, "{\"id\":\"t4\"}", "{\"one\":\"a\"}", 0, NULL);
+    check(f, "{\"id\":\"t5\",\"twin\":\"sent\"}", "{\"two\":\"b\"}", 0, NULL);
+    definition = "R";
 }
 
 static void test_tmf_render__unusual_items_take_the_cjson_path(void **state)

@@ -253,7 +253,7 @@ int api_tmf_render_fast(const api_tmf_request *t, const tmfinv_instance *inst, t
     const tmfinv_definition *d = tmfinv_model_find(t->rt->model, inst->definition);
     const char *raw = inst->raw;
     member m[MAX_MEMBERS];
-    added more[MAX_MEMBERS];
+    added more[MAX_MEMBERS + 1];    /* the added fields (one per printed value at most), then href */
     char *printed[MAX_MEMBERS];
     size_t n = 0, n_more = 0, n_printed = 0, start = out->len;
     long id, href;
@@ -288,14 +288,14 @@ int api_tmf_render_fast(const api_tmf_request *t, const tmfinv_instance *inst, t
         }
         if (at >= 0 && m[at].drop)
             goto out; /* a second field at the same place: rare, leave it to cJSON */
+        for (size_t k = 0; at < 0 && k < n_more; k++)
+            if (strcmp(more[k].name, name) == 0)
+                goto out; /* the same */
         if (at >= 0 && value)
             m[at].replace = printed[n_printed - 1];
         else if (at >= 0)
             m[at].drop = 1;
         else if (value) {
-            for (size_t k = 0; k < n_more; k++)
-                if (strcmp(more[k].name, name) == 0)
-                    goto out;
             more[n_more].name = name;
             more[n_more++].value = printed[n_printed - 1];
         }
