@@ -648,13 +648,63 @@ static int64_t schedule(tmfinv_fetcher *f, int64_t now)
     return wait;
 }
 
+/* One round of the transfers without waiting: starts what may start, lets libcurl move
+ * the bytes that are there, and finishes the tries that ended (*finished of them). *wait is
+ * how long the caller may wait before the next round; *still the transfers in flight. */
+static int pump(tmfinv_fetcher *f, int64_t now, int64_t *wait, int *still, int *finished)
+{
+    int msgs;
+    CURLMsg *m;
+
+    *wait = schedule(f, now);
+    if (*wait < 0)
+        return (int)*wait;
+    if (curl_multi_perform(f->multi, still) != CURLM_OK)
+        return tmfinv_error_set(TMFINV_ERROR, "libcurl multi interface failed");
+    *finished = 0;
+    while ((m = curl_multi_info_read(f->multi, &msgs)) != NULL) {
+        slot *done_slot = NULL;
+
+        if (m->msg != CURLMSG_DONE)
+            continue;
+        curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&done_slot);
+        if (done_slot && done_slot->state == SLOT_RUNNING) {
+            finish_try(f, done_slot, m->data.result);
+            (*finished)++;
+        }
+    }
+    return 0;
+}
+
+/* 1 when tmfinv_fetcher_next() would hand over its next page (or end) without waiting. */
+static int next_is_there(const tmfinv_fetcher *f)
+{
+    const slot *s;
+
+    if (f->interrupted || f->next_return >= f->end || (f->opt.stop && *f->opt.stop))
+        return 1;
+    s = slot_of((tmfinv_fetcher *)f, f->next_return);
+    return s->state == SLOT_DONE && s->index == f->next_return;
+}
+
+int tmfinv_fetcher_ready(tmfinv_fetcher *f)
+{
+    int64_t wait;
+    int still, finished;
+
+    if (next_is_there(f))
+        return 1;
+    if (pump(f, tmfinv_time_monotonic_ms(), &wait, &still, &finished) < 0)
+        return 1; /* next() meets the failure again and reports it */
+    return next_is_there(f);
+}
+
 int tmfinv_fetcher_next(tmfinv_fetcher *f, tmfinv_page *page, int *done)
 {
     *done = 0;
     for (;;) {
         int64_t now = tmfinv_time_monotonic_ms(), wait;
-        int still, msgs, finished;
-        CURLMsg *m;
+        int still, finished, rc;
         slot *s;
 
         if (f->interrupted) {
@@ -691,25 +741,10 @@ int tmfinv_fetcher_next(tmfinv_fetcher *f, tmfinv_page *page, int *done)
             f->interrupted = "deadline exceeded";
             continue;
         }
-        wait = schedule(f, now);
-        if (wait < 0)
-            return (int)wait;
+        if ((rc = pump(f, now, &wait, &still, &finished)) < 0)
+            return rc;
         if (wait > 100)
             wait = 100; /* look at the stop flag and the deadline often enough */
-        if (curl_multi_perform(f->multi, &still) != CURLM_OK)
-            return tmfinv_error_set(TMFINV_ERROR, "libcurl multi interface failed");
-        finished = 0;
-        while ((m = curl_multi_info_read(f->multi, &msgs)) != NULL) {
-            slot *done_slot = NULL;
-
-            if (m->msg != CURLMSG_DONE)
-                continue;
-            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&done_slot);
-            if (done_slot && done_slot->state == SLOT_RUNNING) {
-                finish_try(f, done_slot, m->data.result);
-                finished++;
-            }
-        }
         /* Something finished: hand it over or start what may start now, without waiting. */
         if (finished)
             continue;

@@ -72,6 +72,10 @@ void tmfinv_fetcher_free(tmfinv_fetcher *f);
  * Returns 0, or a negative code when out of memory. */
 int tmfinv_fetcher_next(tmfinv_fetcher *f, tmfinv_page *page, int *done);
 
+/* 1 when tmfinv_fetcher_next() would not wait: the next page has arrived (or the scan is
+ * over); lets the transfers progress once, without waiting, to find out. */
+int tmfinv_fetcher_ready(tmfinv_fetcher *f);
+
 /* Why the scan was cut short ("stopped", "deadline exceeded"), or NULL. */
 const char *tmfinv_fetcher_interrupted(const tmfinv_fetcher *f);
 

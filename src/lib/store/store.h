@@ -465,4 +465,17 @@ int tmfinv_store_ref_noted(tmfinv_store *s, int64_t *count);
 int tmfinv_store_ref_dependents(tmfinv_store *s, const char *definition, const char *json_path,
                                 const char *referenced, int (*fn)(const char *key, void *ctx), void *ctx);
 
+/* The order of this run's notes and writes (a sequence the sync counts), so that
+ * tmfinv_store_ref_dependents() leaves out an instance written in this run after the last
+ * note of every reference it holds: its write already saw them as they are now.
+ * tmfinv_store_ref_order_note(): the instance of `definition` with `key` (by key and TMF id)
+ * was just noted at `seq`; tmfinv_store_ref_order_written(): the instance of `definition`
+ * with `key` had its references restricted at `seq` and was written;
+ * tmfinv_store_ref_order_clear(): forgets both (start of a run). A reference with no order
+ * (noted by an earlier run, or by a sweep) always counts. 0 and nothing done when the backend
+ * does not keep the order (every candidate is then re-evaluated). */
+int tmfinv_store_ref_order_note(tmfinv_store *s, const char *definition, const char *key, int64_t seq);
+int tmfinv_store_ref_order_written(tmfinv_store *s, const char *definition, const char *key, int64_t seq);
+int tmfinv_store_ref_order_clear(tmfinv_store *s);
+
 #endif

@@ -53,6 +53,11 @@ typedef struct tmfinv_store_refs_ops {
     int (*noted)(tmfinv_store *s, int64_t *count);
     int (*dependents)(tmfinv_store *s, const char *definition, const char *json_path, const char *referenced,
                       int (*fn)(const char *, void *), void *ctx);
+    /* Optional (NULL: every dependent is re-evaluated, as before they existed): the order of
+     * this run's notes and writes, so that dependents skips what was written after. */
+    int (*order_note)(tmfinv_store *s, const char *definition, const char *key, int64_t seq);
+    int (*order_written)(tmfinv_store *s, const char *definition, const char *key, int64_t seq);
+    int (*order_clear)(tmfinv_store *s);
 } tmfinv_store_refs_ops;
 
 /* The operations behind the outbox (store_events.h; outbox.c decides which events a write

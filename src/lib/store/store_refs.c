@@ -56,3 +56,30 @@ int tmfinv_store_ref_dependents(tmfinv_store *s, const char *definition, const c
 
     return ops ? ops->dependents(s, definition, json_path, referenced, fn, ctx) : TMFINV_ERROR;
 }
+
+int tmfinv_store_ref_order_note(tmfinv_store *s, const char *definition, const char *key, int64_t seq)
+{
+    const tmfinv_store_refs_ops *ops = refs_ops(s);
+
+    if (!ops)
+        return TMFINV_ERROR;
+    return ops->order_note ? ops->order_note(s, definition, key, seq) : 0;
+}
+
+int tmfinv_store_ref_order_written(tmfinv_store *s, const char *definition, const char *key, int64_t seq)
+{
+    const tmfinv_store_refs_ops *ops = refs_ops(s);
+
+    if (!ops)
+        return TMFINV_ERROR;
+    return ops->order_written ? ops->order_written(s, definition, key, seq) : 0;
+}
+
+int tmfinv_store_ref_order_clear(tmfinv_store *s)
+{
+    const tmfinv_store_refs_ops *ops = refs_ops(s);
+
+    if (!ops)
+        return TMFINV_ERROR;
+    return ops->order_clear ? ops->order_clear(s) : 0;
+}

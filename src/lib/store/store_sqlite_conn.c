@@ -150,9 +150,11 @@ void store_sqlite_disconnect(sqlite_store *s)
         sqlite3_finalize(s->st[i]);
         s->st[i] = NULL;
     }
-    for (int i = 0; i < 2; i++) {
+    for (size_t i = 0; i < sizeof(s->refs_st) / sizeof(s->refs_st[0]); i++) {
         sqlite3_finalize(s->refs_st[i]);
         s->refs_st[i] = NULL;
+    }
+    for (int i = 0; i < 2; i++) {
         sqlite3_finalize(s->outbox_st[i]);
         s->outbox_st[i] = NULL;
     }

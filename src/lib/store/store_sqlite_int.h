@@ -47,7 +47,7 @@ typedef struct sqlite_store {
     int64_t busy_waited_ms;     /* how long the last wait lasted (for the message) */
     int64_t open_run;           /* a run begun on this handle and not ended yet, 0: none */
     sqlite3_stmt *st[ST_COUNT];
-    sqlite3_stmt *refs_st[2];   /* store_sqlite_refs.c's, prepared at first use */
+    sqlite3_stmt *refs_st[4];   /* store_sqlite_refs.c's, prepared at first use */
     sqlite3_stmt *outbox_st[2]; /* store_sqlite_outbox.c's, prepared at first use */
     count_memo counts[COUNT_CACHE];
     unsigned next_count;        /* round-robin slot for the next memo */

@@ -387,7 +387,7 @@ static int apply_item(sync_ctx *c, const cJSON *item)
             goto out;
         c->rs.writes++;
     }
-    if ((rc = tmfinv_store_put(c->store, inst)) < 0 ||
+    if ((rc = tmfinv_store_put(c->store, inst)) < 0 || (rc = sync_refs_written(c, d, inst->key)) < 0 ||
         (rc = sync_refs_note(c, d, inst->key, old && !old->removed, !inst->removed)) < 0)
         goto out;
     c->rs.writes++;
@@ -414,34 +414,6 @@ int sync_apply_item(sync_ctx *c, const cJSON *item)
 int sync_feeds(const tmfinv_source_config *s, const tmfinv_definition *d)
 {
     return feeds(s, d);
-}
-
-/* Applies one page in one transaction, with the source's figures. */
-static int apply_page(sync_ctx *c, const cJSON *items)
-{
-    const cJSON *item;
-    tmfinv_run_source saved = c->rs;
-    int rc;
-
-    tmfinv_time_now(c->now, sizeof(c->now));
-    if ((rc = tmfinv_store_begin(c->store)) < 0)
-        return rc;
-    c->position = 0;
-    cJSON_ArrayForEach(item, items) {
-        c->rs.items++;
-        c->position++;
-        if ((rc = apply_item(c, item)) < 0)
-            goto out;
-    }
-    c->rs.pages++;
-    rc = tmfinv_store_run_source_put(c->store, c->run_id, &c->rs);
-out:
-    if (rc < 0) {
-        c->rs = saved;
-        (void)tmfinv_store_rollback(c->store);
-        return rc;
-    }
-    return tmfinv_store_commit(c->store);
 }
 
 static int add_failed_page(sync_ctx *c, const tmfinv_page *page)
@@ -564,8 +536,10 @@ static int sync_source(sync_ctx *c)
         {
             int64_t moved_before = c->moved, n_items = cJSON_GetArraySize(page.items);
 
-            rc = apply_page(c, page.items);
+            rc = sync_apply_page(c, page.items);
             tmfinv_page_clear(&page);
+            if (rc == 0)
+                rc = sync_group_next(c, fetcher);
             if (rc < 0)
                 goto out;
             report_progress(c, fetcher, 0);
@@ -582,6 +556,9 @@ static int sync_source(sync_ctx *c)
             }
         }
     }
+    /* The last pages' group: committed before anything else this scan writes. */
+    if ((rc = sync_group_flush(c)) < 0)
+        goto out;
     if (done && tmfinv_fetcher_cut_short(fetcher) && !c->rs.error) {
         (void)snprintf(error, sizeof(error), "scan stopped after %lld pages: %s", (long long)c->rs.pages,
                        tmfinv_fetcher_cut_short(fetcher));
@@ -665,6 +642,7 @@ static int sync_source(sync_ctx *c)
     else
         rc = tmfinv_store_commit(c->store);
 out:
+    sync_group_abort(c); /* a failure while a group was open: whole pages only */
     c->rs.error = NULL; /* points into this frame */
     tmfinv_fetcher_free(fetcher);
     return rc;

@@ -36,6 +36,12 @@ typedef struct sync_ctx {
     size_t n_unknown_seen;
     const tmfinv_definition *def; /* the definition of the item being applied */
     int refs_used;              /* the model has active_only reference fields (sync_refs.c) */
+    int64_t ref_seq;            /* sequence of this run's reference notes and restricting writes */
+    int64_t filtered_seq;       /* ref_seq of the last sync_refs_filter, 0: it restricted nothing */
+    int group_open;             /* a group commit's write transaction is open (sync_page.c) */
+    int group_pages;            /* whole pages applied in it */
+    int64_t group_started_ms;   /* monotonic, when it began */
+    tmfinv_run_source group_saved; /* the source's figures when it began (restored on rollback) */
     int pushed;                 /* items pushed by the source's hub (sync_push.c): an item never
                                  * overwrites an instance another TMF id wrote (first occurrence) */
 } sync_ctx;
@@ -75,6 +81,17 @@ int sync_report_unknown(void *ctx, const tmfinv_field *f, const char *value);
  * the caller's transaction; sync_push.c applies pushed items with it. */
 int sync_apply_item(sync_ctx *c, const cJSON *item);
 
+/* Group commit (sync_page.c): sync_apply_page() applies one whole page inside the open group,
+ * beginning one when none is open (a failure rolls the whole group back: whole pages only);
+ * sync_group_next(), after each page, commits the group when it holds enough pages, is old
+ * enough, or the fetcher's next page has not arrived; sync_group_flush() commits it with the
+ * source's figures (before any other transaction of the run); sync_group_abort() rolls it
+ * back. Each is a no-op when no group is open. */
+int sync_apply_page(sync_ctx *c, const cJSON *items);
+int sync_group_next(sync_ctx *c, tmfinv_fetcher *fetcher);
+int sync_group_flush(sync_ctx *c);
+void sync_group_abort(sync_ctx *c);
+
 /* 1 when source `s` feeds definition `d`. */
 int sync_feeds(const tmfinv_source_config *s, const tmfinv_definition *d);
 
@@ -84,6 +101,10 @@ int sync_refs_begin(sync_ctx *c);
 /* Keeps in the active_only fields of `values` (mapped for `d`) only the references that
  * resolve to an active instance. */
 int sync_refs_filter(sync_ctx *c, const tmfinv_definition *d, cJSON *values);
+
+/* After writing the instance of `d` with `key` whose values sync_refs_filter() restricted:
+ * records the order of that write (sync_refs.c). */
+int sync_refs_written(sync_ctx *c, const tmfinv_definition *d, const char *key);
 
 /* Notes the instance of `d` with `key`, written in this run (call it after the write), whose
  * active state went from was_active to is_active, when some active_only field references `d`. */
