@@ -6,7 +6,8 @@ password from PGPASSFILE), which `make test` provides by starting a throwaway se
 
 - Same results: the same simulator synced twice (an epoch between: creations, changes,
   removals) into a SQLite store and a PostgreSQL store gives the same `query --json` (but the
-  instances' UUIDs and times), `summary`, `history`, `runs --json` figures, reports, and the
+  instances' UUIDs and times), `summary`, `history`, `runs --json` figures, reports, the
+  changes feed (filters, cursor) and a field's timeline, and the
   same object-model API answers from `serve` (instances pages with filters and sorts, summary,
   runs, rejected).
 - Concurrency: several `tmfinv` processes opening an empty database at the same moment all
@@ -109,6 +110,27 @@ class StorePgTest(unittest.TestCase):
                         for out in self.both("rejected", "--kind", kind, "--json"))
             self.assertEqual(pg, lite, kind)
         self.assertTrue(lite, "the simulator serves duplicates and empty keys")
+
+    def test_store_pg__changes_feed_and_timelines_equal_sqlite(self):
+        def feed(out):
+            return [{k: v for k, v in json.loads(line).items() if k not in ("time", "instance")}
+                    for line in out.splitlines()]
+        for args in (("changes", "--json"), ("changes", "--since-run", "2", "--json"),
+                     ("changes", "--definition", "Resource", "--field", "status", "--json"),
+                     ("changes", "--after", "100", "--limit", "50", "--json")):
+            lite, pg = (feed(out) for out in self.both(*args))
+            self.assertTrue(lite, args)
+            self.assertEqual(pg, lite, args)
+        key = next(c["key"] for c in feed(self.lite.run("changes", "--definition", "Resource", "--field", "status",
+                                                         "--since-run", "2", "--json", check=0).stdout))
+        lite, pg = (json.loads(out) for out in self.both("history", key, "--definition", "Resource", "--field",
+                                                          "status", "--json"))
+        for t in (lite, pg):
+            t.pop("instance", None)
+            for i in t["intervals"]:
+                i.pop("from", None)
+                i.pop("to", None)
+        self.assertEqual(pg, lite)
 
     def test_store_pg__object_model_api_answers_equal_sqlite(self):
         paths = ["/api/v1/summary", "/api/v1/runs", "/api/v1/runs?limit=1&offset=1", "/api/v1/rejected?kind=all",
@@ -230,9 +252,11 @@ class ConfigTest(unittest.TestCase):
 
     def test_store_pg__what_is_not_there_yet_says_so(self):
         self.config("url = %s" % self.ws.pg_url)
-        p = self.ws.run("changes")
-        self.assertNotEqual(p.returncode, 0)
-        self.assertIn("not available on the PostgreSQL store yet", p.stderr)
+        for args in (("purge", "--dry-run"), ("impact", "x", "--definition", "Service")):
+            p = self.ws.run(*args)
+            self.assertNotEqual(p.returncode, 0, args)
+            self.assertIn("not available on the PostgreSQL store yet", p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
 
 
 def run_file(name):

@@ -129,6 +129,8 @@ int store_pg_runs_page(tmfinv_store *base, int64_t id, int64_t offset, int64_t l
                        int (*fn)(const cJSON *, void *), void *ctx);
 int store_pg_state_local(tmfinv_store *base, const char *definition, const char *key, char *id, char *hash,
                          int *removed, int *stale, int *local);
+int store_pg_changes(tmfinv_store *base, const tmfinv_changes_query *q, int64_t *total,
+                     int (*fn)(const cJSON *, void *), void *ctx); /* store_pg_history.c */
 extern const tmfinv_store_om_ops store_pg_om_ops;
 extern const tmfinv_store_tmf_ops store_pg_tmf_ops;
 extern const tmfinv_store_refs_ops store_pg_refs_ops;

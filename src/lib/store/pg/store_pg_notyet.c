@@ -1,6 +1,6 @@
 /* store_pg_notyet.c: the operations the PostgreSQL backend does not have yet (docs/postgresql.md,
- * "What does not work yet"): the TMF API's queries (but the sync's state read), the changes
- * feed and retention, impact's graph and the outbox of events. Each fails with one line naming
+ * "What does not work yet"): the TMF API's queries (but the sync's state read), retention,
+ * impact's graph and the outbox of events. Each fails with one line naming
  * what is missing, never with a wrong answer. The outbox says that no receiver is registered,
  * so that a sync writes no events (none can be registered here: registering fails). */
 #include "store_pg_int.h"
@@ -38,14 +38,7 @@ const tmfinv_store_tmf_ops store_pg_tmf_ops = {
     .state_local = store_pg_state_local,
 };
 
-/* ---- the changes feed and retention ------------------------------------------------------ */
-
-static int hist_changes(tmfinv_store *s, const tmfinv_changes_query *q, int64_t *total,
-                        int (*fn)(const cJSON *, void *), void *ctx)
-{
-    (void)s, (void)q, (void)total, (void)fn, (void)ctx;
-    return store_pg_not_yet("the changes feed (changes, /api/v1/changes, timelines)");
-}
+/* ---- retention (the changes feed: store_pg_history.c) ------------------------------------- */
 
 static int hist_purge_step(tmfinv_store *s, tmfinv_purge *p, int *done)
 {
@@ -60,7 +53,7 @@ static int hist_purge_count(tmfinv_store *s, tmfinv_purge *p)
 }
 
 const tmfinv_store_history_ops store_pg_history_ops = {
-    .changes = hist_changes,
+    .changes = store_pg_changes,
     .purge_step = hist_purge_step,
     .purge_count = hist_purge_count,
 };
