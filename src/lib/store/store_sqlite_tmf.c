@@ -385,10 +385,11 @@ too_long:
 }
 
 /* The key order of q as rowids (store_sqlite_tmf_order.c): 1 with them in *rowids and
- * *n, 0 when q is paged with OFFSET instead: it has sort keys, selects too many, or is an
- * unfiltered page near the start that no list remembers (a list costs a scan of what the
- * query selects, worth it for deep offsets and for filters, whose pages need a sort of
- * everything they select anyway). */
+ * *n, 0 when q is paged with OFFSET instead: it has sort keys, selects too many, or is a
+ * page near the start that no list remembers. A list costs one scan of what the query
+ * selects; near the start, OFFSET reads fewer rows (a shallow filtered page stops after
+ * its matches; its count may come from an index, as `status` does), which matters while
+ * a sync changes the store version at every page. */
 static int tmf_order_of(sqlite_store *s, const tmfinv_tmf_query *q, const int64_t **rowids, size_t *n)
 {
     sqlite3_stmt *st = NULL;
@@ -404,7 +405,7 @@ static int tmf_order_of(sqlite_store *s, const tmfinv_tmf_query *q, const int64_
         (rc = tmf_puts(&b, " ORDER BY definition, key")) < 0 || (rc = s->base.ops->version(&s->base, version)) < 0 ||
         (rc = tmf_memo_key(&b, &key)) < 0 || !key)
         goto out;
-    if ((rc = tmf_order_find(s, key, version, rowids, n)) != 0 || (q->n_filters == 0 && q->offset < ORDER_MIN_OFFSET))
+    if ((rc = tmf_order_find(s, key, version, rowids, n)) != 0 || q->offset < ORDER_MIN_OFFSET)
         goto out;
     if ((rc = tmf_prepare(s, &b, &st)) < 0)
         goto out;

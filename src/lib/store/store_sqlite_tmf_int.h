@@ -11,7 +11,7 @@
 
 #define ORDER_LISTS 4                   /* key orders remembered per connection */
 #define ORDER_MAX_ROWS (2 * 1024 * 1024) /* rowids per connection (16 MiB): larger orders page with OFFSET */
-#define ORDER_MIN_OFFSET 1000           /* an unfiltered page nearer the start uses OFFSET (cheap there) */
+#define ORDER_MIN_OFFSET 1000           /* a page nearer the start uses OFFSET (cheap there) */
 
 /* The rowids of the query whose key (its SQL and values) is `key`, in its order, remembered
  * on s's connection at `version`: 1 with them in *rowids (valid until the next build on
