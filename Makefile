@@ -46,7 +46,7 @@ test-fast: test-deps build
 	scripts/pg-test-server.sh start $(PG_TEST_DIR) >/dev/null || exit 1; \
 	export TMFINV_TEST_PG_URL=$$(scripts/pg-test-server.sh url $(PG_TEST_DIR)); \
 	export PGPASSFILE=$$(scripts/pg-test-server.sh passfile $(PG_TEST_DIR)); \
-	cd build && ctest --output-on-failure -j $(JOBS)
+	(cd build && ctest --output-on-failure -j $(JOBS))
 
 demo: build
 	@scripts/demo.sh

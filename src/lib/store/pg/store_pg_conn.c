@@ -516,7 +516,13 @@ int store_pg_connect(pg_store *s)
     char sql[96], msg[512];
     int rc;
 
-    s->conn = PQconnectdb(s->url);
+    /* Defaults the URL may override (libpq: a later value wins, the URL comes last): a server
+     * that does not answer fails the open in 10 s rather than the system's TCP timeout, and
+     * the sessions are named in pg_stat_activity. */
+    static const char *const keywords[] = {"connect_timeout", "fallback_application_name", "dbname", NULL};
+    const char *values[] = {"10", "tmfinv", s->url, NULL};
+
+    s->conn = PQconnectdbParams(keywords, values, 1);
     if (!s->conn)
         return tmfinv_error_set(TMFINV_ENOMEM, "store %s: out of memory", s->url);
     if (PQstatus(s->conn) != CONNECTION_OK) {
