@@ -72,6 +72,13 @@ int tmfinv_store_put(tmfinv_store *s, const tmfinv_instance *inst)
     return rc < 0 ? rc : tmfinv_store_outbox_put(s, inst);
 }
 
+int tmfinv_store_put_fields(tmfinv_store *s, const tmfinv_instance *inst)
+{
+    int rc = s->ops->put_fields ? s->ops->put_fields(s, inst) : s->ops->put(s, inst);
+
+    return rc < 0 ? rc : tmfinv_store_outbox_put(s, inst);
+}
+
 int tmfinv_store_history_add(tmfinv_store *s, const char *instance_id, int64_t run_id, const char *time,
                              const char *field, const char *before, const char *after)
 {

@@ -147,6 +147,11 @@ int tmfinv_store_state_local(tmfinv_store *s, const char *definition, const char
 /* Inserts or replaces an instance (identified by its id). */
 int tmfinv_store_put(tmfinv_store *s, const tmfinv_instance *inst);
 
+/* Like tmfinv_store_put() for an existing instance of which only `fields`, `modified` and
+ * `run_id` changed (the re-evaluation of references): the rest of its row, and the indexes
+ * over it, are left as they are. */
+int tmfinv_store_put_fields(tmfinv_store *s, const tmfinv_instance *inst);
+
 /* Records a change of `field` of an instance: before/after as JSON text (NULL: absent). */
 int tmfinv_store_history_add(tmfinv_store *s, const char *instance_id, int64_t run_id, const char *time,
                              const char *field, const char *before, const char *after);

@@ -142,6 +142,8 @@ typedef struct tmfinv_store_ops {
     const tmfinv_store_history_ops *hist; /* the changes feed and retention */
     const tmfinv_store_graph_ops *graph; /* impact's index of references (store_graph.h) */
     const tmfinv_store_outbox_ops *outbox; /* the outbox of events (store_events.h) */
+    /* Optional (NULL: put): writes only the fields, modified and run_id of an existing instance. */
+    int (*put_fields)(tmfinv_store *s, const tmfinv_instance *inst);
 } tmfinv_store_ops;
 
 /* Every backend's handle starts with this. */

@@ -24,6 +24,7 @@ enum {
     ST_DATA_VERSION,
     ST_WRITTEN_BY_ID,
     ST_WRITTEN_BY_NO_ID,
+    ST_PUT_FIELDS,
     ST_COUNT
 };
 

@@ -181,7 +181,7 @@ static int reeval(const char *key, void *ctx)
         values = NULL;
         inst->run_id = c->run_id;
         (void)snprintf(inst->modified, sizeof(inst->modified), "%s", c->now);
-        if ((rc = tmfinv_store_put(c->store, inst)) == 0)
+        if ((rc = tmfinv_store_put_fields(c->store, inst)) == 0)
             r->changed++;
     }
 out:
