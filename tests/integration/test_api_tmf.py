@@ -625,8 +625,14 @@ class TmfApiPagingTest(unittest.TestCase):
     def setUpClass(cls):
         cls.sim = Sim(seed=11, services=300, carriers=100, resources=2600)
         cls.ws = Workspace()
-        TmfApiTest.write_config(cls.ws, cls.sim, "default_limit = 40\nmax_limit = 500\n")
-        cls.server = Server(cls.ws)
+        try:
+            TmfApiTest.write_config(cls.ws, cls.sim, "default_limit = 40\nmax_limit = 500\n")
+            cls.server = Server(cls.ws)
+        except BaseException:
+            # tearDownClass does not run when setUpClass fails: leave no simulator behind
+            cls.sim.stop()
+            cls.ws.cleanup()
+            raise
         cls.server.wait_synced()
         cls.base = cls.server.base
 
