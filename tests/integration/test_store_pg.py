@@ -15,6 +15,8 @@ password from PGPASSFILE), which `make test` provides by starting a throwaway se
   says two processes creating a new SQLite store failed with "table instance already exists").
 - Configuration: `path` and `url` together, a password in the URL, a URL that is not
   PostgreSQL's: one-line errors; the password comes from PGPASSFILE.
+- A lost connection (every session killed, as in a server restart) is made again: serve
+  answers again.
 - What is not there yet fails with one line saying so.
 
 `python3 test_store_pg.py --run test_sync.py` runs another test file with every Workspace on
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 import tmfinv_testlib as t
@@ -197,6 +200,38 @@ class ConcurrentOpenTest(unittest.TestCase):
 
     def test_store_pg__processes_creating_a_sqlite_store_at_once_all_succeed(self):
         self.race("sqlite")
+
+
+class ReconnectTest(unittest.TestCase):
+    def test_store_pg__serve_answers_again_after_its_connections_are_killed(self):
+        sim = Sim(services=30, carriers=10, resources=30)
+        ws = Workspace(backend="pg")
+        try:
+            ws.ses_config(sim)
+            with open(ws.config, "a") as f:
+                f.write("\n[http]\nlisten = 127.0.0.1:0\n")
+            ws.run("sync", "--once", check=0)
+            srv = Serve(ws.config)
+            try:
+                def status(path):
+                    try:
+                        with urllib.request.urlopen(srv.base + path, timeout=30) as r:
+                            return r.status
+                    except urllib.error.HTTPError as e:
+                        return e.code
+                self.assertEqual(status("/api/v1/summary"), 200)
+                # A server restart or failover, as the clients see it: every session ends.
+                t.psql(t.PG_URL, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                                 " WHERE datname = '%s' AND pid <> pg_backend_pid()" % ws.pg_db)
+                codes = [status(p) for p in ("/api/v1/summary", "/api/v1/definitions/Service/instances?limit=5",
+                                             "/api/v1/runs") * 3]
+                # The call that meets the lost connection may fail; the ones after it work.
+                self.assertEqual(codes[-4:], [200] * 4, codes)
+            finally:
+                srv.stop()
+        finally:
+            ws.cleanup()
+            sim.stop()
 
 
 class ConfigTest(unittest.TestCase):

@@ -137,6 +137,29 @@ int store_pg_not_yet(const char *what)
 
 /* ---- statements -------------------------------------------------------------------------- */
 
+/* After a statement failed on a lost connection (a server restart, a failover, a killed
+ * backend): connects again, so that the next call works. The failed call still fails (its
+ * transaction is gone: what it had written is not there, a run in it ends incomplete); the
+ * rows batched for it are forgotten with it. A connection that cannot be made yet is tried
+ * again after the next failure. The last error stays the failed statement's. */
+static void reconnect_if_lost(pg_store *s)
+{
+    char saved[512];
+
+    if (s->reconnecting || (s->conn && PQstatus(s->conn) != CONNECTION_BAD))
+        return;
+    (void)snprintf(saved, sizeof(saved), "%s", tmfinv_error_last());
+    s->reconnecting = 1;
+    s->in_write = 0;
+    store_pg_batch_forget(s);
+    if (s->conn)
+        PQfinish(s->conn);
+    s->conn = NULL;
+    (void)store_pg_connect(s);
+    s->reconnecting = 0;
+    (void)tmfinv_error_set(TMFINV_ESTORE, "%s", saved);
+}
+
 int store_pg_query(pg_store *s, const char *sql, int which, const pg_args *a, const char *what, PGresult **out)
 {
     PGresult *r;
@@ -161,13 +184,18 @@ int store_pg_query(pg_store *s, const char *sql, int which, const pg_args *a, co
         (void)snprintf(name, sizeof(name), "tmfinv_%d", which);
         r = PQexecPrepared(s->conn, name, a ? a->n : 0, a ? a->v : NULL, NULL, NULL, 0);
     }
-    if (!r)
-        return store_pg_fail(s, NULL, what);
+    if (!r) {
+        int rc = store_pg_fail(s, NULL, what);
+
+        reconnect_if_lost(s);
+        return rc;
+    }
     st = PQresultStatus(r);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
         int rc = store_pg_fail(s, r, what);
 
         PQclear(r);
+        reconnect_if_lost(s);
         return rc;
     }
     if (st == PGRES_COMMAND_OK && PQcmdTuples(r)[0] && strcmp(PQcmdTuples(r), "0") != 0)

@@ -37,6 +37,7 @@ typedef struct pg_store {
     uint64_t writes;            /* statements that wrote through this handle (version()) */
     int in_write;               /* inside a write transaction: puts and history rows are batched */
     int batch_hold;             /* a statement that must not write the batch first (see below) */
+    int reconnecting;           /* connecting again after a lost connection (store_pg_conn.c) */
     struct pg_batch *batch;     /* the pending rows (store_pg_batch.c) */
 } pg_store;
 
