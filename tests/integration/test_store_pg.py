@@ -209,7 +209,8 @@ class ReconnectTest(unittest.TestCase):
         try:
             ws.ses_config(sim)
             with open(ws.config, "a") as f:
-                f.write("\n[http]\nlisten = 127.0.0.1:0\n")
+                # One HTTP thread: one store connection serves every request.
+                f.write("\n[http]\nlisten = 127.0.0.1:0\nthreads = 1\n")
             ws.run("sync", "--once", check=0)
             srv = Serve(ws.config)
             try:
