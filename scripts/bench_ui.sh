@@ -79,7 +79,8 @@ trap 'exit 130' INT TERM
 # wait_first_line FILE PID WHAT: the address of "listening on ADDR", the first line of FILE.
 wait_first_line() {
     local line i
-    for i in $(seq 1 1200); do
+    # Up to 20 minutes: serve builds missing table indexes before it listens (~1 min at 1M).
+    for i in $(seq 1 24000); do
         line=$(head -n 1 "$1" 2>/dev/null || true)
         case "$line" in "listening on "*) echo "${line#listening on }"; return 0 ;; esac
         kill -0 "$2" 2>/dev/null || break
