@@ -1,7 +1,7 @@
 /* store_pg_history.c: the PostgreSQL backend's changes feed (store.h, tmfinv_store_changes; the
- * timelines are built on it by history.c): the history rows matching the filters given, oldest
- * first by id, as the SQLite backend gives them (store_sqlite_history.c). Only the filters set
- * go into the SQL, each as a parameter. */
+ * timelines are built on it by history.c) and retention's purge: the history rows matching the
+ * filters given, oldest first by id, and the purge in small transactions, as the SQLite backend
+ * does them (store_sqlite_history.c). Only the filters set go into the SQL, each a parameter. */
 #include "store_pg_int.h"
 
 #include "tmfinv_buf.h"
@@ -142,4 +142,142 @@ out:
     store_pg_args_free(&a);
     tmfinv_buf_free(&sql);
     return rc;
+}
+
+/* ---- retention ----------------------------------------------------------------------- */
+
+/* The phases of a purge (p->phase), as on SQLite: removed instances, then old history rows. */
+enum { PURGE_REMOVED, PURGE_HISTORY, PURGE_DONE };
+
+/* A history row may go when it is older than the cutoff ($1) and a later row (by time, then id)
+ * of the same instance and field is older than the cutoff too: the newest old row stays. */
+#define PURGEABLE_ROW                                                                                         \
+    "h.time < $1 AND EXISTS (SELECT 1 FROM history n WHERE n.instance_id = h.instance_id AND n.field = h.field" \
+    " AND n.time >= h.time AND n.time < $1 AND (n.time > h.time OR n.id > h.id))"
+
+#define REMOVED_INSTANCE "removed = 1 AND modified < $1"
+
+/* One batch of removed instances with their history: one statement, its CTEs sharing one
+ * snapshot. *left is 0 once none is left. */
+static int purge_removed(pg_store *s, tmfinv_purge *p, int *left)
+{
+    PGresult *r = NULL;
+    pg_args a = {0};
+    int rc;
+
+    store_pg_args_text(&a, p->removed_before);
+    store_pg_args_int(&a, p->batch);
+    rc = store_pg_query(s, "WITH picked AS (SELECT id FROM instance WHERE " REMOVED_INSTANCE " LIMIT $2),"
+                           " h AS (DELETE FROM history WHERE instance_id IN (SELECT id FROM picked) RETURNING 1),"
+                           " i AS (DELETE FROM instance WHERE id IN (SELECT id FROM picked) RETURNING 1)"
+                           " SELECT (SELECT count(*) FROM picked), (SELECT count(*) FROM h), (SELECT count(*) FROM i)",
+                        0, &a, "purging removed instances", &r);
+    store_pg_args_free(&a);
+    if (rc < 0)
+        return rc;
+    p->instance_changes += store_pg_int(r, 0, 1);
+    p->instances += store_pg_int(r, 0, 2);
+    *left = store_pg_int(r, 0, 0) == p->batch;
+    PQclear(r);
+    return 0;
+}
+
+/* One batch of old history rows after p's cursor (time, id); the row each field keeps is
+ * marked earlier_purged (its timeline is no longer complete). */
+static int purge_history(pg_store *s, tmfinv_purge *p, int *left)
+{
+    PGresult *r = NULL;
+    pg_args a = {0};
+    int64_t picked;
+    int rc;
+
+    store_pg_args_text(&a, p->history_before);
+    store_pg_args_text(&a, p->cursor_time);
+    store_pg_args_int(&a, p->cursor_id);
+    store_pg_args_int(&a, p->batch);
+    rc = store_pg_query(s, "WITH picked AS (SELECT h.id, h.instance_id, h.field, h.time FROM history h"
+                           " WHERE h.time >= $2 AND (h.time > $2 OR h.id > $3) AND " PURGEABLE_ROW
+                           " ORDER BY h.time, h.id LIMIT $4),"
+                           " marked AS (UPDATE history SET earlier_purged = 1 WHERE id IN (SELECT (SELECT n.id"
+                           " FROM history n WHERE n.instance_id = b.instance_id AND n.field = b.field AND n.time < $1"
+                           " ORDER BY n.time DESC, n.id DESC LIMIT 1) FROM (SELECT DISTINCT instance_id, field"
+                           " FROM picked) b) RETURNING 1),"
+                           " gone AS (DELETE FROM history WHERE id IN (SELECT id FROM picked) RETURNING 1),"
+                           " last AS (SELECT time, id FROM picked ORDER BY time DESC, id DESC LIMIT 1)"
+                           " SELECT (SELECT count(*) FROM picked), (SELECT count(*) FROM gone),"
+                           " (SELECT time FROM last), (SELECT id FROM last)",
+                        0, &a, "purging history", &r);
+    store_pg_args_free(&a);
+    if (rc < 0)
+        return rc;
+    picked = store_pg_int(r, 0, 0);
+    p->changes += store_pg_int(r, 0, 1);
+    if (picked > 0 && store_pg_text(r, 0, 2)) {
+        (void)snprintf(p->cursor_time, sizeof(p->cursor_time), "%s", store_pg_text(r, 0, 2));
+        p->cursor_id = store_pg_int(r, 0, 3);
+    }
+    *left = picked == p->batch;
+    PQclear(r);
+    return 0;
+}
+
+int store_pg_purge_step(tmfinv_store *base, tmfinv_purge *p, int *done)
+{
+    pg_store *s = (pg_store *)base;
+    int rc, left = 0;
+
+    if (s->read_only)
+        return store_pg_refuse(s, "purge");
+    if (p->phase == PURGE_DONE) {
+        *done = 1;
+        return 0;
+    }
+    if ((rc = store_pg_tx(base, TMFINV_TX_WRITE)) < 0)
+        return rc;
+    rc = p->phase == PURGE_REMOVED ? purge_removed(s, p, &left) : purge_history(s, p, &left);
+    if (rc < 0) {
+        (void)store_pg_tx(base, TMFINV_TX_ROLLBACK);
+        return rc;
+    }
+    if ((rc = store_pg_tx(base, TMFINV_TX_COMMIT)) < 0)
+        return rc;
+    p->transactions++;
+    if (!left)
+        p->phase++;
+    *done = p->phase == PURGE_DONE;
+    return 0;
+}
+
+/* The count of `sql` ($1 = a, $2 = b when given) into *out. */
+static int count_sql(pg_store *s, const char *sql, const char *x, const char *y, int64_t *out)
+{
+    PGresult *r = NULL;
+    pg_args a = {0};
+    int rc;
+
+    store_pg_args_text(&a, x);
+    if (y)
+        store_pg_args_text(&a, y);
+    rc = store_pg_query(s, sql, 0, &a, "counting what a purge would remove", &r);
+    store_pg_args_free(&a);
+    if (rc == 0) {
+        *out = store_pg_int(r, 0, 0);
+        PQclear(r);
+    }
+    return rc;
+}
+
+int store_pg_purge_count(tmfinv_store *base, tmfinv_purge *p)
+{
+    pg_store *s = (pg_store *)base;
+    int rc;
+
+    if ((rc = count_sql(s, "SELECT count(*) FROM instance WHERE " REMOVED_INSTANCE, p->removed_before, NULL,
+                        &p->instances)) < 0 ||
+        (rc = count_sql(s, "SELECT count(*) FROM history WHERE instance_id IN (SELECT id FROM instance WHERE "
+                           REMOVED_INSTANCE ")", p->removed_before, NULL, &p->instance_changes)) < 0)
+        return rc;
+    return count_sql(s, "SELECT count(*) FROM history h WHERE " PURGEABLE_ROW " AND h.instance_id NOT IN"
+                        " (SELECT id FROM instance WHERE removed = 1 AND modified < $2)", p->history_before,
+                     p->removed_before, &p->changes);
 }

@@ -132,6 +132,8 @@ int store_pg_state_local(tmfinv_store *base, const char *definition, const char 
                          int *removed, int *stale, int *local);
 int store_pg_changes(tmfinv_store *base, const tmfinv_changes_query *q, int64_t *total,
                      int (*fn)(const cJSON *, void *), void *ctx); /* store_pg_history.c */
+int store_pg_purge_step(tmfinv_store *base, tmfinv_purge *p, int *done);
+int store_pg_purge_count(tmfinv_store *base, tmfinv_purge *p);
 extern const tmfinv_store_om_ops store_pg_om_ops;
 extern const tmfinv_store_tmf_ops store_pg_tmf_ops;
 extern const tmfinv_store_refs_ops store_pg_refs_ops;

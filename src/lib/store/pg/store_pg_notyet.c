@@ -1,6 +1,6 @@
 /* store_pg_notyet.c: the operations the PostgreSQL backend does not have yet (docs/postgresql.md,
- * "What does not work yet"): the TMF API's queries (but the sync's state read), retention,
- * impact's graph and the outbox of events. Each fails with one line naming
+ * "What does not work yet"): the TMF API's queries (but the sync's state read), impact's
+ * graph and the outbox of events (the changes feed and retention: store_pg_history.c). Each fails with one line naming
  * what is missing, never with a wrong answer. The outbox says that no receiver is registered,
  * so that a sync writes no events (none can be registered here: registering fails). */
 #include "store_pg_int.h"
@@ -38,24 +38,10 @@ const tmfinv_store_tmf_ops store_pg_tmf_ops = {
     .state_local = store_pg_state_local,
 };
 
-/* ---- retention (the changes feed: store_pg_history.c) ------------------------------------- */
-
-static int hist_purge_step(tmfinv_store *s, tmfinv_purge *p, int *done)
-{
-    (void)s, (void)p, (void)done;
-    return store_pg_not_yet("retention (purge)");
-}
-
-static int hist_purge_count(tmfinv_store *s, tmfinv_purge *p)
-{
-    (void)s, (void)p;
-    return store_pg_not_yet("retention (purge)");
-}
-
 const tmfinv_store_history_ops store_pg_history_ops = {
     .changes = store_pg_changes,
-    .purge_step = hist_purge_step,
-    .purge_count = hist_purge_count,
+    .purge_step = store_pg_purge_step,
+    .purge_count = store_pg_purge_count,
 };
 
 /* ---- impact's graph ---------------------------------------------------------------------- */
@@ -204,10 +190,12 @@ static int outbox_dead_failed(tmfinv_store *s, int64_t id, const char *error, co
     return store_pg_not_yet(NO_EVENTS);
 }
 
+/* No event is ever written here: none to purge (so that purge and serve's retention work). */
 static int outbox_purge(tmfinv_store *s, const char *before, int64_t batch, int64_t *purged)
 {
-    (void)s, (void)before, (void)batch, (void)purged;
-    return store_pg_not_yet(NO_EVENTS);
+    (void)s, (void)before, (void)batch;
+    *purged = 0;
+    return 0;
 }
 
 const tmfinv_store_outbox_ops store_pg_outbox_ops = {
