@@ -231,7 +231,7 @@ class ObjectModelApi(ApiTestCase):
         self.assertEqual([i["key"] for i in desc], [i["key"] for i in reversed(by_key)])
         got = self.get(base + "&sort=-uplinkFrequency")[0]["items"]
         # Ties by key in the direction of the last sort key (descending here): one index
-        # read backwards serves the whole order (decision 80).
+        # read backwards serves the whole order (decision 81).
         expected = sorted(by_key, key=lambda i: i["key"], reverse=True)
         expected.sort(key=lambda i: -i["fields"].get("uplinkFrequency", float("-inf")))
         self.assertEqual([i["key"] for i in got], [i["key"] for i in expected])

@@ -1,4 +1,4 @@
-"""The dashboard table's pages at size (issue 10, decision 80), black-box against the simulator
+"""The dashboard table's pages at size (issue 10, decision 81), black-box against the simulator
 and a real `tmfinv serve`:
 
 - schema 12 adds the index (definition, modified, key, removed): a store taken back to schema 10

@@ -21,7 +21,7 @@ void tmfinv_api_tmf_specs_free(void);
 extern const tmfinv_http_route tmfinv_api_om_routes[];
 extern const size_t tmfinv_api_om_n_routes;
 
-/* The dashboard's table (api_om_definitions.c, docs/dashboard.md, decision 80). */
+/* The dashboard's table (api_om_definitions.c, docs/dashboard.md, decision 81). */
 #define TMFINV_API_TABLE_COLUMNS 3   /* field columns per definition, each with an index */
 #define TMFINV_API_COUNT_CAP 10000   /* a total no index answers is counted up to this */
 

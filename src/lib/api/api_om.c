@@ -333,7 +333,7 @@ static int instances_list(tmfinv_http_request *req, tmfinv_http_response *res)
     pq.q.definition = d->name;
     pq.q.where = where;
     pq.q.n_where = n_where;
-    /* Counted exactly when an index answers the count; otherwise up to a cap (decision 80). */
+    /* Counted exactly when an index answers the count; otherwise up to a cap (decision 81). */
     pq.count_cap = tmfinv_api_table_count_cap(d, where, n_where, pq.removed);
     /* limit 0 asks for the total only: a page past every row. */
     pq.q.offset = limit ? offset : INT64_MAX / 2;

@@ -1,7 +1,7 @@
 /* api_om_definitions.c: a definition as the object-model API shows it (GET
  * /api/v1/definitions), and the dashboard's table columns: which fields of a definition the
  * table shows, sorts and filters on, the store's indexes that keep those pages fast at 1M
- * instances, and when a list's total is counted only up to a cap (decision 80,
+ * instances, and when a list's total is counted only up to a cap (decision 81,
  * docs/dashboard.md). */
 #include "api.h"
 #include "daemon.h"

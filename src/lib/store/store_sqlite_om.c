@@ -12,7 +12,7 @@
 /* ---- object-model API queries (api_om.c) ---- */
 
 /* Pages of instances are built so that SQLite can answer the dashboard's table from an
- * index at any size (bench/README.md, "Dashboard table pages"; decision 80):
+ * index at any size (bench/README.md, "Dashboard table pages"; decision 81):
  * - the definition is written into the SQL as a literal besides its bound parameter, so
  *   that the partial indexes of the table's columns (tmfinv_store_table_indexes: ON
  *   instance (removed, json_extract(fields, '$."F"'), key) WHERE definition = 'D') apply;

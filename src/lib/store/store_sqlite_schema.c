@@ -149,7 +149,7 @@ static const char *const migrations[] = {
     /* 11 -> 12: the dashboard's table sorted by modified (newest first or oldest) is a walk
      * of an index ending with the key (the tie-breaker) and `removed` (checked in the index),
      * not a sort of every instance of the definition (bench/README.md, "Dashboard table
-     * pages"; decision 80). `removed` last, not second: with one equality column usable
+     * pages"; decision 81). `removed` last, not second: with one equality column usable
      * (definition) it never outranks instance_by_tmf_id. The indexes of the table's field
      * columns are made by `serve` from the definitions (tmfinv_store_table_indexes). */
     "DROP INDEX IF EXISTS instance_by_modified;"
