@@ -128,6 +128,8 @@ int store_pg_count(tmfinv_store *base, const tmfinv_query *q, int64_t *count);
 int store_pg_summary(tmfinv_store *base, int (*fn)(const cJSON *, void *), void *ctx);
 int store_pg_runs_page(tmfinv_store *base, int64_t id, int64_t offset, int64_t limit, int64_t *total,
                        int (*fn)(const cJSON *, void *), void *ctx);
+int store_pg_tmf_find(tmfinv_store *base, const char *const *definitions, size_t n_definitions, const char *tmf_id,
+                      int include_removed, tmfinv_instance **out);
 int store_pg_state_local(tmfinv_store *base, const char *definition, const char *key, char *id, char *hash,
                          int *removed, int *stale, int *local);
 int store_pg_changes(tmfinv_store *base, const tmfinv_changes_query *q, int64_t *total,

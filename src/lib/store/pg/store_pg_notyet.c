@@ -1,5 +1,6 @@
 /* store_pg_notyet.c: the operations the PostgreSQL backend does not have yet (docs/postgresql.md,
- * "What does not work yet"): the TMF API's queries (but the sync's state read), impact's
+ * "What does not work yet"): the TMF API's lists (an entity by id and the sync's state read
+ * work: store_pg_query.c, store_pg.c), impact's
  * graph and the outbox of events (the changes feed and retention: store_pg_history.c). Each fails with one line naming
  * what is missing, never with a wrong answer. The outbox says that no receiver is registered,
  * so that a sync writes no events (none can be registered here: registering fails). */
@@ -24,17 +25,10 @@ static int tmf_list(tmfinv_store *s, const tmfinv_tmf_query *q, int (*fn)(const 
     return store_pg_not_yet("the TMF API (TMF638/TMF639 lists)");
 }
 
-static int tmf_find(tmfinv_store *s, const char *const *definitions, size_t n, const char *tmf_id, int include_removed,
-                    tmfinv_instance **out)
-{
-    (void)s, (void)definitions, (void)n, (void)tmf_id, (void)include_removed, (void)out;
-    return store_pg_not_yet("the TMF API (an entity by its id)");
-}
-
 const tmfinv_store_tmf_ops store_pg_tmf_ops = {
     .count = tmf_count,
     .list = tmf_list,
-    .find = tmf_find,
+    .find = store_pg_tmf_find,
     .state_local = store_pg_state_local,
 };
 

@@ -327,6 +327,49 @@ int store_pg_summary(tmfinv_store *base, int (*fn)(const cJSON *, void *), void 
     return rc;
 }
 
+/* ---- the TMF API: an entity by its id ----------------------------------------------------- */
+
+/* As the SQLite backend: the instance UUID, or the key when the item's TMF id is the key (the
+ * UUID's row first), then the TMF id of the item (a JSON string) through instance_by_tmf_id;
+ * the first by definition and key. */
+int store_pg_tmf_find(tmfinv_store *base, const char *const *definitions, size_t n_definitions, const char *tmf_id,
+                      int include_removed, tmfinv_instance **out)
+{
+    static const char *const how[][2] = {
+        {" AND (id = $1 OR key = $1 AND (raw::jsonb) ->> 'id' = $1 AND jsonb_typeof((raw::jsonb) -> 'id') = 'string')",
+         "id <> $1, "},
+        {" AND (raw::jsonb) ->> 'id' = $1 AND jsonb_typeof((raw::jsonb) -> 'id') = 'string'", ""},
+    };
+    pg_store *s = (pg_store *)base;
+    int rc = TMFINV_ENOTFOUND;
+
+    for (size_t k = 0; k < sizeof(how) / sizeof(how[0]) && rc == TMFINV_ENOTFOUND; k++) {
+        PGresult *r = NULL;
+        tmfinv_buf sql;
+        pg_args a = {0};
+
+        tmfinv_buf_init(&sql, 1 << 20);
+        store_pg_args_text(&a, tmf_id);
+        rc = tmfinv_buf_puts(&sql, INSTANCE_COLUMNS " WHERE definition IN (NULL");
+        for (size_t i = 0; i < n_definitions && rc == 0; i++) {
+            store_pg_args_text(&a, definitions[i]);
+            rc = tmfinv_buf_printf(&sql, ", $%d", a.n);
+        }
+        if (rc == 0)
+            rc = tmfinv_buf_printf(&sql, ")%s%s ORDER BY %sdefinition, key LIMIT 1",
+                                   include_removed ? "" : " AND removed = 0", how[k][0], how[k][1]);
+        if (rc < 0)
+            rc = tmfinv_error_set(TMFINV_ENOMEM, "out of memory");
+        else if ((rc = store_pg_query(s, sql.data, 0, &a, "reading an instance", &r)) == 0) {
+            rc = PQntuples(r) == 0 ? TMFINV_ENOTFOUND : store_pg_row_instance(s, r, 0, out);
+            PQclear(r);
+        }
+        tmfinv_buf_free(&sql);
+        store_pg_args_free(&a);
+    }
+    return rc;
+}
+
 /* ---- object-model API queries ------------------------------------------------------------ */
 
 /* Appends " ORDER BY …" for pq, then definition and key. A field sorts as SQLite sorts
