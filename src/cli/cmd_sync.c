@@ -332,12 +332,17 @@ int cmd_serve(app *a, int argc, char **argv)
         int created = 0, dropped = 0;
         char line[160];
 
+        int64_t ms;
+
         if (tmfinv_api_table_indexes(d, &created, &dropped) < 0)
             serve_log(NULL, TMFINV_LOG_WARN, tmfinv_error_last());
         else if (created || dropped) {
+            /* At info only when it delayed the start noticeably (a large store): a start that
+             * fails must still say one line. */
+            ms = tmfinv_time_monotonic_ms() - t0;
             (void)snprintf(line, sizeof(line), "dashboard table indexes: %d created, %d dropped in %.1f s", created,
-                           dropped, (double)(tmfinv_time_monotonic_ms() - t0) / 1000.0);
-            serve_log(NULL, TMFINV_LOG_INFO, line);
+                           dropped, (double)ms / 1000.0);
+            serve_log(NULL, ms >= 1000 ? TMFINV_LOG_INFO : TMFINV_LOG_DEBUG, line);
         }
     }
     /* POST validates against the official TMF specifications: without them serve would
