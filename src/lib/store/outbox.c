@@ -382,7 +382,9 @@ int tmfinv_store_outbox_purge_all(tmfinv_store *s, const char *before, const vol
     int64_t n;
     int rc;
 
-    do {
+    for (;;) {
+        int64_t started = store_clock_us();
+
         n = 0;
         if ((rc = tmfinv_store_begin(s)) < 0)
             return rc;
@@ -393,6 +395,9 @@ int tmfinv_store_outbox_purge_all(tmfinv_store *s, const char *before, const vol
         if ((rc = tmfinv_store_commit(s)) < 0)
             return rc;
         *purged += n;
-    } while (n == TMFINV_PURGE_BATCH && !(stop && *stop));
+        if (n < TMFINV_PURGE_BATCH || (stop && *stop))
+            break;
+        store_purge_yield(started);
+    }
     return 0;
 }

@@ -152,6 +152,11 @@ struct tmfinv_store {
     struct tmfinv_store_outbox *outbox; /* the events a transaction's writes make so far (outbox.c) */
 };
 
+/* The monotonic clock in microseconds, and the pause after a purge's batch that lets a
+ * waiting writer take the lock (store.c). */
+int64_t store_clock_us(void);
+void store_purge_yield(int64_t started);
+
 /* The SQLite backend: opens `path` (opt: never NULL, busy_timeout_ms > 0). */
 int tmfinv_store_sqlite_open(const char *path, const tmfinv_store_options *opt, tmfinv_store **out);
 
