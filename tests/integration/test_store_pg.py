@@ -9,7 +9,8 @@ password from PGPASSFILE), which `make test` provides by starting a throwaway se
   instances' UUIDs and times), `summary`, `history`, `runs --json` figures, reports, the
   changes feed (filters, cursor) and a field's timeline, and the
   same object-model API answers from `serve` (instances pages with filters and sorts, summary,
-  runs, rejected).
+  runs, rejected), and the same TMF API lists (bodies and X-Total-Count: pages, filters on
+  the status and on JSON paths, sorts, fields=, removed=true, pages past the end).
 - Concurrency: several `tmfinv` processes opening an empty database at the same moment all
   succeed (the schema is created under a transaction-scoped lock); on SQLite too (issue 13
   says two processes creating a new SQLite store failed with "table instance already exists").
@@ -38,6 +39,8 @@ import tmfinv_testlib as t
 from tmfinv_testlib import BIN, Serve, Sim, Workspace
 
 SKIP = 77
+SVC = "/tmf-api/serviceInventory/v4/service"
+RES = "/tmf-api/resourceInventoryManagement/v4/resource"
 
 # What differs between two stores synced from the same items by design: the UUIDs tmfinv
 # gives instances, and the times of the writes and runs.
@@ -144,7 +147,7 @@ class StorePgTest(unittest.TestCase):
                  "/api/v1/definitions/Resource/instances?sort=usageState,-key&limit=500",
                  "/api/v1/definitions/Service/instances?status=Operational&limit=500",
                  "/api/v1/definitions/Service/instances?removed=true",
-                 # The TMF API's entity by id (its lists are not on PostgreSQL yet).
+                 # The TMF API's entity by id (its lists: test_store_pg__tmf_api_lists_equal_sqlite).
                  "/tmf-api/serviceInventory/v4/service/svc-00000001",
                  "/tmf-api/serviceInventory/v4/service/svc-00000002?removed=true",
                  "/tmf-api/resourceInventoryManagement/v4/resource/res-00000003",
@@ -186,6 +189,70 @@ class StorePgTest(unittest.TestCase):
             self.assertEqual(norm(pg[p]), norm(lite[p]), p)
         self.assertEqual(lite[paths[-2]][0], 200)
         self.assertEqual(lite[paths[-1]][0], 404)
+
+    # The TMF API's lists, each answered alike by both stores: pages, filters on the stored
+    # status and on JSON paths (through arrays, numbers, date-times in any zone, text),
+    # sorts, fields=, removed=true, and pages past the end.
+    TMF_LISTS = [
+        SVC, SVC + "?limit=20", SVC + "?limit=20&offset=20", SVC + "?limit=7&offset=137", SVC + "?offset=149",
+        SVC + "?limit=50&offset=100000", SVC + "?offset=140&limit=100",
+        SVC + "?status=Operational&limit=500", SVC + "?status=Operational,Deprecated&limit=30&offset=5",
+        SVC + "?state=active&limit=500", SVC + "?supportingResource.id=res-00000014",
+        SVC + "?supportingResource.@referredType=Antenna&limit=500",
+        SVC + "?serviceCharacteristic.value.gt=100&limit=500", SVC + "?serviceCharacteristic.value=Silver,600",
+        SVC + "?serviceCharacteristic.value.lte=99.7&serviceCharacteristic.name=SLA&limit=500",
+        SVC + "?startDate.gt=2025-03-01T00:00:00Z&limit=500",
+        SVC + "?startDate.lte=2025-03-01T02:00:00%2B02:00&startDate.gte=2024-06-01T00:00:00Z&limit=500",
+        SVC + "?name.lt=M&limit=500", SVC + "?serviceSpecification.name=Aero%20Connectivity%20CFS&limit=500",
+        SVC + "?sort=-name&limit=40&offset=10", SVC + "?sort=startDate,-status&limit=500",
+        SVC + "?sort=serviceSpecification.version,-endDate&limit=500", SVC + "?sort=serviceCharacteristic&limit=30",
+        SVC + "?fields=name,status&limit=25&offset=3", SVC + "?removed=true&limit=500&sort=-lastUpdate",
+        SVC + "?removed=true&state=inactive&limit=500",
+        RES + "?@type=Modem&limit=500", RES + "?@type=Modem,BandwidthSegment&usageState=busy&limit=500",
+        RES + "?resourceCharacteristic.value.lt=1000&limit=500", RES + "?place.role=OrbitalSlot&limit=500",
+        RES + "?relatedParty.id=org-0001&sort=-@type,name&limit=60&offset=30",
+        RES + "?sort=-usageState,startOperatingDate&fields=usageState&limit=500",
+        RES + "?nosuch.path=x", RES + "?startOperatingDate.lt=2025&limit=500",
+        SVC + "?startDate.lt=2025-01-01t00:00:00Z", SVC + "?endDate.gte=2027-06-24T00:00:00.000Z&limit=500",
+        SVC + "?serviceCharacteristic.value.gt=Silver&name.gte=S&limit=500",
+        SVC + "?serviceCharacteristic.value=true,false&limit=500",
+        SVC + "?lastUpdate.lt=2025-06-01T00:00:00-05:30&lastUpdate.gt=2024-12-31T23:59:59.999%2B01:00&limit=500",
+    ]
+
+    def test_store_pg__tmf_api_lists_equal_sqlite(self):
+        answers = []
+        for ws in (self.lite, self.pg):
+            # Served without a source: nothing changes the store between the answers.
+            config = os.path.join(ws.dir, "serve-tmf.ini")
+            with open(config, "w") as f:
+                f.write("[store]\n%s\n\n[http]\nlisten = 127.0.0.1:0\n" % ws.store_line())
+            srv = Serve(config)
+            got = {}
+            try:
+                for p in self.TMF_LISTS:
+                    try:
+                        with urllib.request.urlopen(srv.base + p, timeout=60) as r:
+                            body = json.loads(r.read().decode().replace(srv.base, "BASE"))
+                            got[p] = (r.status, r.headers.get("X-Total-Count"), body)
+                    except urllib.error.HTTPError as e:
+                        got[p] = (e.code, None, e.read().decode())
+            finally:
+                srv.stop()
+            answers.append(got)
+        lite, pg = answers
+        def brief(a):  # status, X-Total-Count and the ids of the page, for a short failure message
+            return a[:2] + ([x.get("id") for x in a[2]] if isinstance(a[2], list) else [a[2][:200]],)
+        for p in self.TMF_LISTS:
+            self.assertIn(lite[p][0], (200, 206, 416), (p, brief(lite[p])))
+            if pg[p] != lite[p]:
+                self.fail("%s: PostgreSQL %r, SQLite %r" % (p, brief(pg[p]), brief(lite[p])))
+        # The filters select something (and not everything), so that they are compared.
+        total = int(lite[SVC][1])
+        for p in (SVC + "?supportingResource.id=res-00000014", SVC + "?serviceCharacteristic.value.gt=100&limit=500",
+                  SVC + "?startDate.gt=2025-03-01T00:00:00Z&limit=500", RES + "?@type=Modem&limit=500",
+                  SVC + "?startDate.lte=2025-03-01T02:00:00%2B02:00&startDate.gte=2024-06-01T00:00:00Z&limit=500"):
+            self.assertTrue(0 < int(lite[p][1]) < total + 200, (p, lite[p][1]))
+        self.assertEqual(lite[SVC + "?limit=50&offset=100000"][0], 416)
 
 
 class ConcurrentOpenTest(unittest.TestCase):

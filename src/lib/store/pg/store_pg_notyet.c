@@ -1,8 +1,7 @@
 /* store_pg_notyet.c: the operations the PostgreSQL backend does not have yet (docs/postgresql.md,
- * "What does not work yet"): the TMF API's lists (an entity by id and the sync's state read
- * work: store_pg_query.c, store_pg.c), impact's
- * graph and the outbox of events (the changes feed and retention: store_pg_history.c). Each fails with one line naming
- * what is missing, never with a wrong answer. The outbox says that no receiver is registered,
+ * "What does not work yet"): impact's graph and the outbox of events (the TMF API's lists are
+ * in store_pg_tmf.c; the changes feed and retention: store_pg_history.c, whose table is here).
+ * Each fails with one line naming what is missing, never with a wrong answer. The outbox says that no receiver is registered,
  * so that a sync writes no events (none can be registered here: registering fails). */
 #include "store_pg_int.h"
 
@@ -10,27 +9,6 @@
 #include "store_graph.h"
 
 #include "tmfinv_error.h"
-
-/* ---- the TMF API ------------------------------------------------------------------------- */
-
-static int tmf_count(tmfinv_store *s, const tmfinv_tmf_query *q, int64_t *count)
-{
-    (void)s, (void)q, (void)count;
-    return store_pg_not_yet("the TMF API (TMF638/TMF639 lists)");
-}
-
-static int tmf_list(tmfinv_store *s, const tmfinv_tmf_query *q, int (*fn)(const tmfinv_instance *, void *), void *ctx)
-{
-    (void)s, (void)q, (void)fn, (void)ctx;
-    return store_pg_not_yet("the TMF API (TMF638/TMF639 lists)");
-}
-
-const tmfinv_store_tmf_ops store_pg_tmf_ops = {
-    .count = tmf_count,
-    .list = tmf_list,
-    .find = store_pg_tmf_find,
-    .state_local = store_pg_state_local,
-};
 
 const tmfinv_store_history_ops store_pg_history_ops = {
     .changes = store_pg_changes,
