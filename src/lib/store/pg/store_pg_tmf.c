@@ -251,19 +251,16 @@ static int tmf_filter(tmf_sql *b, const tmfinv_tmf_filter *f)
     }
     if ((rc = tmf_steps(f->path, copy, sizeof(copy), steps, &n_steps)) < 0)
         return rc;
-    tmf_puts(b, " AND EXISTS (SELECT 1 FROM ");
+    /* raw is parsed once a row (l0), and each member read once (m<i>): PostgreSQL does not
+     * share an expression written twice, and OFFSET 0 keeps these subqueries from being
+     * merged into the expressions that use them. */
+    tmf_puts(b, " AND EXISTS (SELECT 1 FROM (SELECT instance.raw::jsonb AS v OFFSET 0) AS l0");
     for (size_t i = 0; i < n_steps; i++) {
-        char c[32];
-
-        if (i == 0)
-            (void)snprintf(c, sizeof(c), "(instance.raw::jsonb)");
-        else
-            (void)snprintf(c, sizeof(c), "l%zu.v", i);
         n = tmf_param(b, steps[i]);
-        tmf_printf(b, "%sjsonb_array_elements(CASE WHEN jsonb_typeof(%s) <> 'object' OR %s -> $%d::text IS NULL"
-                      " THEN NULL WHEN jsonb_typeof(%s -> $%d::text) = 'array' THEN %s -> $%d::text ELSE"
-                      " jsonb_build_array(%s -> $%d::text) END) AS l%zu(v)",
-                   i ? ", " : "", c, c, n, c, n, c, n, c, n, i + 1);
+        tmf_printf(b, ", LATERAL (SELECT CASE WHEN jsonb_typeof(l%zu.v) = 'object' THEN l%zu.v -> $%d::text END AS v"
+                      " OFFSET 0) AS m%zu, jsonb_array_elements(CASE WHEN m%zu.v IS NULL THEN NULL WHEN"
+                      " jsonb_typeof(m%zu.v) = 'array' THEN m%zu.v ELSE jsonb_build_array(m%zu.v) END) AS l%zu(v)",
+                   i, i, n, i + 1, i + 1, i + 1, i + 1, i + 1, i + 1);
     }
     tmf_puts(b, " WHERE ");
     if ((rc = tmf_leaf(b, f, (int)n_steps)) < 0)
@@ -272,12 +269,48 @@ static int tmf_filter(tmf_sql *b, const tmfinv_tmf_filter *f)
     return 0;
 }
 
-/* FROM and WHERE of a TMF query. */
-static int tmf_where(tmf_sql *b, const tmfinv_tmf_query *q)
+/* The text[] literal of a checked attribute path's steps, each quoted (a step may read NULL). */
+static int tmf_path_array(const char *path, char *out, size_t size)
+{
+    char copy[512], *steps[TMF_MAX_STEPS];
+    size_t n_steps, at = 1;
+    int rc;
+
+    if ((rc = tmf_steps(path, copy, sizeof(copy), steps, &n_steps)) < 0)
+        return rc;
+    out[0] = '{';
+    for (size_t s = 0; s < n_steps; s++) {
+        int w = snprintf(out + at, size - at, "%s\"%s\"", s ? "," : "", steps[s]);
+
+        if (w < 0 || (size_t)w >= size - at)
+            return tmfinv_error_set(TMFINV_EINVALID, "attribute path too long");
+        at += (size_t)w;
+    }
+    if (at + 2 > size)
+        return tmfinv_error_set(TMFINV_EINVALID, "attribute path too long");
+    out[at] = '}';
+    out[at + 1] = '\0';
+    return 0;
+}
+
+/* FROM and WHERE of a TMF query; with `sorted`, each sort key's value as k<i>.v (json: an
+ * object keeps its members' order, as json_extract() gives it), read once a row. */
+static int tmf_where(tmf_sql *b, const tmfinv_tmf_query *q, int sorted)
 {
     int rc;
 
-    tmf_puts(b, " FROM instance WHERE definition IN (NULL");
+    tmf_puts(b, " FROM instance");
+    for (size_t i = 0; sorted && i < q->n_sort; i++) {
+        char path[600];
+
+        if (q->sort[i].on_status)
+            continue;
+        if ((rc = tmf_path_array(q->sort[i].path, path, sizeof(path))) < 0)
+            return rc;
+        tmf_printf(b, ", LATERAL (SELECT (instance.raw::json) #> $%d::text[] AS v OFFSET 0) AS k%zu",
+                   tmf_param(b, path), i);
+    }
+    tmf_puts(b, " WHERE definition IN (NULL");
     for (size_t i = 0; i < q->n_definitions; i++)
         tmf_printf(b, ", $%d", tmf_param(b, q->definitions[i]));
     tmf_puts(b, ")");
@@ -298,23 +331,13 @@ static int tmf_order(tmf_sql *b, const tmfinv_tmf_query *q)
     for (size_t i = 0; i < q->n_sort; i++) {
         const tmfinv_tmf_sort *k = &q->sort[i];
         const char *dir = k->descending ? "DESC" : "ASC";
-        char copy[512], *steps[TMF_MAX_STEPS], path[600], x[48];
-        size_t n_steps, at = 1;
-        int rc;
+        char x[32];
 
         if (k->on_status) {
             tmf_printf(b, "status %s %s, ", dir, k->descending ? "NULLS LAST" : "NULLS FIRST");
             continue;
         }
-        if ((rc = tmf_steps(k->path, copy, sizeof(copy), steps, &n_steps)) < 0)
-            return rc;
-        /* A text[] literal of checked names, each quoted (a step may read NULL). */
-        path[0] = '{';
-        for (size_t s = 0; s < n_steps; s++)
-            at += (size_t)snprintf(path + at, sizeof(path) - at, "%s\"%s\"", s ? "," : "", steps[s]);
-        (void)snprintf(path + at, sizeof(path) - at, "}");
-        /* json, not jsonb: an object keeps its members' order, as json_extract() gives it. */
-        (void)snprintf(x, sizeof(x), "((raw::json) #> $%d::text[])", tmf_param(b, path));
+        (void)snprintf(x, sizeof(x), "k%zu.v", i);
         tmf_printf(b, "CASE json_typeof(%s) WHEN 'number' THEN 1 WHEN 'boolean' THEN 1 WHEN 'string' THEN 2"
                       " WHEN 'object' THEN 2 WHEN 'array' THEN 2 ELSE 0 END %s, ", x, dir);
         tmf_printf(b, "CASE json_typeof(%s) WHEN 'number' THEN (%s #>> '{}')::numeric WHEN 'boolean' THEN"
@@ -347,7 +370,7 @@ static int pg_tmf_count(tmfinv_store *base, const tmfinv_tmf_query *q, int64_t *
 
     tmfinv_buf_init(&b.text, 4 * 1024 * 1024);
     tmf_puts(&b, "SELECT count(*)");
-    if ((rc = tmf_where(&b, q)) < 0 || (rc = tmf_run(s, &b, "counting", &r)) < 0)
+    if ((rc = tmf_where(&b, q, 0)) < 0 || (rc = tmf_run(s, &b, "counting", &r)) < 0)
         goto out;
     *count = store_pg_int(r, 0, 0);
 out:
@@ -367,7 +390,7 @@ static int pg_tmf_list(tmfinv_store *base, const tmfinv_tmf_query *q, int (*fn)(
 
     tmfinv_buf_init(&b.text, 4 * 1024 * 1024);
     tmf_puts(&b, TMF_COLUMNS);
-    if ((rc = tmf_where(&b, q)) < 0 || (rc = tmf_order(&b, q)) < 0)
+    if ((rc = tmf_where(&b, q, 1)) < 0 || (rc = tmf_order(&b, q)) < 0)
         goto out;
     if (q->limit > 0)
         tmf_printf(&b, " LIMIT %lld", (long long)q->limit);
