@@ -120,19 +120,6 @@ fail:
     return NULL;
 }
 
-/* SQLite keeps a statement journal for each statement that may fail halfway (a unique key, a
- * foreign key) inside a longer transaction: a copy of every page the statement changes, so
- * that it alone can be undone. By default it goes to a temporary file past 64 KiB, and one
- * instance written touches about ten pages (the row, its indexes, its history): a sync of
- * 20k items wrote 2.9 GB of such copies to /var/tmp. Up to 4 MiB stays in memory (a
- * statement over a single row never needs more; the sweep's one UPDATE over many rows still
- * spills to a file). Set before SQLite initialises, i.e. before main(); if it already has,
- * the call fails and SQLite keeps its default. */
-__attribute__((constructor)) static void statement_journal_in_memory(void)
-{
-    (void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 4 * 1024 * 1024);
-}
-
 int store_sqlite_connect(sqlite_store *s, store_sqlite_mode mode)
 {
     static const char *const queries[] = {[STORE_SQLITE_READ_ONLY] = "mode=ro",

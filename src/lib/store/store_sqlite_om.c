@@ -674,8 +674,10 @@ static int sqlite_table_indexes(tmfinv_store *base, const tmfinv_store_column *c
     in_tx = 0;
     rc = store_sqlite_exec(s, "COMMIT");
 out:
-    if (in_tx)
-        (void)store_sqlite_exec(s, "ROLLBACK");
+    /* An error SQLite rolled back itself (a full disk, no memory) leaves no transaction:
+     * a ROLLBACK then would replace its message with "no transaction is active". */
+    if (in_tx && !sqlite3_get_autocommit(s->db))
+        (void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_finalize(st);
     sqlite3_free(sql);
     for (size_t i = 0; wanted && i < n; i++)
