@@ -659,6 +659,7 @@ int tmfinv_sync_run(tmfinv_store *store, const tmfinv_model *model, const tmfinv
     if (cfg->deadline_s > 0)
         c.deadline_ms = tmfinv_time_monotonic_ms() + (int64_t)cfg->deadline_s * 1000;
     tmfinv_time_now(c.now, sizeof(c.now));
+    result->started_ms = tmfinv_time_monotonic_ms();
     /* The status fields tell StateChange events from AttributeValueChange ones. */
     if ((rc = tmfinv_store_events_model(store, model)) < 0 ||
         (rc = tmfinv_store_run_begin(store, c.now, opt->incremental ? "refresh" : "full", &c.run_id)) < 0)

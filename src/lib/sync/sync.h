@@ -30,6 +30,7 @@ typedef struct tmfinv_sync_result {
     int errors;         /* sources that could not be read at all */
     int interrupted;    /* stopped (signal) or out of time (deadline) */
     int withheld;       /* sources whose removals were withheld for want of evidence */
+    int64_t started_ms; /* tmfinv_time_monotonic_ms() when the run's start time was taken */
 } tmfinv_sync_result;
 
 /* Where the scan of one source stands, for a progress display. */
