@@ -10,7 +10,9 @@ password from PGPASSFILE), which `make test` provides by starting a throwaway se
   changes feed (filters, cursor) and a field's timeline, and the
   same object-model API answers from `serve` (instances pages with filters and sorts, summary,
   runs, rejected), and the same TMF API lists (bodies and X-Total-Count: pages, filters on
-  the status and on JSON paths, sorts, fields=, removed=true, pages past the end).
+  the status and on JSON paths, sorts, fields=, removed=true, pages past the end), also on
+  edge values a stub source serves (date-times SQLite's julianday() reads or refuses,
+  numbers, booleans and text alike, nulls, nested arrays, objects to sort on).
 - Concurrency: several `tmfinv` processes opening an empty database at the same moment all
   succeed (the schema is created under a transaction-scoped lock); on SQLite too (issue 13
   says two processes creating a new SQLite store failed with "table instance already exists").
@@ -253,6 +255,74 @@ class StorePgTest(unittest.TestCase):
                   SVC + "?startDate.lte=2025-03-01T02:00:00%2B02:00&startDate.gte=2024-06-01T00:00:00Z&limit=500"):
             self.assertTrue(0 < int(lite[p][1]) < total + 200, (p, lite[p][1]))
         self.assertEqual(lite[SVC + "?limit=50&offset=100000"][0], 416)
+
+
+class TmfEdgeValuesTest(unittest.TestCase):
+    """The TMF lists on values the simulator never sends: date-times in every form SQLite's
+    julianday() reads or refuses, numbers, booleans and text of one value, nulls, arrays
+    and nested arrays on a path, objects to sort on."""
+
+    WHEN = ["2024-01-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-01-01T00:00:00+14:59", "2024-01-01T 00:00Z",
+            "2024-01-01TT00:00Z", "2024-01-01t00:00:00Z", "2024-01-01T24:30Z", "2024-01-01T00:00",
+            "2024-01-01T00:00:00.0005Z", "2024-01-01T00:00:00.12-01:00", "2024-01-01T", "2024-01-01T00:00:60Z",
+            "not a date", 20240101, None, ["2023-12-31T23:00:00-02:00", "x"], {"at": "2024-01-01T00:00:00Z"}]
+    V = [5, 5.0, "5", True, False, None, [1, "1", True], {"z": 1, "a": [1, 2]}, 1e3, -0.5, "abc", "ABC",
+         "\u00e9", "", {"a": {"b": "x y"}}, [[1, 2], 3]]
+    N = [{"a": [{"b": 1}, {"b": [2, 3]}, [{"b": 4}]]}, {"a": {"b": 2}}, {"a": [{"b": "2"}]}, {"a": None}, [{"a": {"b": 3}}]]
+
+    def test_store_pg__tmf_lists_on_edge_values_equal_sqlite(self):
+        src = t.PagedSource()
+        items = []
+        for i in range(max(len(self.WHEN), len(self.V), len(self.N))):
+            item = {"id": "s-%02d" % i, "@type": "Service", "state": "active"}
+            for name, values in (("when", self.WHEN), ("v", self.V), ("n", self.N)):
+                if i < len(values):
+                    item[name] = values[i]
+            items.append(item)
+        src.services = items
+        src.resources = [{"id": "r-1", "@type": "Antenna"}]
+        filters = ["when.gt=2024-01-01T00:00:00Z", "when.lte=2024-01-01T10:00:00%2B10:00",
+                   "when.gte=2024-01-01t00:00:00Z", "when=2024-01-01T00:00:00Z", "when.lt=m", "when.gt=20240100",
+                   "when.lt=2024-01-02T00:00:00.000Z&when.gt=2023-12-31T00:00:00Z", "v=5", "v=true", "v=false",
+                   "v=abc,ABC", "v.gt=4", "v.lt=abc", "v.gte=A", "v=1", "v=1000", "v.lt=0", "n.a.b=2", "n.a.b.gt=1",
+                   "n.a.b=4", "n.a.b.lte=2", "sort=v", "sort=-v", "sort=when", "sort=-when,v", "sort=n.a",
+                   "sort=n.a.b", "v.gt=4&sort=-v", "fields=v&sort=v&offset=3&limit=4"]
+        wss = [Workspace(backend="sqlite"), Workspace(backend="pg")]
+        answers = []
+        try:
+            for ws in wss:
+                ws.write_config([(n, {"api": api, "url": src.stub.base + path, "paging": "page", "page_size": "40",
+                                      "profile": "tmf"})
+                                 for n, api, path in (("services", "tmf638", "/tmf638/service"),
+                                                      ("resources", "tmf639", "/tmf639/resource"))])
+                ws.run("sync", "--once", check=0)
+                config = os.path.join(ws.dir, "serve-tmf.ini")
+                with open(config, "w") as f:
+                    f.write("[store]\n%s\n\n[http]\nlisten = 127.0.0.1:0\n" % ws.store_line())
+                srv = Serve(config)
+                got = {}
+                try:
+                    for q in filters:
+                        try:
+                            with urllib.request.urlopen(srv.base + SVC + "?" + q, timeout=60) as r:
+                                body = json.loads(r.read().decode().replace(srv.base, "BASE"))
+                                got[q] = (r.status, r.headers.get("X-Total-Count"), [x.get("id") for x in body],
+                                          body)
+                        except urllib.error.HTTPError as e:
+                            got[q] = (e.code, None, e.read().decode()[:300], None)
+                finally:
+                    srv.stop()
+                answers.append(got)
+        finally:
+            src.stop()
+            for ws in wss:
+                ws.cleanup()
+        lite, pg = answers
+        self.assertEqual(lite["v=5"][0], 200, lite["v=5"])
+        self.assertEqual(lite["sort=v"][1], str(len(items)))
+        for q in filters:
+            self.assertEqual(pg[q][:3], lite[q][:3], q)
+            self.assertEqual(pg[q], lite[q], q)
 
 
 class ConcurrentOpenTest(unittest.TestCase):
