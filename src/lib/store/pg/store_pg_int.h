@@ -1,8 +1,11 @@
 /* store_pg_int.h: what the files of the PostgreSQL backend share (private to src/lib/store/pg):
  * the handle, its prepared statements, statement parameters and the helpers that translate
  * libpq's errors. store_pg_conn.c: connecting, errors, transactions, the schema and its
- * migrations; store_pg.c: the sync's reads and writes, runs and reports; store_pg_query.c:
- * the CLI's and the object-model API's queries, and the operations not available yet.
+ * migrations; store_pg.c: the sync's reads and writes, runs and reports; store_pg_batch.c:
+ * a page's rows sent as multi-row statements; store_pg_query.c: the CLI's and the
+ * object-model API's queries; store_pg_tmf.c: the TMF API's lists; store_pg_refs.c,
+ * store_pg_history.c: references, the changes feed and retention; store_pg_notyet.c: the
+ * operations not available yet (docs/postgresql.md).
  * The SQLite backend is the reference: every operation gives the same results. */
 #ifndef TMFINV_STORE_PG_INT_H
 #define TMFINV_STORE_PG_INT_H
