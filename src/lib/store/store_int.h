@@ -152,6 +152,12 @@ struct tmfinv_store {
     struct tmfinv_store_outbox *outbox; /* the events a transaction's writes make so far (outbox.c) */
 };
 
+/* Splits a TMF attribute path into its steps (pointers into `copy`, a modifiable copy of
+ * the path, at most STORE_TMF_MAX_STEPS); TMFINV_EINVALID unless every step matches
+ * [A-Za-z@_][A-Za-z0-9@_]* (store_tmf.c, for every backend). */
+#define STORE_TMF_MAX_STEPS 16
+int store_tmf_steps(const char *path, char *copy, size_t size, char **steps, size_t *n_steps);
+
 /* The monotonic clock in microseconds, and the pause after a purge's batch that lets a
  * waiting writer take the lock (store.c). */
 int64_t store_clock_us(void);

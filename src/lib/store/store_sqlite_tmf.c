@@ -18,7 +18,7 @@
 
 #define TMF_COLUMNS "id, definition, key, source, status, removed, removed_reason, created, modified, run_id," \
                     " content_hash, fields, raw, stale"
-#define TMF_MAX_STEPS 16     /* steps of an attribute path */
+#define TMF_MAX_STEPS STORE_TMF_MAX_STEPS
 #define TMF_MAX_BINDS 30000  /* below SQLite's default limit of 32766 host parameters */
 
 /* A host parameter of a statement being built. */
@@ -101,34 +101,6 @@ static int tmf_printf(tmf_sql *b, const char *fmt, ...)
     if (n < 0 || (size_t)n >= sizeof(chunk))
         return tmfinv_error_set(TMFINV_ELIMIT, "query fragment too long");
     return tmf_puts(b, chunk);
-}
-
-/* Splits an attribute path into its steps (pointers into `copy`, a modifiable copy of
- * the path); TMFINV_EINVALID unless every step matches [A-Za-z@_][A-Za-z0-9@_]*. */
-static int tmf_steps(const char *path, char *copy, size_t size, char **steps, size_t *n_steps)
-{
-    size_t n = 0;
-    char *p;
-
-    if (snprintf(copy, size, "%s", path) >= (int)size)
-        return tmfinv_error_set(TMFINV_EINVALID, "attribute path too long");
-    for (p = copy;;) {
-        char *dot = strchr(p, '.');
-        size_t len = dot ? (size_t)(dot - p) : strlen(p);
-
-        if (n >= TMF_MAX_STEPS)
-            return tmfinv_error_set(TMFINV_EINVALID, "attribute path with more than %d steps", TMF_MAX_STEPS);
-        if (len == 0 || !(isalpha((unsigned char)p[0]) || p[0] == '@' || p[0] == '_') ||
-            strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@_") != len)
-            return tmfinv_error_set(TMFINV_EINVALID, "bad attribute path '%.100s'", path);
-        steps[n++] = p;
-        if (!dot)
-            break;
-        *dot = '\0';
-        p = dot + 1;
-    }
-    *n_steps = n;
-    return 0;
 }
 
 /* Binds the JSON path '$."s1"."s2"…' of `steps` (names already checked: no quote can
@@ -287,7 +259,7 @@ static int tmf_filter(tmf_sql *b, const tmfinv_tmf_filter *f)
             return rc;
         return tmf_printf(b, " AND status IN (SELECT value FROM json_each(?%d))", n);
     }
-    if ((rc = tmf_steps(f->path, copy, sizeof(copy), steps, &n_steps)) < 0)
+    if ((rc = store_tmf_steps(f->path, copy, sizeof(copy), steps, &n_steps)) < 0)
         return rc;
     if ((rc = tmf_puts(b, " AND EXISTS (SELECT 1 FROM ")) < 0)
         return rc;
@@ -546,7 +518,7 @@ static int tmf_order(tmf_sql *b, const tmfinv_tmf_query *q)
             char copy[512], *steps[TMF_MAX_STEPS];
             size_t n_steps;
 
-            if ((rc = tmf_steps(k->path, copy, sizeof(copy), steps, &n_steps)) < 0 ||
+            if ((rc = store_tmf_steps(k->path, copy, sizeof(copy), steps, &n_steps)) < 0 ||
                 (rc = tmf_json_path(b, steps, n_steps, &n)) < 0)
                 return rc;
             rc = tmf_printf(b, "json_extract(raw, ?%d) %s, ", n, k->descending ? "DESC" : "ASC");

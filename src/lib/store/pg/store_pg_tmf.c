@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TMF_MAX_STEPS 16       /* steps of an attribute path, as on SQLite */
+#define TMF_MAX_STEPS STORE_TMF_MAX_STEPS
 #define TMF_MAX_PARAMS 30000   /* below libpq's limit of 65535 parameters */
 
 #define TMF_COLUMNS "SELECT id, definition, key, source, status, removed, removed_reason, created, modified," \
@@ -96,33 +96,6 @@ static int tmf_param(tmf_sql *b, const char *v)
 {
     store_pg_args_copy(&b->a, v);
     return b->a.n;
-}
-
-/* Splits an attribute path into its steps, as the SQLite backend (the same errors). */
-static int tmf_steps(const char *path, char *copy, size_t size, char **steps, size_t *n_steps)
-{
-    size_t n = 0;
-    char *p;
-
-    if (snprintf(copy, size, "%s", path) >= (int)size)
-        return tmfinv_error_set(TMFINV_EINVALID, "attribute path too long");
-    for (p = copy;;) {
-        char *dot = strchr(p, '.');
-        size_t len = dot ? (size_t)(dot - p) : strlen(p);
-
-        if (n >= TMF_MAX_STEPS)
-            return tmfinv_error_set(TMFINV_EINVALID, "attribute path with more than %d steps", TMF_MAX_STEPS);
-        if (len == 0 || !(isalpha((unsigned char)p[0]) || p[0] == '@' || p[0] == '_') ||
-            strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@_") != len)
-            return tmfinv_error_set(TMFINV_EINVALID, "bad attribute path '%.100s'", path);
-        steps[n++] = p;
-        if (!dot)
-            break;
-        *dot = '\0';
-        p = dot + 1;
-    }
-    *n_steps = n;
-    return 0;
 }
 
 static int tmf_is_number(const char *v)
@@ -259,7 +232,7 @@ static int tmf_filter(tmf_sql *b, const tmfinv_tmf_filter *f)
         tmf_printf(b, " AND status IN (SELECT t FROM jsonb_array_elements_text($%d::text::jsonb) AS e(t))", n);
         return 0;
     }
-    if ((rc = tmf_steps(f->path, copy, sizeof(copy), steps, &n_steps)) < 0)
+    if ((rc = store_tmf_steps(f->path, copy, sizeof(copy), steps, &n_steps)) < 0)
         return rc;
     /* raw is parsed once a row (l0), and each member read once (m<i>): PostgreSQL does not
      * share an expression written twice, and OFFSET 0 keeps these subqueries from being
@@ -295,7 +268,7 @@ static int tmf_path_array(const char *path, char *out, size_t size)
     size_t n_steps, at = 1;
     int rc;
 
-    if ((rc = tmf_steps(path, copy, sizeof(copy), steps, &n_steps)) < 0)
+    if ((rc = store_tmf_steps(path, copy, sizeof(copy), steps, &n_steps)) < 0)
         return rc;
     out[0] = '{';
     for (size_t s = 0; s < n_steps; s++) {
